@@ -1,0 +1,19 @@
+"""govstats: survey instruments, response checks and SEM for community-governance research.
+
+The public API is what this module exports; everything else is internal.
+"""
+
+from govstats.errors import GovstatsError, GovstatsWarning, InstrumentError, Problem
+from govstats.instrument import Instrument, load_instrument
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GovstatsError",
+    "GovstatsWarning",
+    "Instrument",
+    "InstrumentError",
+    "Problem",
+    "load_instrument",
+    "__version__",
+]

@@ -1,0 +1,3 @@
+from govstats.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,99 @@
+"""The ``govstats`` command line. Thin: every command is a call of a public function."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from govstats import __version__
+from govstats.errors import GovstatsError, InstrumentError
+from govstats.instrument import load_instrument
+
+
+def _utf8_streams() -> None:
+    # Chinese text must print on consoles whose default encoding is not UTF-8 (Windows, C locale).
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+
+
+def cmd_instrument_check(args: argparse.Namespace) -> int:
+    report, failed = [], 0
+    for path in args.paths:
+        try:
+            inst = load_instrument(path)
+        except InstrumentError as exc:
+            failed += 1
+            report.append({"file": path, "valid": False, "problems": [p.to_dict() for p in exc.problems]})
+            if not args.json:
+                print(f"{path}: {len(exc.problems)} problem(s)", file=sys.stderr)
+                for p in exc.problems:
+                    print(f"  {p}", file=sys.stderr)
+            continue
+        report.append({"file": path, "valid": True, "problems": [], "id": inst.id})
+        if not args.json:
+            print(f"{path}: ok ({inst.id} {inst.version}: {len(inst.constructs)} constructs, "
+                  f"{len(inst.items)} items, {len(inst.model.paths)} paths)")
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 1 if failed else 0
+
+
+def cmd_instrument_show(args: argparse.Namespace) -> int:
+    print(load_instrument(args.path).summary(lang=args.lang))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from govstats.resources import DEMO_INSTRUMENT, seed_instrument_path
+
+    path = seed_instrument_path(DEMO_INSTRUMENT)
+    print(f"govstats {__version__} demo: the main job, step by step, on a seed instrument.\n")
+    print(f"Step 1. Load and check the instrument {path.name}")
+    inst = load_instrument(path)
+    print(f"  {inst!r}\n")
+    print(inst.summary(lang=args.lang))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="govstats",
+        description="Survey instruments, response checks and SEM for community-governance research.",
+    )
+    parser.add_argument("--version", action="version", version=f"govstats {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    inst = sub.add_parser("instrument", help="check or show instrument definitions")
+    inst_sub = inst.add_subparsers(dest="action", required=True, metavar="ACTION")
+    check = inst_sub.add_parser("check", help="check instrument files; exit 1 if any has problems")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="instrument YAML files")
+    check.add_argument("--json", action="store_true", help="print the problems as JSON on stdout")
+    check.set_defaults(func=cmd_instrument_check)
+    show = inst_sub.add_parser("show", help="a readable summary: constructs, items, model")
+    show.add_argument("path", metavar="PATH")
+    show.add_argument("--lang", choices=("en", "zh"), default="en", help="language shown first")
+    show.set_defaults(func=cmd_instrument_show)
+
+    demo = sub.add_parser("demo", help="run the main job end to end on a seed instrument")
+    demo.add_argument("--lang", choices=("en", "zh"), default="en", help="language shown first")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    _utf8_streams()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except GovstatsError as exc:
+        print(f"govstats: {exc}", file=sys.stderr)
+        return 1
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"govstats: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,82 @@
+"""Exceptions and warnings raised by govstats.
+
+Problems in an instrument definition are collected, not raised one at a time: a
+:class:`InstrumentError` carries every :class:`Problem` found in a file, each with a
+stable code (see ``instruments/README.md``), the file, the place in it, what is wrong
+and how to fix it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+class GovstatsError(Exception):
+    """Base class of every error govstats raises on purpose."""
+
+
+class GovstatsWarning(UserWarning):
+    """Base class of every warning govstats issues."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an instrument file.
+
+    Attributes
+    ----------
+    code : str
+        Stable, documented code such as ``"missing-translation"``.
+    file : str
+        The file the problem is in (an included block names the block's file).
+    location : str
+        Where in the file, e.g. ``"constructs[2].items[1].text.zh"``; ``""`` for the whole file.
+    message : str
+        What is wrong.
+    hint : str
+        How to fix it.
+    line : int or None
+        1-based line in the file, when known.
+    """
+
+    code: str
+    file: str
+    location: str
+    message: str
+    hint: str = ""
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.location:
+            where += f" [{self.location}]"
+        text = f"{where}: {self.code}: {self.message}"
+        if self.hint:
+            text += f" Fix: {self.hint}"
+        return text
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class InstrumentError(GovstatsError):
+    """An instrument definition has one or more problems.
+
+    Attributes
+    ----------
+    problems : list of Problem
+        Every problem found, in file order.
+    """
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in instrument definition"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+
+    @property
+    def codes(self) -> list[str]:
+        """The problem codes, in order (convenient in tests and scripts)."""
+        return [p.code for p in self.problems]
