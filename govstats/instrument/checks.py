@@ -251,7 +251,7 @@ def check_correlation_pd(draft: Draft) -> None:
     m = np.array([[corr(a, b) for b in exo] for a in exo])
     smallest = float(np.linalg.eigvalsh(m).min())
     if smallest <= 1e-8:
-        where = draft.where.get(("correlation", "default")) or draft.where.get(("model",))
+        where = draft.where.get(("correlations",)) or draft.where.get(("model",))
         _report(draft, where, "correlation-not-pd", f"The correlations among the exogenous constructs "
                 f"{', '.join(exo)} are not positive definite (smallest eigenvalue {smallest:.3g}); no "
                 "population has them.", "Make the correlations less extreme or more consistent with each other.")

@@ -583,6 +583,7 @@ def _parse_model(r: Reader, value: object, loc: Loc, draft: Draft) -> None:
         draft.where[("model",)] = Located(r, loc + ("paths",))
     if "correlations" in m:
         cm = r.mapping(m["correlations"], loc + ("correlations",), "model.correlations")
+        draft.where[("correlations",)] = Located(r, loc + ("correlations",))
         for key, val in (cm or {}).items():
             kloc = loc + ("correlations", str(key))
             v = r.number(val, kloc, "A correlation")
