@@ -70,8 +70,9 @@ def read_yaml(path: Path) -> tuple[Source | None, list[Problem]]:
     except UnicodeDecodeError:
         return None, [Problem("encoding", name, "", "The file is neither UTF-8 nor GB18030 text.",
                               "Save the file as UTF-8.")]
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)  # rejects control characters before parsing starts
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
@@ -81,11 +82,16 @@ def read_yaml(path: Path) -> tuple[Source | None, list[Problem]]:
         return None, [Problem("yaml-syntax", name, "", f"Invalid YAML: {what}.",
                               "Check indentation and quoting near this line (text containing ': ' "
                               "or starting with a quote needs quotes around it).", line)]
+    except yaml.reader.ReaderError as exc:
+        return None, [Problem("yaml-syntax", name, "", f"The file contains a character YAML does not "
+                              f"allow ({exc.character!r} at position {exc.position}).",
+                              "Remove control characters (often pasted in from other programs).")]
     except yaml.YAMLError as exc:
         return None, [Problem("yaml-syntax", name, "", f"Invalid YAML: {exc}.",
                               "Check the file's YAML syntax.")]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: dict = {}
     if node is not None:
         _record_lines(node, (), lines)
