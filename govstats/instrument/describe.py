@@ -45,5 +45,10 @@ def describe(instrument, lang: str = "en") -> str:
     for outcome in instrument.model.outcomes:
         terms = ", ".join(f"{p.predictor} {p.coefficient:+.2f}" for p in instrument.model.predictors_of(outcome))
         out.append(f"  {outcome} <- {terms}")
+    exogenous = [c.id for c in instrument.modeled_constructs if c.id not in instrument.model.outcomes]
+    if len(exogenous) > 1:
+        pairs = [(a, b) for i, a in enumerate(exogenous) for b in exogenous[i + 1:]]
+        out.append("  correlations among exogenous constructs: " + ", ".join(
+            f"{a}~~{b} {instrument.model.correlation(a, b):.2f}" for a, b in pairs))
     out += ["", "lavaan syntax:", textwrap.indent(instrument.model_syntax(), "  ")]
     return "\n".join(out)

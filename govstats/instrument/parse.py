@@ -405,6 +405,18 @@ def _parse_question_population(r: Reader, value: object, loc: Loc, qtype: str, c
             if "proportions" in m else None
         if props is not None and choices and _check_proportions(r, loc + ("proportions",), props, len(choices)):
             return {"proportions": props}
+    elif qtype == "multiple_choice":
+        r.fields(m, loc, "A multiple choice question's population", ("probabilities",), ())
+        probs = r.numbers(m["probabilities"], loc + ("probabilities",), "probabilities") \
+            if "probabilities" in m else None
+        if probs is not None and choices:
+            if len(probs) != len(choices) or not all(0 < p < 1 for p in probs):
+                r.add("population-out-of-range", loc + ("probabilities",),
+                      f"Give one probability strictly between 0 and 1 for each of the {len(choices)} "
+                      f"choices (found {len(probs)}).",
+                      "Each is the chance that a respondent ticks that choice; they need not sum to 1.")
+            else:
+                return {"probabilities": probs}
     elif qtype in NUMERIC_TYPES:
         r.fields(m, loc, "A numeric question's population", ("mean", "sd"), ())
         mean = r.number(m["mean"], loc + ("mean",), "mean") if "mean" in m else None
@@ -416,7 +428,7 @@ def _parse_question_population(r: Reader, value: object, loc: Loc, qtype: str, c
             return {"mean": mean, "sd": sd}
     else:
         r.add("invalid-value", loc, f"A {qtype} question takes no population values.",
-              "Remove 'population'; it applies to single_choice, integer and decimal questions.")
+              "Remove 'population'; it applies to choice, integer and decimal questions.")
     return {}
 
 

@@ -1,0 +1,60 @@
+"""The command line: exit codes, messages on stderr, JSON, show and demo."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from govstats.cli import main
+from govstats.resources import SEED_INSTRUMENTS, seed_instrument_path
+
+
+def test_check_all_seed_instruments_exits_0(capsys):
+    paths = [str(seed_instrument_path(n)) for n in SEED_INSTRUMENTS]
+    assert main(["instrument", "check", *paths]) == 0
+    out = capsys.readouterr().out
+    assert out.count(": ok (") == len(SEED_INSTRUMENTS)
+
+
+def test_check_bad_instrument_exits_1_with_located_messages(write, example, capsys):
+    del example["constructs"][0]["items"][0]["text"]["en"]
+    example["constructs"][1]["role"] = "predictor"
+    good, bad = str(seed_instrument_path("ri_asset")), str(write(example))
+    assert main(["instrument", "check", good, bad]) == 1
+    captured = capsys.readouterr()
+    assert "missing-translation" in captured.err and "constructs[0].items[0].text.en" in captured.err
+    assert "invalid-value" in captured.err and "constructs[1].role" in captured.err
+    assert bad not in captured.out
+
+
+def test_check_json(write, example, capsys):
+    example["constructs"][0]["items"][0]["loading"] = 1.3
+    assert main(["instrument", "check", "--json", str(write(example))]) == 1
+    (report,) = json.loads(capsys.readouterr().out)
+    assert report["valid"] is False
+    (problem,) = report["problems"]
+    assert problem["code"] == "population-out-of-range"
+    assert problem["location"] == "constructs[0].items[0].loading"
+    assert isinstance(problem["line"], int)
+
+
+def test_show_prints_constructs_items_and_model(capsys):
+    assert main(["instrument", "show", str(seed_instrument_path("platform_dilemma")), "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert "社会组织自主性" in out
+    assert "AU <- GP -0.30, RD -0.35" in out
+    assert "AU ~ GP + RD" in out
+
+
+def test_demo_runs_without_arguments(capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "ri_asset" in out and "RIE ~ CD + CI + PE + SE" in out
+
+
+def test_missing_file_is_a_message_not_a_traceback(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "govstats", "instrument", "check", str(tmp_path / "x.yaml")],
+                            capture_output=True, text=True, encoding="utf-8")
+    assert result.returncode == 1
+    assert "file-not-found" in result.stderr and "Traceback" not in result.stderr
