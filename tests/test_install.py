@@ -48,6 +48,12 @@ def test_quickstart_in_a_fresh_venv(tmp_path):
     # The installed package, not the checkout, must carry the seed instruments.
     where = run("cd / && python -c 'import govstats.resources as r; print(r.instruments_dir())'").stdout
     assert str(env_dir) in where
+    # The runtime dependencies work together: factor_analyzer 0.5.1 breaks on scikit-learn
+    # 1.8 (check_array lost force_all_finite), which the pin in pyproject.toml avoids.
+    run("cd / && python -c 'import numpy as np, semopy, statsmodels, pandas;"
+        " from factor_analyzer import FactorAnalyzer;"
+        " x = np.random.default_rng(0).normal(size=(300, 6)); x[:, 3:] += x[:, :3];"
+        " FactorAnalyzer(n_factors=2, rotation=None).fit(x)'")
     # The test command as written would run this suite again inside itself: run its
     # install step as written, then a part of the suite with the venv's pytest.
     install = tests.split("&&")[0].strip()

@@ -149,3 +149,16 @@ def test_party_building_participation_covers_four_actors():
     assert len(mp.items) == 4
     for actor in ("居民", "社会组织", "党员", "年轻党员"):
         assert actor in text
+
+
+def test_readme_table_lists_every_instrument_and_path():
+    readme = (seed_instrument_path("ri_asset").parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("<!-- seed-table:start -->")[1].split("<!-- seed-table:end -->")[0]
+    for name in SEED_INSTRUMENTS:
+        inst = load_instrument(seed_instrument_path(name))
+        row = next(line for line in table.splitlines() if f"`{name}.yaml`" in line)
+        for c in inst.constructs:
+            assert f"{c.id} {c.name.zh} ({c.name.en}, {len(c.items)})" in row
+        for outcome in inst.model.outcomes:
+            terms = " + ".join(f"{p.coefficient:.2f}*{p.predictor}" for p in inst.model.predictors_of(outcome))
+            assert f"{outcome} ~ {terms}" in row
