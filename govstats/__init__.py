@@ -3,6 +3,7 @@
 The public API is what this module exports; everything else is internal.
 """
 
+from govstats.data import SimulatedData, Truth, simulate, simulate_to_csv
 from govstats.errors import GovstatsError, GovstatsWarning, InstrumentError, Problem
 from govstats.instrument import Instrument, load_instrument
 
@@ -14,6 +15,10 @@ __all__ = [
     "Instrument",
     "InstrumentError",
     "Problem",
+    "SimulatedData",
+    "Truth",
     "load_instrument",
+    "simulate",
+    "simulate_to_csv",
     "__version__",
 ]

@@ -1,0 +1,6 @@
+"""Response data: synthetic data from an instrument's population model (reading, checks and scoring follow)."""
+
+from govstats.data.simulate import SimulatedData, simulate, simulate_to_csv, write_csv
+from govstats.data.truth import Truth, population_params
+
+__all__ = ["SimulatedData", "Truth", "population_params", "simulate", "simulate_to_csv", "write_csv"]
