@@ -422,7 +422,7 @@ def simulate(instrument, n: int, seed: int | None = None, *, communities: int = 
     >>> from govstats.resources import seed_instrument_path
     >>> sim = simulate(load_instrument(seed_instrument_path("grid_governance")), 200, seed=1)
     >>> sim.responses.shape
-    (200, 48)
+    (200, 45)
     >>> sim.responses["ID5"].isin([1, 2, 3, 4, 5]).all()
     np.True_
     """
