@@ -22,10 +22,14 @@ def int_column(values: np.ndarray, missing: np.ndarray | None = None, dtype: str
     return pd.arrays.IntegerArray(values, mask)
 
 
+def median_duration(n_questions: int) -> float:
+    """Typical seconds to complete the form: one minute plus eight seconds a question."""
+    return 60.0 + 8.0 * n_questions
+
+
 def durations(rng: np.random.Generator, m: int, n_questions: int) -> np.ndarray:
-    """Seconds to complete the form: log-normal around one minute plus eight seconds a question."""
-    median = 60.0 + 8.0 * n_questions
-    return np.round(median * np.exp(0.35 * rng.standard_normal(m)))
+    """Seconds to complete the form: log-normal around the median duration (sd of the log .35)."""
+    return np.round(median_duration(n_questions) * np.exp(0.35 * rng.standard_normal(m)))
 
 
 def start_times(rng: np.random.Generator, m: int) -> np.ndarray:

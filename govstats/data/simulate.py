@@ -249,7 +249,8 @@ def _make_chunk(plan: _Plan, index: int, start: int, m: int, return_latent: bool
     careless = _careless(plan, plan.rng(index, _CARELESS), codes, attention, m)
     srng = plan.rng(index, _SPEED)
     speeder = srng.random(m) < plan.speeders
-    seconds = np.where(speeder, np.round(seconds * srng.uniform(0.15, 0.35, m)), seconds)
+    fast = np.round(fc.median_duration(plan.n_questions) * srng.uniform(0.15, 0.35, m))
+    seconds = np.where(speeder, fast, seconds)
     blank = _blanks(plan, plan.rng(index, _MISSING), columns, m)
 
     ids = np.arange(start + 1, start + m + 1, dtype=np.int64)
@@ -403,7 +404,7 @@ def simulate(instrument, n: int, seed: int | None = None, *, communities: int = 
         (one point throughout), ``"random"`` (uniform answers), ``"attention"`` (fails the
         attention check).
     speeders : float
-        Share of respondents who finish in 15 to 35 percent of their normal time.
+        Share of respondents who finish in 15 to 35 percent of the typical time.
     group, differences
         Non-invariance for invariance testing: ``group`` is ``"district"``, ``"street"``,
         ``"community"`` or a single-choice question; each difference is a dict with ``item``,
