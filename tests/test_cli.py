@@ -51,6 +51,7 @@ def test_demo_runs_without_arguments(capsys):
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "ri_asset" in out and "RIE ~ CD + CI + PE + SE" in out
+    assert "Step 2. Simulate 600 respondents" in out
 
 
 def test_missing_file_is_a_message_not_a_traceback(tmp_path):
@@ -58,3 +59,24 @@ def test_missing_file_is_a_message_not_a_traceback(tmp_path):
                             capture_output=True, text=True, encoding="utf-8")
     assert result.returncode == 1
     assert "file-not-found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_simulate_writes_csv_and_truth(tmp_path, capsys):
+    out, truth = tmp_path / "r.csv", tmp_path / "t.json"
+    code = main(["simulate", str(seed_instrument_path("grid_governance")), "-n", "300", "--seed", "4",
+                 "-o", str(out), "--truth", str(truth), "--careless", "0.1", "--missing", "0.02"])
+    assert code == 0
+    import pandas as pd
+
+    df = pd.read_csv(out, encoding="utf-8")
+    assert len(df) == 300 and "QE5" in df.columns
+    report = json.loads(truth.read_text(encoding="utf-8"))
+    assert report["settings"]["seed"] == 4 and report["settings"]["careless"] == 0.1
+    assert "300 respondents" in capsys.readouterr().out
+
+
+def test_simulate_bad_rate_is_a_message(tmp_path, capsys):
+    code = main(["simulate", str(seed_instrument_path("grid_governance")), "-n", "10",
+                 "-o", str(tmp_path / "r.csv"), "--missing", "1.5"])
+    assert code == 2
+    assert "'missing' parameter" in capsys.readouterr().err
