@@ -1,0 +1,319 @@
+"""``fit()``: estimate a CFA/SEM and return lavaan-grade results."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from threadpoolctl import threadpool_limits
+
+from govstats.errors import GovstatsWarning
+from govstats.sem import fit_measures as fm
+from govstats.sem.engine import CompiledModel
+from govstats.sem.inference import (casewise_scores, expected_information, first_order_information,
+                                    h1_trace, observed_information)
+from govstats.sem.prepare import group_data, model_text, numeric_block
+from govstats.sem.results import SEMResults
+from govstats.sem.standardize import defined_values, delta_se, standardize
+
+ESTIMATORS = ("ML", "MLR")
+PLANNED = ("WLSMV", "ULSMV", "DWLS", "ULS", "GLS")
+MISSING = ("listwise",)
+
+
+class ConvergenceWarning(GovstatsWarning):
+    """The optimizer stopped before the estimates converged."""
+
+
+class HeywoodWarning(GovstatsWarning):
+    """A variance estimate is negative (a Heywood case) or a correlation exceeds 1."""
+
+
+class NotPositiveDefiniteWarning(GovstatsWarning):
+    """An implied or information matrix is not positive definite."""
+
+
+class IdentificationWarning(GovstatsWarning):
+    """The information matrix is singular: the model is probably not identified."""
+
+
+def _check_choice(name, value, allowed):
+    if value not in allowed:
+        raise ValueError(f"The '{name}' parameter of fit must be one of {set(allowed)}. Got {value!r} instead.")
+
+
+def fit(model, data: pd.DataFrame, estimator: str = "ML", ordered=None, missing: str = "listwise",
+        cluster: str | None = None, group: str | None = None, group_equal=(), se: str | None = None,
+        bootstrap: int = 0, seed: int | None = None, *, std_lv: bool = False,
+        meanstructure: bool | None = None) -> SEMResults:
+    """Fit a confirmatory factor or structural equation model.
+
+    Parameters
+    ----------
+    model : str or Instrument
+        lavaan-style model syntax, or an instrument (its ``model_syntax()``; item columns
+        are found by id, other columns ignored).
+    data : DataFrame
+        One row per respondent.
+    estimator : {"ML", "MLR"}
+        Maximum likelihood; MLR adds sandwich standard errors and the Yuan-Bentler (Mplus
+        variant) scaled test, as lavaan's ``estimator = "MLR"``.
+    cluster : str, optional
+        Column of cluster ids (communities): cluster-robust standard errors and scaled test,
+        as lavaan's ``cluster =`` for single-level models.
+    group, group_equal
+        Multiple-group models with lavaan's ``group.equal`` constraints.
+    std_lv : bool
+        Fix factor variances to 1 instead of the first loadings.
+    meanstructure : bool, optional
+        Default as lavaan: with MLR, clusters or several groups; otherwise only when the
+        syntax has intercepts.
+
+    Returns
+    -------
+    SEMResults
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from govstats import fit
+    >>> from govstats.resources import instruments_dir
+    >>> data = pd.read_csv(instruments_dir().parent / "data" / "synthetic" / "platform_dilemma.csv")
+    >>> res = fit("AU =~ AU1 + AU2 + AU3 + AU4", data)
+    >>> int(res.fit_measures["df"])
+    2
+    """
+    started = time.perf_counter()
+    _check_choice("estimator", estimator, ESTIMATORS + PLANNED)
+    if estimator in PLANNED or ordered:
+        raise ValueError(f"estimator={estimator!r} with ordered items is planned (ordinal SEM issue) and not "
+                         f"available in this version; use one of {set(ESTIMATORS)}.")
+    _check_choice("missing", missing, MISSING + ("fiml", "ml"))
+    if missing != "listwise":
+        raise ValueError("missing='fiml' is planned (FIML issue) and not available in this version; "
+                         "use missing='listwise'.")
+    if bootstrap:
+        raise ValueError("bootstrap is planned (bootstrap issue) and not available in this version.")
+    if se not in (None, "standard", "robust", "robust.huber.white", "robust.cluster"):
+        raise ValueError(f"The 'se' parameter of fit must be one of {{None, 'standard', 'robust'}}. Got {se!r}.")
+    syntax = model_text(model)
+    robust = estimator == "MLR" or cluster is not None or (se is not None and se.startswith("robust"))
+    if cluster is not None and cluster not in data.columns:
+        raise ValueError(f"The 'cluster' parameter of fit names column {cluster!r}, which the data do not have.")
+    if group is not None and group not in data.columns:
+        raise ValueError(f"The 'group' parameter of fit names column {group!r}, which the data do not have.")
+    if meanstructure is None:
+        meanstructure = robust or group is not None
+
+    labels = [None] if group is None else list(pd.unique(data[group].dropna()))
+    engine = CompiledModel(syntax, ngroups=len(labels), meanstructure=meanstructure, std_lv=std_lv,
+                           group_equal=tuple(group_equal))
+    columns = engine.observed
+    extra = [c for c in (cluster, group) if c is not None]
+    frame = data[columns + [c for c in extra if c not in columns]]
+    x_all = numeric_block(frame, columns)
+    complete = ~np.isnan(x_all).any(axis=1)
+    if cluster is not None:
+        complete &= data[cluster].notna().to_numpy()
+    dropped = int((~complete).sum())
+    groups = []
+    for label in labels:
+        rows = complete if label is None else complete & (data[group] == label).to_numpy()
+        x = x_all[rows]
+        if len(x) <= len(columns):
+            raise ValueError(f"Only {len(x)} complete rows{'' if label is None else f' in group {label!r}'} for "
+                             f"{len(columns)} variables; the model cannot be estimated.")
+        constant = [c for c, sd in zip(columns, x.std(axis=0)) if sd == 0]
+        if constant:
+            raise ValueError(f"Column(s) {constant} are constant{'' if label is None else f' in group {label!r}'}; "
+                             "a constant cannot be modeled.")
+        clusters = data.loc[rows, cluster].to_numpy() if cluster is not None else None
+        groups.append(group_data(x, clusters))
+
+    with threadpool_limits(1):  # small matrices: BLAS threads only add overhead (3x slower measured)
+        opt = engine.estimate(groups)
+        results = _inference(engine, groups, opt, estimator, robust, cluster is not None, meanstructure)
+    seconds = time.perf_counter() - started
+    n_total = sum(d.n for d in groups)
+    return SEMResults(
+        params=results["params"], fit_measures=results["fit"], standardized=results["standardized"],
+        nobs=n_total, n_dropped=dropped, estimator=estimator, converged=opt.converged, iterations=opt.iterations,
+        seconds=seconds, syntax=syntax, group_labels=labels, warnings_=results["warnings"],
+        se_type=results["se_type"], test_type=results["test_type"], engine=engine, theta=opt.theta,
+        vcov=results["vcov"], data=groups,
+    )
+
+
+def _inference(engine, data, opt, estimator, robust, clustered, meanstructure) -> dict:
+    models, theta = engine.models, opt.theta
+    messages = []
+    if not opt.converged:
+        messages.append(f"The model did not converge: {opt.message}.")
+        warnings.warn(f"fit: the model did not converge ({opt.message}); the estimates are not trustworthy.",
+                      ConvergenceWarning, stacklevel=3)
+    n_total = sum(d.n for d in data)
+    q = len(theta)
+
+    expected = expected_information(models, data, theta, meanstructure)
+    information = observed_information(models, data, theta, meanstructure) if robust else expected
+    vcov = None
+    try:
+        eig = np.linalg.eigvalsh(information)
+        if eig.min() <= 1e-10 * max(eig.max(), 1.0):
+            raise np.linalg.LinAlgError
+        info_inv = np.linalg.inv(information)
+    except np.linalg.LinAlgError:
+        info_inv = None
+        messages.append("The information matrix is singular: the model may not be identified; "
+                        "standard errors are not available.")
+        warnings.warn("fit: the information matrix is singular (is the model identified?); no standard errors.",
+                      IdentificationWarning, stacklevel=3)
+    scores = casewise_scores(models, data, theta, meanstructure) if robust else None
+    b0 = None
+    if info_inv is not None:
+        if robust:
+            b0 = first_order_information(scores, data, clustered)
+            vcov = info_inv @ b0 @ info_inv / n_total
+        else:
+            vcov = info_inv / n_total
+
+    table = engine.table
+    values = engine.values(theta)
+    se = np.full(len(table), np.nan)
+    free = table.free.to_numpy()
+    if vcov is not None:
+        diag = np.sqrt(np.clip(np.diag(vcov), 0, None))
+        se = np.where(free > 0, diag[np.maximum(free, 1) - 1], 0.0)
+    defined = table.op.to_numpy() == ":="
+    std_all = standardize(engine, theta, "std.all")
+    std_lv = standardize(engine, theta, "std.lv")
+    if defined.any():
+        values[defined] = defined_values(engine, theta)
+        std_all[defined] = defined_values(engine, theta, std=std_all)
+        std_lv[defined] = defined_values(engine, theta, std=std_lv)
+        if vcov is not None:
+            se[defined] = delta_se(lambda t: defined_values(engine, t), theta, vcov)
+    z = np.where((free > 0) | defined, values / np.where(se > 0, se, np.nan), np.nan)
+    pvalue = 2 * stats.norm.sf(np.abs(z))
+    crit = stats.norm.ppf(0.975)
+    params = pd.DataFrame({
+        "lhs": table.lhs, "op": table.op, "rhs": table.rhs, "group": table.group, "label": table.label,
+        "est": values, "se": se, "z": z, "pvalue": pvalue,
+        "ci_lower": values - crit * np.nan_to_num(se), "ci_upper": values + crit * np.nan_to_num(se),
+        "std_lv": std_lv, "std_all": std_all,
+    })
+    params["label"] = params["label"].where(~params["label"].str.startswith("."), "")
+
+    # standardized solution with delta-method standard errors (lavaan's standardizedSolution)
+    std_se = np.full(len(table), np.nan)
+    if vcov is not None:
+        def all_std(t):
+            s = standardize(engine, t, "std.all")
+            if defined.any():
+                s[defined] = defined_values(engine, t, std=s)
+            return s
+        std_se = delta_se(all_std, theta, vcov)
+        fixed_std = (free == 0) & ~defined
+        std_se[fixed_std & (std_se < 1e-10)] = 0.0
+    std_z = std_all / np.where(std_se > 0, std_se, np.nan)
+    standardized = pd.DataFrame({
+        "lhs": table.lhs, "op": table.op, "rhs": table.rhs, "group": table.group, "est_std": std_all,
+        "se": std_se, "z": std_z, "pvalue": 2 * stats.norm.sf(np.abs(std_z)),
+        "ci_lower": std_all - crit * np.nan_to_num(std_se), "ci_upper": std_all + crit * np.nan_to_num(std_se),
+    })
+
+    heywood = params[(params.op == "~~") & (params.lhs == params.rhs) & (params.est < 0)]
+    if len(heywood):
+        names = ", ".join(heywood.lhs)
+        messages.append(f"Negative variance estimates (Heywood case): {names}.")
+        warnings.warn(f"fit: negative variance estimate(s) for {names} (a Heywood case).", HeywoodWarning,
+                      stacklevel=3)
+
+    implied = [m.implied(theta)[:2] for m in models]
+    chisq = n_total * opt.fmin
+    n_moments = sum(m.p * (m.p + 1) / 2 + (m.p if meanstructure else 0) for m in models)
+    n_exo = (table.exo == 1).sum()
+    df = n_moments - q - n_exo
+    logl, unrestricted = fm.loglik(data, implied, meanstructure)
+    exo_names = set(engine.names.ov_x)
+    exo_index = [[i for i, v in enumerate(engine.names.ov) if v in exo_names] for _ in models]
+    base_chisq, base_df = fm.baseline(data, exo_index)
+    measures = fm.standard_measures(chisq=chisq, df=df, n=n_total, groups=len(models), npar=q, logl=logl,
+                                    unrestricted_logl=unrestricted, baseline_chisq=base_chisq,
+                                    baseline_df=base_df, srmr=fm.srmr_measures(data, implied, meanstructure))
+    se_type, test_type = "standard", "standard"
+    if robust and info_inv is not None and df > 0:
+        se_type = "robust.cluster" if clustered else "robust.huber.white"
+        test_type = "yuan.bentler.mplus"
+        b_test = b0 if clustered else first_order_information(scores, data, False)
+        trace = h1_trace(data, meanstructure) - np.sum(b_test * info_inv.T)
+        if clustered:
+            trace = _cluster_h1_trace(data, meanstructure) - np.sum(b0 * info_inv.T)
+        c = trace / df
+        c_null = _baseline_scaling(data, meanstructure, base_df, clustered)
+        measures.update(fm.robust_measures(chisq=chisq, df=df, n=n_total, groups=len(models), c=c,
+                                           trace_ugamma=trace, baseline_chisq=base_chisq, baseline_df=base_df,
+                                           c_null=c_null))
+    return {"params": params, "fit": measures, "standardized": standardized, "warnings": messages,
+            "vcov": vcov, "se_type": se_type, "test_type": test_type}
+
+
+def _saturated_scores(d, meanstructure: bool) -> np.ndarray:
+    """Casewise scores of the saturated model (means, then vech of the covariance matrix)."""
+    p = d.cov.shape[0]
+    inv = np.linalg.inv(d.cov)
+    centred = d.raw - d.mean
+    z = centred @ inv
+    rows, cols = np.tril_indices(p)
+    outer = 0.5 * (z[:, rows] * z[:, cols] - inv[rows, cols])
+    outer[:, rows != cols] *= 2  # d/d sigma_ij of a symmetric matrix counts both cells
+    return np.hstack([z, outer]) if meanstructure else outer
+
+
+def _cluster_h1_trace(data, meanstructure) -> float:
+    """tr(B1 A1^-1) with B1 from cluster-summed saturated scores (lavaan's cluster option)."""
+    total = 0.0
+    n_total = sum(d.n for d in data)
+    for d in data:
+        s = _saturated_scores(d, meanstructure)
+        labels, inverse = np.unique(d.cluster, return_inverse=True)
+        summed = np.zeros((len(labels), s.shape[1]))
+        np.add.at(summed, inverse, s)
+        g = len(labels)
+        b1 = g / (g - 1) * summed.T @ summed / d.n
+        a1 = _saturated_information(d, meanstructure)
+        total += np.sum(b1 * np.linalg.inv(a1).T)
+    return total
+
+
+def _saturated_information(d, meanstructure) -> np.ndarray:
+    p = d.cov.shape[0]
+    inv = np.linalg.inv(d.cov)
+    rows, cols = np.tril_indices(p)
+    # 0.5 D'(S^-1 x S^-1) D in vech coordinates
+    a = inv[rows][:, rows] * inv[cols][:, cols] + inv[rows][:, cols] * inv[cols][:, rows]
+    weight = np.where(rows == cols, 1.0, 2.0)
+    a = a * np.outer(weight, weight) / 4
+    if meanstructure:
+        out = np.zeros((p + len(rows), p + len(rows)))
+        out[:p, :p] = inv
+        out[p:, p:] = a
+        return out
+    return a
+
+
+def _baseline_scaling(data, meanstructure: bool, base_df: float, clustered: bool) -> float:
+    """Yuan-Bentler scaling factor of the independence model (for the robust CFI/TLI)."""
+    if clustered:
+        return float("nan")
+    trace_h0 = 0.0
+    for d in data:
+        u = (d.raw - d.mean) ** 2 / np.diag(d.cov)
+        value = 0.5 * (u - 1) ** 2
+        if meanstructure:
+            value = value + u
+        trace_h0 += value.sum(axis=1).mean()
+    return (h1_trace(data, meanstructure) - trace_h0) / base_df

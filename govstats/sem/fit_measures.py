@@ -1,0 +1,182 @@
+"""Fit measures, named as lavaan's ``fitMeasures()`` with ``.`` written ``_``.
+
+Formulas follow lavaan 0.6 (lav_fit_cfi.R, lav_fit_rmsea.R): N (not N - 1) throughout;
+the robust CFI/TLI of Brosseau-Liard and Savalei (2014) and the robust RMSEA with the
+scaling factor c; the scaled RMSEA with the trace of UGamma as its degrees of freedom.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import optimize, stats
+
+LOG_2PI = np.log(2 * np.pi)
+
+
+def _cfi(x2, df, x2_null, df_null, c=1.0, c_null=1.0):
+    if df > 0 and c != 1 and c_null != 1:
+        t1 = max(x2 - c * df, 0.0)
+        t2 = max(x2 - c * df, x2_null - c_null * df_null, 0.0)
+    else:
+        t1 = max(x2 - df, 0.0)
+        t2 = max(x2 - df, x2_null - df_null, 0.0)
+    return 1.0 if np.isclose(t1, 0) and np.isclose(t2, 0) else 1 - t1 / t2
+
+
+def _tli(x2, df, x2_null, df_null, c=1.0, c_null=1.0):
+    if df > 0 and c != 1 and c_null != 1:
+        t1 = (x2 - c * df) * df_null
+        t2 = (x2_null - c_null * df_null) * df
+    else:
+        t1 = (x2 - df) * df_null
+        t2 = (x2_null - df_null) * df
+    return 1 - t1 / t2 if df > 0 and abs(t2) > 0 else 1.0
+
+
+def _rmsea(x2, df, n, groups=1, c=1.0):
+    return float(np.sqrt(max((x2 / n) / df - c / n, 0.0)) * np.sqrt(groups)) if df > 0 else 0.0
+
+
+def _rmsea_ci(x2, df, n, groups=1, c=1.0, level=0.90):
+    upper_p, lower_p = 1 - (1 - level) / 2, (1 - level) / 2
+    f_lower = lambda lam: stats.ncx2.cdf(x2, df, lam) - upper_p if lam > 0 else stats.chi2.cdf(x2, df) - upper_p
+    f_upper = lambda lam: stats.ncx2.cdf(x2, df, lam) - lower_p if lam > 0 else stats.chi2.cdf(x2, df) - lower_p
+    if df < 1 or f_lower(0) < 0:
+        lower = 0.0
+    else:
+        lam = optimize.brentq(f_lower, 0, x2, xtol=1e-12)
+        lower = np.sqrt(c * lam / (n * df)) * np.sqrt(groups)
+    top = max(n, 4 * x2)
+    if df < 1 or f_upper(top) > 0 or f_upper(0) < 0:
+        upper = 0.0
+    else:
+        lam = optimize.brentq(f_upper, 0, top, xtol=1e-12)
+        upper = np.sqrt(c * lam / (n * df)) * np.sqrt(groups)
+    return float(lower), float(upper)
+
+
+def _rmsea_pvalue(x2, df, n, groups=1, c=1.0, h0=0.05, close=True):
+    if df <= 0:
+        return float("nan")
+    ncp = (n * df / c * h0 ** 2) / groups
+    cdf = stats.ncx2.cdf(x2, df, ncp)
+    return float(1 - cdf) if close else float(cdf)
+
+
+def standard_measures(*, chisq, df, n, groups, npar, logl, unrestricted_logl, baseline_chisq, baseline_df,
+                      srmr) -> dict:
+    out = {
+        "npar": float(npar), "chisq": chisq, "df": float(df),
+        "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"),
+        "baseline_chisq": baseline_chisq, "baseline_df": float(baseline_df),
+        "baseline_pvalue": float(stats.chi2.sf(baseline_chisq, baseline_df)),
+        "cfi": _cfi(chisq, df, baseline_chisq, baseline_df),
+        "tli": _tli(chisq, df, baseline_chisq, baseline_df),
+    }
+    out["nnfi"] = out["tli"]
+    t1, t2 = baseline_chisq / baseline_df - chisq / df, baseline_chisq / baseline_df
+    out["rfi"] = 1.0 if (t1 < 0 or t2 < 0) else t1 / t2
+    out["nfi"] = (baseline_chisq - chisq) / baseline_chisq
+    out["pnfi"] = (df / baseline_df) * (baseline_chisq - chisq) / baseline_chisq
+    t2 = baseline_chisq - df
+    out["ifi"] = 1.0 if t2 < 0 else (baseline_chisq - chisq) / t2
+    out["rni"] = 1 - (chisq - df) / (baseline_chisq - baseline_df)
+    out["logl"] = logl
+    out["unrestricted_logl"] = unrestricted_logl
+    out["aic"] = -2 * logl + 2 * npar
+    out["bic"] = -2 * logl + npar * np.log(n)
+    out["ntotal"] = float(n)
+    out["bic2"] = -2 * logl + npar * np.log((n + 2) / 24)
+    out["sabic"] = out["bic2"]
+    out["rmsea"] = _rmsea(chisq, df, n, groups)
+    out["rmsea_ci_lower"], out["rmsea_ci_upper"] = _rmsea_ci(chisq, df, n, groups)
+    out["rmsea_ci_level"] = 0.90
+    out["rmsea_pvalue"] = _rmsea_pvalue(chisq, df, n, groups)
+    out["rmsea_close_h0"] = 0.05
+    out["rmsea_notclose_pvalue"] = _rmsea_pvalue(chisq, df, n, groups, h0=0.08, close=False)
+    out["rmsea_notclose_h0"] = 0.08
+    out.update(srmr)
+    return {k: float(v) for k, v in out.items()}
+
+
+def robust_measures(*, chisq, df, n, groups, c, trace_ugamma, baseline_chisq, baseline_df, c_null) -> dict:
+    """Scaled (Yuan-Bentler) and robust measures from the unscaled statistics and scaling factors."""
+    scaled = chisq / c
+    baseline_scaled = baseline_chisq / c_null
+    out = {
+        "chisq_scaled": scaled, "df_scaled": float(df),
+        "pvalue_scaled": float(stats.chi2.sf(scaled, df)), "chisq_scaling_factor": c,
+        "baseline_chisq_scaled": baseline_scaled, "baseline_df_scaled": float(baseline_df),
+        "baseline_pvalue_scaled": float(stats.chi2.sf(baseline_scaled, baseline_df)),
+        "baseline_chisq_scaling_factor": c_null,
+        "cfi_scaled": _cfi(scaled, df, baseline_scaled, baseline_df),
+        "tli_scaled": _tli(scaled, df, baseline_scaled, baseline_df),
+        "cfi_robust": _cfi(chisq, df, baseline_chisq, baseline_df, c, c_null),
+        "tli_robust": _tli(chisq, df, baseline_chisq, baseline_df, c, c_null),
+    }
+    out["nnfi_scaled"] = out["tli_scaled"]
+    out["nnfi_robust"] = out["tli_robust"]
+    out["rni_robust"] = 1 - (chisq - c * df) / (baseline_chisq - c_null * baseline_df)
+    out["rmsea_scaled"] = _rmsea(chisq, trace_ugamma, n, groups)
+    out["rmsea_ci_lower_scaled"], out["rmsea_ci_upper_scaled"] = _rmsea_ci(chisq, trace_ugamma, n, groups)
+    out["rmsea_pvalue_scaled"] = _rmsea_pvalue(chisq, trace_ugamma, n, groups)
+    out["rmsea_notclose_pvalue_scaled"] = _rmsea_pvalue(chisq, trace_ugamma, n, groups, h0=0.08, close=False)
+    out["rmsea_robust"] = _rmsea(chisq, df, n, groups, c)
+    out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = _rmsea_ci(scaled, df, n, groups, c)
+    out["rmsea_pvalue_robust"] = _rmsea_pvalue(scaled, df, n, groups, c)
+    out["rmsea_notclose_pvalue_robust"] = _rmsea_pvalue(scaled, df, n, groups, c, h0=0.08, close=False)
+    return {k: float(v) for k, v in out.items()}
+
+
+def srmr_measures(data, implied, meanstructure: bool) -> dict:
+    """SRMR (Bentler: residuals of correlations-scaled covariances) and RMR, with and without means."""
+    sq_cov, sq_mean, raw_cov, raw_mean, count_cov, count_mean = 0.0, 0.0, 0.0, 0.0, 0, 0
+    total_n = sum(d.n for d in data)
+    srmr = rmr = srmr_nomean = rmr_nomean = 0.0
+    for d, (sigma, mu) in zip(data, implied):
+        p = d.cov.shape[0]
+        rows, cols = np.tril_indices(p)
+        sd = np.sqrt(np.diag(d.cov))
+        resid = d.cov - sigma
+        std = resid / np.outer(sd, sd)
+        e_cov = std[rows, cols]
+        r_cov = resid[rows, cols]
+        e_mean = (d.mean - mu) / sd if meanstructure else np.zeros(0)
+        r_mean = (d.mean - mu) if meanstructure else np.zeros(0)
+        w = d.n / total_n
+        n_el = len(e_cov) + len(e_mean)
+        srmr += w * np.sqrt((np.sum(e_cov ** 2) + np.sum(e_mean ** 2)) / n_el)
+        rmr += w * np.sqrt((np.sum(r_cov ** 2) + np.sum(r_mean ** 2)) / n_el)
+        srmr_nomean += w * np.sqrt(np.sum(e_cov ** 2) / len(e_cov))
+        rmr_nomean += w * np.sqrt(np.sum(r_cov ** 2) / len(r_cov))
+    return {"rmr": rmr, "rmr_nomean": rmr_nomean, "srmr": srmr, "srmr_bentler": srmr,
+            "srmr_bentler_nomean": srmr_nomean}
+
+
+def loglik(data, implied, meanstructure) -> tuple[float, float]:
+    """(model log-likelihood, unrestricted log-likelihood), summed over groups."""
+    logl = unrestricted = 0.0
+    for d, (sigma, mu) in zip(data, implied):
+        p = d.cov.shape[0]
+        sign, logdet = np.linalg.slogdet(sigma)
+        inv = np.linalg.inv(sigma)
+        diff = d.mean - mu
+        quad = np.sum(d.cov * inv) + (diff @ inv @ diff if meanstructure else 0.0)
+        logl += -d.n / 2 * (p * LOG_2PI + logdet + quad)
+        unrestricted += -d.n / 2 * (p * LOG_2PI + d.logdet + p)
+    return logl, unrestricted
+
+
+def baseline(data, exogenous: list[list[int]]) -> tuple[float, float]:
+    """Independence model: free variances (and means), exogenous covariates' block kept as sampled."""
+    chisq = df = 0.0
+    for d, exo in zip(data, exogenous):
+        p = d.cov.shape[0]
+        diag = np.diag(np.diag(d.cov))
+        if exo:
+            diag[np.ix_(exo, exo)] = d.cov[np.ix_(exo, exo)]
+        sign, logdet = np.linalg.slogdet(diag)
+        chisq += d.n * (logdet + np.trace(d.cov @ np.linalg.inv(diag)) - d.logdet - p)
+        nx = len(exo)
+        df += p * (p - 1) / 2 - nx * (nx - 1) / 2
+    return float(chisq), float(df)

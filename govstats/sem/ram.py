@@ -1,0 +1,144 @@
+"""The RAM representation of a model: implied moments and their derivatives.
+
+All variables (observed first, then latent) are indexed ``0..m-1``. ``A[i, j]`` is the
+effect of ``j`` on ``i`` (loadings and regressions), ``S`` holds variances and
+covariances, ``M`` intercepts. The implied moments of the observed variables are
+
+    Sigma = F B S B' F',   mu = F B M,   B = (I - A)^-1.
+
+The Jacobian of ``(vech(Sigma), mu)`` with respect to the free parameters is computed
+analytically and vectorized over parameters; one free index may fill several cells
+(equality constraints).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from govstats.sem.partable import VariableNames
+
+
+@dataclass
+class Cells:
+    """Where parameters go: matrix cells and the parameter (free index - 1, or -1 if fixed)."""
+
+    row: np.ndarray
+    col: np.ndarray
+    param: np.ndarray
+    value: np.ndarray  # fixed values (used where param == -1)
+
+
+class RAMModel:
+    """One group's model, compiled from the parameter table once and evaluated many times."""
+
+    def __init__(self, table: pd.DataFrame, names: VariableNames, group: int, n_free: int):
+        self.ov = list(names.ov)
+        self.lv = list(names.lv)
+        self.names = self.ov + self.lv
+        self.p, self.m = len(self.ov), len(self.names)
+        self.n_free = n_free
+        index = {v: i for i, v in enumerate(self.names)}
+        rows = table[(table.group == group) & table.op.isin(["=~", "~", "~~", "~1"])]
+        a, s, mm = [], [], []
+        for r in rows.itertuples():
+            param = int(r.free) - 1
+            value = 0.0 if np.isnan(r.ustart) else float(r.ustart)
+            if r.op == "=~":
+                a.append((index[r.rhs], index[r.lhs], param, value))
+            elif r.op == "~":
+                a.append((index[r.lhs], index[r.rhs], param, value))
+            elif r.op == "~~":
+                s.append((index[r.lhs], index[r.rhs], param, value))
+            else:
+                mm.append((index[r.lhs], 0, param, value))
+        self.A = self._cells(a)
+        self.S = self._cells(s)
+        self.M = self._cells(mm)
+        self.meanstructure = len(mm) > 0
+        self.rows = rows
+        self.vech_rows, self.vech_cols = np.tril_indices(self.p)
+
+    @staticmethod
+    def _cells(entries) -> Cells:
+        if not entries:
+            e = np.zeros(0, dtype=int)
+            return Cells(e, e, e, np.zeros(0))
+        r, c, p, v = zip(*entries)
+        return Cells(np.array(r), np.array(c), np.array(p), np.array(v, dtype=float))
+
+    def set_fixed(self, cells: Cells, which: np.ndarray, values: np.ndarray) -> None:
+        cells.value[which] = values
+
+    # -- matrices -------------------------------------------------------------------------
+    def _fill(self, cells: Cells, theta: np.ndarray, shape, symmetric=False) -> np.ndarray:
+        out = np.zeros(shape)
+        vals = np.where(cells.param >= 0, theta[np.maximum(cells.param, 0)], cells.value)
+        out[cells.row, cells.col] = vals
+        if symmetric:
+            out[cells.col, cells.row] = vals
+        return out
+
+    def matrices(self, theta: np.ndarray):
+        A = self._fill(self.A, theta, (self.m, self.m))
+        S = self._fill(self.S, theta, (self.m, self.m), symmetric=True)
+        M = self._fill(self.M, theta, (self.m, 1))[:, 0]
+        return A, S, M
+
+    def implied(self, theta: np.ndarray):
+        """(Sigma, mu, B, C) with C = B S B' the moments of all variables."""
+        A, S, M = self.matrices(theta)
+        B = np.linalg.inv(np.eye(self.m) - A)
+        C = B @ S @ B.T
+        p = self.p
+        return C[:p, :p], (B @ M)[:p], B, C, M
+
+    def jacobian(self, theta: np.ndarray, B=None, C=None, M=None):
+        """d Sigma (p x p x q, symmetric in the first two axes) and d mu (p x q)."""
+        if B is None:
+            _, _, B, C, M = self.implied(theta)
+        p, q = self.p, self.n_free
+        P = B[:p, :]             # F B
+        Q = C[:p, :]             # F C
+        mu_all = B @ M
+        terms, mu_terms, ks, mu_ks = [], [], [], []
+        a = self.A.param >= 0
+        if a.any():
+            i, j, k = self.A.row[a], self.A.col[a], self.A.param[a]
+            # d C / d a_ij = B E_ij C + (B E_ij C)'  ->  rows of F: P[:, i] Q[:, j]' + transpose
+            term = P[:, i][:, None, :] * Q[:, j][None, :, :]
+            terms.append(term + term.transpose(1, 0, 2))
+            ks.append(k)
+            mu_terms.append(P[:, i] * mu_all[j][None, :])
+            mu_ks.append(k)
+        s = self.S.param >= 0
+        if s.any():
+            i, j, k = self.S.row[s], self.S.col[s], self.S.param[s]
+            term = P[:, i][:, None, :] * P[:, j][None, :, :]
+            off = i != j
+            term[:, :, off] += term.transpose(1, 0, 2)[:, :, off]
+            terms.append(term)
+            ks.append(k)
+        mm = self.M.param >= 0
+        if mm.any():
+            mu_terms.append(P[:, self.M.row[mm]])
+            mu_ks.append(self.M.param[mm])
+        dS = _place(np.concatenate(terms, axis=2) if terms else np.zeros((p, p, 0)),
+                    np.concatenate(ks) if ks else np.zeros(0, dtype=int), q)
+        dmu = _place(np.concatenate(mu_terms, axis=1) if mu_terms else np.zeros((p, 0)),
+                     np.concatenate(mu_ks) if mu_ks else np.zeros(0, dtype=int), q)
+        return dS, dmu
+
+
+def _place(values: np.ndarray, k: np.ndarray, q: int) -> np.ndarray:
+    """Put each cell's derivative in its parameter's slot (last axis); cells sharing a
+    parameter (equality constraints) are summed."""
+    out = np.zeros(values.shape[:-1] + (q,))
+    if len(np.unique(k)) == len(k):
+        out[..., k] = values
+    else:
+        for n, idx in enumerate(k):
+            out[..., idx] += values[..., n]
+    return out

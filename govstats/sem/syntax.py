@@ -1,0 +1,168 @@
+"""Parse lavaan-style model syntax into formulas.
+
+Supported: ``=~`` (loadings), ``~`` (regressions), ``~~`` (variances and covariances),
+``~ 1`` (intercepts), ``|`` (thresholds, ``x1 | t1 + t2``), ``:=`` (defined parameters),
+several left-hand sides (``y1 + y2 ~ x``), and modifiers on a term: a fixed value
+(``0.5*x``), ``NA*x`` (free), a label (``a*x``, shared labels mean equal parameters),
+``start(0.3)*x``, and per-group vectors ``c(a, b)*x`` / ``c(1, NA)*x``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from govstats.errors import GovstatsError
+
+
+class ModelSyntaxError(GovstatsError):
+    """Model syntax that cannot be parsed; names the line and what is wrong."""
+
+
+OPERATORS = ("=~", "~~", ":=", "==", "<", ">", "|", "~")
+_NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
+_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+
+@dataclass
+class Term:
+    """One right-hand-side term and its modifiers (one entry per group when a vector)."""
+
+    name: str
+    fixed: list = field(default_factory=list)   # number, None (free: NA) per group; [] if no value given
+    label: list = field(default_factory=list)   # label per group ('' for none)
+    start: list = field(default_factory=list)
+
+
+@dataclass
+class Formula:
+    lhs: str
+    op: str
+    terms: list[Term]
+    line: int
+    expression: str = ""  # for := and constraints
+
+
+def _strip_comments(text: str) -> list[tuple[int, str]]:
+    out = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = re.split(r"[#!]", raw, maxsplit=1)[0].strip()
+        for part in line.split(";"):
+            if part.strip():
+                out.append((number, part.strip()))
+    return out
+
+
+def _join_continuations(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """A formula may continue on the next line after a trailing operator or '+', or before a leading '+'."""
+    joined: list[tuple[int, str]] = []
+    for number, line in lines:
+        if joined and (joined[-1][1].endswith(("+", "~", "=~", "~~", "*", ",", "(")) or line.startswith("+")):
+            joined[-1] = (joined[-1][0], joined[-1][1] + " " + line)
+        else:
+            joined.append((number, line))
+    return joined
+
+
+def _split_operator(line: str, number: int) -> tuple[str, str, str]:
+    for op in OPERATORS:
+        # '~' inside '=~' and '~~' must not match: scan operators longest first, outside parentheses.
+        depth = 0
+        for i, ch in enumerate(line):
+            depth += ch == "("
+            depth -= ch == ")"
+            if depth == 0 and line.startswith(op, i):
+                if op == "~" and (line.startswith("~~", i) or (i > 0 and line[i - 1] in "=~")):
+                    continue
+                return line[:i].strip(), op, line[i + len(op):].strip()
+    raise ModelSyntaxError(f"line {number}: no operator (=~, ~, ~~, :=, |) in '{line}'.")
+
+
+def _split_terms(rhs: str) -> list[str]:
+    terms, depth, current = [], 0, ""
+    for ch in rhs:
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "+" and depth == 0 and current.strip():
+            terms.append(current.strip())
+            current = ""
+        else:
+            current += ch
+    if current.strip():
+        terms.append(current.strip())
+    return terms
+
+
+def _modifier_values(text: str, number: int) -> list[str]:
+    text = text.strip()
+    if text.startswith("c(") and text.endswith(")"):
+        return [v.strip() for v in text[2:-1].split(",")]
+    return [text]
+
+
+def _parse_term(text: str, number: int) -> Term:
+    parts = _split_star(text)
+    name = parts[-1].strip()
+    if not re.fullmatch(_NAME, name) and not _NUMBER.match(name):
+        raise ModelSyntaxError(f"line {number}: '{name}' is not a variable name.")
+    term = Term(name)
+    for mod in parts[:-1]:
+        mod = mod.strip()
+        if mod.startswith("start(") and mod.endswith(")"):
+            term.start = [float(v) for v in _modifier_values(mod[6:-1], number)]
+            continue
+        if mod.startswith(("equal(", "label(")) and mod.endswith(")"):
+            term.label = [v.strip("'\" ") for v in _modifier_values(mod[6:-1], number)]
+            continue
+        values = _modifier_values(mod, number)
+        if all(v == "NA" or _NUMBER.match(v) for v in values):
+            term.fixed = [None if v == "NA" else float(v) for v in values]
+        elif all(re.fullmatch(_NAME, v.strip("'\"")) or v == "NA" for v in values):
+            term.label = ["" if v == "NA" else v.strip("'\"") for v in values]
+        else:
+            raise ModelSyntaxError(f"line {number}: cannot read the modifier '{mod}' of '{text}'.")
+    return term
+
+
+def _split_star(text: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "*" and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    return parts
+
+
+def parse_model(text: str) -> list[Formula]:
+    """Formulas of a model, in order; raises :class:`ModelSyntaxError` naming the line."""
+    if not isinstance(text, str) or not text.strip():
+        raise ModelSyntaxError("The model syntax is empty.")
+    formulas = []
+    for number, line in _join_continuations(_strip_comments(text)):
+        lhs, op, rhs = _split_operator(line, number)
+        if not lhs or not rhs:
+            raise ModelSyntaxError(f"line {number}: '{line}' needs something on both sides of '{op}'.")
+        if op in (":=", "==", "<", ">"):
+            if op == ":=" and not re.fullmatch(_NAME, lhs):
+                raise ModelSyntaxError(f"line {number}: '{lhs}' is not a valid name for a defined parameter.")
+            formulas.append(Formula(lhs, op, [], number, expression=rhs))
+            continue
+        lhs_names = [s.strip() for s in lhs.split("+")]
+        for name in lhs_names:
+            if not re.fullmatch(_NAME, name):
+                raise ModelSyntaxError(f"line {number}: '{name}' is not a variable name.")
+        terms = [_parse_term(t, number) for t in _split_terms(rhs)]
+        for name in lhs_names:
+            for term in terms:
+                if op == "~" and term.name == "1" or op == "~" and _NUMBER.match(term.name) and float(term.name) == 1:
+                    formulas.append(Formula(name, "~1", [term], number))
+                elif _NUMBER.match(term.name):
+                    raise ModelSyntaxError(f"line {number}: a number '{term.name}' cannot stand for a variable.")
+                else:
+                    formulas.append(Formula(name, op, [term], number))
+    return formulas
