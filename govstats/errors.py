@@ -19,6 +19,18 @@ class GovstatsWarning(UserWarning):
     """Base class of every warning govstats issues."""
 
 
+class ConvergenceWarning(GovstatsWarning):
+    """The optimizer stopped before the estimates converged."""
+
+
+class HeywoodWarning(GovstatsWarning):
+    """A variance estimate is negative (a Heywood case)."""
+
+
+class IdentificationWarning(GovstatsWarning):
+    """The information matrix is singular: the model is probably not identified."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in an instrument file.
@@ -80,3 +92,12 @@ class InstrumentError(GovstatsError):
     def codes(self) -> list[str]:
         """The problem codes, in order (convenient in tests and scripts)."""
         return [p.code for p in self.problems]
+
+
+class ResponsesError(GovstatsError):
+    """A file cannot be read as survey responses at all.
+
+    Raised for files that hold no responses to check: empty, binary, undecodable, a
+    single column, a header without data rows, or no column of the instrument. Problems
+    *in* readable responses are never raised; :func:`govstats.check_responses` collects them.
+    """

@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
-from govstats.errors import GovstatsWarning
+from govstats.errors import ConvergenceWarning, HeywoodWarning, IdentificationWarning
 from govstats.sem import fit_measures as fm
 from govstats.sem.engine import CompiledModel
 from govstats.sem.inference import (casewise_scores, expected_information, first_order_information,
@@ -22,22 +22,6 @@ from govstats.sem.standardize import defined_values, delta_se, standardize
 ESTIMATORS = ("ML", "MLR")
 PLANNED = ("WLSMV", "ULSMV", "DWLS", "ULS", "GLS")
 MISSING = ("listwise",)
-
-
-class ConvergenceWarning(GovstatsWarning):
-    """The optimizer stopped before the estimates converged."""
-
-
-class HeywoodWarning(GovstatsWarning):
-    """A variance estimate is negative (a Heywood case) or a correlation exceeds 1."""
-
-
-class NotPositiveDefiniteWarning(GovstatsWarning):
-    """An implied or information matrix is not positive definite."""
-
-
-class IdentificationWarning(GovstatsWarning):
-    """The information matrix is singular: the model is probably not identified."""
 
 
 def _check_choice(name, value, allowed):

@@ -88,6 +88,12 @@ class SEMResults:
                                      "indirect": total[i, j] - A[i, j], "total": total[i, j]})
         return pd.DataFrame(rows, columns=["group", "outcome", "predictor", "direct", "indirect", "total"])
 
+    def modindices(self, top: int | None = None) -> pd.DataFrame:
+        """Modification indices with EPC and standardized EPC, largest first (lavaan's modindices)."""
+        from govstats.sem.modindices import modification_indices
+
+        return modification_indices(self, top=top)
+
     # -- output ---------------------------------------------------------------------------
     def summary(self) -> str:
         f = self.fit_measures
