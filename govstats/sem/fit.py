@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy import stats
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from govstats.errors import ConvergenceWarning, HeywoodWarning, IdentificationWarning
 from govstats.sem import fit_measures as fm
@@ -20,6 +20,15 @@ from govstats.sem.results import SEMResults
 from govstats.sem.standardize import defined_values, delta_se, standardize
 
 ESTIMATORS = ("ML", "MLR")
+_THREADS: list = []  # one ThreadpoolController: building one scans the loaded libraries (25 ms)
+
+
+def _single_threaded():
+    """BLAS/LAPACK on one thread: for these small matrices threads only contend (LAPACK's
+    Cholesky inverse took 2 ms with two threads, 0.04 ms with one, on the 2-core machine)."""
+    if not _THREADS:
+        _THREADS.append(ThreadpoolController())
+    return _THREADS[0].limit(limits=1)
 PLANNED = ("WLSMV", "ULSMV", "DWLS", "ULS", "GLS")
 MISSING = ("listwise",)
 
@@ -116,7 +125,7 @@ def fit(model, data: pd.DataFrame, estimator: str = "ML", ordered=None, missing:
         clusters = data.loc[rows, cluster].to_numpy() if cluster is not None else None
         groups.append(group_data(x, clusters))
 
-    with threadpool_limits(1):  # small matrices: BLAS threads only add overhead (3x slower measured)
+    with _single_threaded():
         opt = engine.estimate(groups)
         results = _inference(engine, groups, opt, estimator, robust, cluster is not None, meanstructure)
     seconds = time.perf_counter() - started

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import lapack
 
 
 @dataclass
@@ -29,13 +30,15 @@ class GroupData:
 
 
 def _inv_logdet(sigma: np.ndarray):
-    """(Sigma^-1, log|Sigma|) or None when Sigma is not positive definite."""
-    try:
-        chol = np.linalg.cholesky(sigma)
-    except np.linalg.LinAlgError:
+    """(Sigma^-1, log|Sigma|) or None when Sigma is not positive definite (Cholesky: potrf/potri)."""
+    chol, info = lapack.dpotrf(sigma, lower=1, clean=1)
+    if info != 0:
         return None
-    inv_chol = np.linalg.inv(chol)
-    return inv_chol.T @ inv_chol, 2.0 * np.log(np.diag(chol)).sum()
+    inv, info = lapack.dpotri(chol, lower=1)
+    if info != 0:
+        return None
+    inv = np.tril(inv) + np.tril(inv, -1).T
+    return inv, 2.0 * np.log(np.diag(chol)).sum()
 
 
 def discrepancy(models, data, theta: np.ndarray, meanstructure: bool) -> float:

@@ -76,7 +76,8 @@ def build_partable(formulas: list[Formula], *, ngroups: int = 1, meanstructure: 
     table = pd.DataFrame(rows, columns=COLUMNS + ["line"])
     table = _apply_group_equal(table, group_equal, names, ngroups, std_lv)
     table = _assign_free(table)
-    defined = [{"lhs": f.lhs, "op": ":=", "rhs": f.expression, "group": 0, "user": 1, "free": 0,
+    # lavaan stores the expression without spaces; so do we, so the two tables line up.
+    defined = [{"lhs": f.lhs, "op": ":=", "rhs": "".join(f.expression.split()), "group": 0, "user": 1, "free": 0,
                 "ustart": np.nan, "exo": 0, "label": f.lhs, "line": f.line}
                for f in formulas if f.op == ":="]
     if defined:

@@ -59,6 +59,7 @@ class RAMModel:
         self.M = self._cells(mm)
         self.meanstructure = len(mm) > 0
         self.rows = rows
+        self.power_order = self._power_order()
         self.vech_rows, self.vech_cols = np.tril_indices(self.p)
 
     @staticmethod
@@ -87,10 +88,37 @@ class RAMModel:
         M = self._fill(self.M, theta, (self.m, 1))[:, 0]
         return A, S, M
 
+    def _power_order(self) -> int | None:
+        """k with A^(k+1) = 0 for every value of the parameters (a recursive model), else None.
+
+        Then (I - A)^-1 = I + A + ... + A^k: k matrix products of 51 x 51 took 0.1 ms where
+        LAPACK's inverse took 0.2 to 0.7 ms on the 2-core machine.
+        """
+        pattern = np.zeros((self.m, self.m))
+        pattern[self.A.row, self.A.col] = 1.0
+        power, order = pattern.copy(), 0
+        while power.any():
+            order += 1
+            if order > self.m:
+                return None  # a cycle: non-recursive model
+            power = (power @ pattern > 0).astype(float)
+        return order
+
+    def reduced_form(self, A: np.ndarray) -> np.ndarray:
+        """B = (I - A)^-1."""
+        if self.power_order is None:
+            return np.linalg.inv(np.eye(self.m) - A)
+        B = np.eye(self.m) + A
+        power = A
+        for _ in range(self.power_order - 1):
+            power = power @ A
+            B += power
+        return B
+
     def implied(self, theta: np.ndarray):
         """(Sigma, mu, B, C) with C = B S B' the moments of all variables."""
         A, S, M = self.matrices(theta)
-        B = np.linalg.inv(np.eye(self.m) - A)
+        B = self.reduced_form(A)
         C = B @ S @ B.T
         p = self.p
         return C[:p, :p], (B @ M)[:p], B, C, M
