@@ -65,6 +65,100 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from govstats.data import check_responses, read_responses
+
+    inst = load_instrument(args.instrument)
+    report = check_responses(inst, read_responses(args.responses, inst, encoding=args.encoding))
+    print(report.text(max_problems=args.show))
+    if args.json:
+        report.to_json(args.json)
+        print(f"\nreport (every problem, the flagged respondents): {args.json}")
+    if args.flagged:
+        report.flagged.to_csv(args.flagged, index=False, lineterminator="\n")
+        print(f"flagged respondents ({len(report.flagged)}): {args.flagged}")
+    return 1 if args.strict and report.has_schema_problems else 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from govstats.data import read_responses, score
+
+    inst = load_instrument(args.instrument)
+    scores = score(inst, read_responses(args.responses, inst, encoding=args.encoding),
+                   min_answered=args.min_answered, exclude_flagged=args.exclude_flagged)
+    scores.to_csv(args.output, index=False, lineterminator="\n")
+    print(f"{args.output}: {scores.attrs['score']['summary']}")
+    return 0
+
+
+def _share(text: str) -> float:
+    """A share such as 0.67 or 2/3 (argument type of --min-answered)."""
+    try:
+        num, _, den = text.partition("/")
+        value = float(num) / float(den) if den else float(num)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"expected a share such as 0.67 or 2/3, got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a share in (0, 1], got {text!r}")
+    return value
+
+
+def cmd_form(args: argparse.Namespace) -> int:
+    from govstats.forms import write_form
+
+    out = write_form(load_instrument(args.instrument), args.output, format=args.format, lang=args.lang)
+    print(f"{out}: {args.format} form ({args.lang})")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from govstats.forms import write_schema
+
+    out = write_schema(load_instrument(args.instrument), args.output, format=args.format)
+    print(f"{out}: {args.format}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from govstats.forms import export_responses
+
+    out = export_responses(args.data, load_instrument(args.instrument), args.output, format=args.format,
+                           lang=args.lang)
+    print(f"{out}: {args.format} with {args.lang} labels")
+    return 0
+
+
+def _read_table(path: str):
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path, encoding="utf-8-sig")
+    except UnicodeDecodeError:  # Excel on Chinese Windows saves CSV as GBK
+        return pd.read_csv(path, encoding="gb18030")
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from govstats.sem.fit import fit
+
+    model_path = Path(args.model)
+    if not model_path.is_file():
+        raise FileNotFoundError(f"model file {args.model!r} does not exist")
+    if model_path.suffix.lower() in (".yaml", ".yml"):
+        model = load_instrument(model_path)
+    else:
+        model = model_path.read_text(encoding="utf-8-sig")
+    if not Path(args.data).is_file():
+        raise FileNotFoundError(f"data file {args.data!r} does not exist")
+    result = fit(model, _read_table(args.data), estimator=args.estimator, cluster=args.cluster,
+                 std_lv=args.std_lv)
+    print(result.summary())
+    if args.json:
+        result.to_json(args.json)
+    return 0 if result.converged else 1
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from govstats.resources import DEMO_INSTRUMENT, seed_instrument_path
 
@@ -78,7 +172,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from govstats.data import simulate
 
     print(f"\nStep 2. Simulate {DEMO_N} respondents in 30 communities from the instrument's population model")
-    sim = simulate(inst, DEMO_N, seed=DEMO_SEED, careless=0.05, speeders=0.02, missing=0.02)
+    sim = simulate(inst, DEMO_N, seed=DEMO_SEED, careless=0.05, speeders=0.02)
     df = sim.responses
     print(f"  {df.shape[0]} rows x {df.shape[1]} columns; {int((sim.truth.rows['careless'] != '').sum())} careless "
           f"and {int(sim.truth.rows['speeder'].sum())} speeding respondents planted (the truth records which)")
@@ -90,6 +184,54 @@ def cmd_demo(args: argparse.Namespace) -> int:
     shares = shares.reindex(columns=codes).fillna(0)
     print(f"\n  Answer shares of {first.id} ({first.name.get(args.lang)}):")
     print("  " + shares.round(2).to_string().replace("\n", "\n  "))
+
+    from govstats.data import check_responses, score
+
+    print("\nStep 3. Check the responses: every problem with its row, careless respondents flagged")
+    report = check_responses(inst, df)
+    print("\n".join(f"  {line}" if line else "" for line in report.text(max_problems=5).splitlines()))
+    planted = set(sim.truth.rows.loc[(sim.truth.rows["careless"] != "") | sim.truth.rows["speeder"], "respondent_id"])
+    caught = planted & set(report.flagged["respondent_id"])
+    print(f"  The check flagged {len(caught)} of the {len(planted)} careless or speeding respondents planted.")
+    print("\nStep 4. Score the constructs (reverse-coded items reversed; flagged respondents kept and marked)")
+    scores = score(inst, df, report=report)
+    print(f"  {scores.attrs['score']['summary']}")
+    means = [f"{c.id}_mean" for c in inst.constructs[:6]]
+    with pd_options():
+        print("  " + scores[["respondent_id"] + means + ["flagged"]].head(5).round(2).to_string(index=False)
+              .replace("\n", "\n  "))
+
+    import tempfile
+    from pathlib import Path
+
+    from govstats.forms import write_form, write_schema
+
+    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="govstats-demo-"))
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"\nStep 5. Write the survey form and the data schema of {inst.id} to {out}")
+    for path in (write_form(inst, out / f"{inst.id}.xlsx", format="xlsform"),
+                 write_form(inst, out / f"{inst.id}.html", format="html"),
+                 write_schema(inst, out / f"{inst.id}.schema.json", format="table-schema"),
+                 write_schema(inst, out / f"{inst.id}.codebook.md", format="codebook")):
+        print(f"  {path.name}")
+
+    from govstats.sem.fit import fit
+
+    careful = df[~df["respondent_id"].isin(report.flagged["respondent_id"])]
+    print(f"\nStep 6. Fit the instrument's SEM (MLR, cluster-robust by community) to the {len(careful)} "
+          "unflagged respondents")
+    result = fit(inst, careful, estimator="MLR", cluster="community_id")
+    f = result.fit_measures
+    print(f"  {result.nobs} used ({result.n_dropped} with blank items left out listwise), "
+          f"{'converged' if result.converged else 'NOT converged'} in {result.seconds:.2f} s")
+    print(f"  chisq_scaled = {f['chisq_scaled']:.1f} on {f['df']:.0f} df, CFI (robust) = {f['cfi_robust']:.3f}, "
+          f"RMSEA (robust) = {f['rmsea_robust']:.3f}, SRMR = {f['srmr']:.3f}")
+    truth = sim.truth.params
+    paths = result.params[result.params.op == "~"]
+    print("  Structural paths: standardized estimate (population value)")
+    for r in paths.itertuples():
+        true = truth[(truth.op == "~") & (truth.lhs == r.lhs) & (truth.rhs == r.rhs)].est
+        print(f"    {r.lhs} ~ {r.rhs:4s} {r.std_all:6.3f}  ({true.iloc[0]:.2f})   p = {r.pvalue:.3g}")
     return 0
 
 
@@ -136,8 +278,61 @@ def build_parser() -> argparse.ArgumentParser:
     simp.add_argument("--speeders", type=float, default=0.0, help="share of speeders")
     simp.set_defaults(func=cmd_simulate)
 
+    chk = sub.add_parser("check", help="check responses against an instrument: every problem with its row")
+    chk.add_argument("instrument", metavar="INSTRUMENT", help="instrument YAML file")
+    chk.add_argument("responses", metavar="RESPONSES", help="responses: CSV (UTF-8, GBK, ...), XLSX or SPSS .sav")
+    chk.add_argument("--json", metavar="OUT", help="write the whole report (every problem, flagged respondents) as JSON")
+    chk.add_argument("--flagged", metavar="OUT.csv", help="write the flagged respondents, with reasons, as CSV")
+    chk.add_argument("--strict", action="store_true", help="exit 1 when there is any schema problem")
+    chk.add_argument("--encoding", metavar="ENC", help="text encoding of a CSV file (default: detected)")
+    chk.add_argument("--show", type=int, default=20, metavar="N", help="problems listed on the screen (default 20)")
+    chk.set_defaults(func=cmd_check)
+
+    scp = sub.add_parser("score", help="construct scores: mean, sum, standardized; flagged respondents marked")
+    scp.add_argument("instrument", metavar="INSTRUMENT", help="instrument YAML file")
+    scp.add_argument("responses", metavar="RESPONSES", help="responses: CSV (UTF-8, GBK, ...), XLSX or SPSS .sav")
+    scp.add_argument("-o", "--output", required=True, help="CSV file to write the scores to (UTF-8)")
+    scp.add_argument("--exclude-flagged", action="store_true", help="leave out the respondents the check flags")
+    scp.add_argument("--min-answered", type=_share, default=2 / 3, metavar="SHARE",
+                     help="share of a construct's items needed for a score (default 2/3)")
+    scp.add_argument("--encoding", metavar="ENC", help="text encoding of a CSV file (default: detected)")
+    scp.set_defaults(func=cmd_score)
+
+    frm = sub.add_parser("form", help="survey form: XLSForm (ODK, KoboToolbox) or printable HTML/PDF")
+    frm.add_argument("instrument", metavar="INSTRUMENT", help="instrument YAML file")
+    frm.add_argument("--format", choices=("xlsform", "html", "pdf"), default="xlsform")
+    frm.add_argument("--lang", choices=("zh", "en", "both"), default="both",
+                     help="language(s) of a printed form; an XLSForm has both (en: English first)")
+    frm.add_argument("-o", "--output", required=True, help="file to write (.xlsx, .html, .pdf)")
+    frm.set_defaults(func=cmd_form)
+
+    sch = sub.add_parser("schema", help="Table Schema, data package, codebook or DDI of the response file")
+    sch.add_argument("instrument", metavar="INSTRUMENT", help="instrument YAML file")
+    sch.add_argument("--format", choices=("table-schema", "datapackage", "codebook", "ddi"), default="table-schema",
+                     help="codebook: Markdown, or HTML when OUT ends in .html; ddi: DDI-Codebook 2.5 XML")
+    sch.add_argument("-o", "--output", required=True, help="file to write")
+    sch.set_defaults(func=cmd_schema)
+
+    exp = sub.add_parser("export", help="responses as SPSS .sav or Stata .dta with the instrument's labels")
+    exp.add_argument("data", metavar="DATA", help="responses: CSV (UTF-8, UTF-8 with BOM, or GBK)")
+    exp.add_argument("--instrument", required=True, metavar="INSTRUMENT", help="instrument YAML file")
+    exp.add_argument("--format", choices=("sav", "dta"), default="sav")
+    exp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels")
+    exp.add_argument("-o", "--output", required=True, help="file to write")
+    exp.set_defaults(func=cmd_export)
+
+    fitp = sub.add_parser("fit", help="fit a CFA/SEM (lavaan-style syntax file or instrument YAML) to a CSV file")
+    fitp.add_argument("model", metavar="MODEL", help="lavaan-style model syntax file, or an instrument YAML")
+    fitp.add_argument("data", metavar="DATA", help="CSV file, one row per respondent")
+    fitp.add_argument("--estimator", choices=("ML", "MLR"), default="ML")
+    fitp.add_argument("--cluster", help="column of cluster ids (communities): cluster-robust SEs and test")
+    fitp.add_argument("--std-lv", action="store_true", help="fix factor variances to 1 instead of first loadings")
+    fitp.add_argument("--json", help="write estimates and fit measures as JSON")
+    fitp.set_defaults(func=cmd_fit)
+
     demo = sub.add_parser("demo", help="run the main job end to end on a seed instrument")
     demo.add_argument("--lang", choices=("en", "zh"), default="en", help="language shown first")
+    demo.add_argument("--out", metavar="DIR", help="folder for the form and schema (default: a new temporary one)")
     demo.set_defaults(func=cmd_demo)
     return parser
 
