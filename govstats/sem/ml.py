@@ -79,14 +79,10 @@ def gradient_and_information(models, data, theta: np.ndarray, meanstructure: boo
             f += diff @ inv @ diff
             outer = d.cov + np.outer(diff, diff)
         value += w * f
-        dS, dmu = model.jacobian(theta, B, C, M)
         W = inv - inv @ outer @ inv
-        p = model.p
-        flat = dS.reshape(p * p, q)
-        grad += w * (W.ravel() @ flat)
-        if meanstructure:
-            grad += w * (-2.0 * dmu.T @ (inv @ diff))
+        grad += w * model.gradient(B, C, M, W, -2.0 * inv @ diff if meanstructure else None)
         if information:
+            dS, dmu = model.jacobian(theta, B, C, M)
             hess += w * information_matrix(inv, dS)
             if meanstructure:
                 hess += w * 2.0 * dmu.T @ inv @ dmu

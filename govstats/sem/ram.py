@@ -123,6 +123,65 @@ class RAMModel:
         p = self.p
         return C[:p, :p], (B @ M)[:p], B, C, M
 
+    def _cell_indicator(self) -> np.ndarray:
+        """Cells (A, then S, then M free cells) x parameters: 1 where a cell carries a parameter."""
+        if getattr(self, "_indicator", None) is None:
+            params = np.concatenate([c.param[c.param >= 0] for c in (self.A, self.S, self.M)])
+            ind = np.zeros((len(params), self.n_free))
+            ind[np.arange(len(params)), params] = 1.0
+            self._indicator = ind
+        return self._indicator
+
+    def gradient(self, B, C, M, W: np.ndarray, w_mean: np.ndarray | None) -> np.ndarray:
+        """sum_uv W_uv dSigma_uv/dtheta + sum_u w_mean_u dmu_u/dtheta, without forming dSigma.
+
+        For a loading or regression a_ij the Sigma part is 2 (P' W Q)_ij (P = F B, Q = F C),
+        for a (co)variance s_ij it is (2 - [i = j]) (P' W P)_ij: O(p^2 m) where the full
+        Jacobian is O(p^2 q); the BFGS steps and the numerical Hessian use this form.
+        """
+        p = self.p
+        P, Q = B[:p, :], C[:p, :]
+        PW = P.T @ W
+        parts = []
+        a, s, mm = self.A.param >= 0, self.S.param >= 0, self.M.param >= 0
+        pm = P.T @ w_mean if w_mean is not None else None
+        if a.any():
+            i, j = self.A.row[a], self.A.col[a]
+            value = 2.0 * np.einsum("ik,ki->i", PW[i], Q[:, j])
+            if pm is not None:
+                value = value + pm[i] * (B @ M)[j]
+            parts.append(value)
+        if s.any():
+            i, j = self.S.row[s], self.S.col[s]
+            value = np.einsum("ik,ki->i", PW[i], P[:, j])
+            parts.append(np.where(i != j, 2.0, 1.0) * value)
+        if mm.any():
+            parts.append(pm[self.M.row[mm]] if pm is not None else np.zeros(mm.sum()))
+        cells = np.concatenate(parts) if parts else np.zeros(0)
+        return cells @ self._cell_indicator()
+
+    def casewise(self, B, C, M, inv: np.ndarray, Z: np.ndarray, meanstructure: bool) -> np.ndarray:
+        """n x q casewise scores d logL_i / d theta, with Z = (x_i - mu)' Sigma^-1 as rows."""
+        p = self.p
+        P, Q = B[:p, :], C[:p, :]
+        PiQ, PiP = P.T @ inv @ Q, P.T @ inv @ P
+        ZP, ZQ = Z @ P, Z @ Q
+        mu_all = B @ M
+        parts = []
+        a, s, mm = self.A.param >= 0, self.S.param >= 0, self.M.param >= 0
+        if a.any():
+            i, j = self.A.row[a], self.A.col[a]
+            value = ZP[:, i] * ZQ[:, j] - PiQ[i, j]
+            if meanstructure:
+                value = value + ZP[:, i] * mu_all[j]
+            parts.append(value)
+        if s.any():
+            i, j = self.S.row[s], self.S.col[s]
+            parts.append(np.where(i != j, 1.0, 0.5) * (ZP[:, i] * ZP[:, j] - PiP[i, j]))
+        if mm.any():
+            parts.append(ZP[:, self.M.row[mm]] if meanstructure else np.zeros((len(Z), mm.sum())))
+        return np.hstack(parts) @ self._cell_indicator()
+
     def jacobian(self, theta: np.ndarray, B=None, C=None, M=None):
         """d Sigma (p x p x q, symmetric in the first two axes) and d mu (p x q)."""
         if B is None:
