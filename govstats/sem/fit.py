@@ -79,6 +79,13 @@ def fit(model, data: pd.DataFrame, estimator: str = "ML", ordered=None, missing:
     2
     """
     started = time.perf_counter()
+    with _single_threaded():
+        return _fit(model, data, estimator, ordered, missing, cluster, group, group_equal, se, bootstrap,
+                    std_lv, meanstructure, started)
+
+
+def _fit(model, data, estimator, ordered, missing, cluster, group, group_equal, se, bootstrap, std_lv,
+         meanstructure, started) -> SEMResults:
     _check_choice("estimator", estimator, ESTIMATORS + PLANNED)
     if estimator in PLANNED or ordered:
         raise ValueError(f"estimator={estimator!r} with ordered items is planned (ordinal SEM issue) and not "
@@ -125,9 +132,8 @@ def fit(model, data: pd.DataFrame, estimator: str = "ML", ordered=None, missing:
         clusters = data.loc[rows, cluster].to_numpy() if cluster is not None else None
         groups.append(group_data(x, clusters))
 
-    with _single_threaded():
-        opt = engine.estimate(groups)
-        results = _inference(engine, groups, opt, estimator, robust, cluster is not None, meanstructure)
+    opt = engine.estimate(groups)
+    results = _inference(engine, groups, opt, estimator, robust, cluster is not None, meanstructure)
     seconds = time.perf_counter() - started
     n_total = sum(d.n for d in groups)
     return SEMResults(
@@ -258,48 +264,31 @@ def _inference(engine, data, opt, estimator, robust, clustered, meanstructure) -
             "vcov": vcov, "se_type": se_type, "test_type": test_type}
 
 
-def _saturated_scores(d, meanstructure: bool) -> np.ndarray:
-    """Casewise scores of the saturated model (means, then vech of the covariance matrix)."""
-    p = d.cov.shape[0]
-    inv = np.linalg.inv(d.cov)
-    centred = d.raw - d.mean
-    z = centred @ inv
-    rows, cols = np.tril_indices(p)
-    outer = 0.5 * (z[:, rows] * z[:, cols] - inv[rows, cols])
-    outer[:, rows != cols] *= 2  # d/d sigma_ij of a symmetric matrix counts both cells
-    return np.hstack([z, outer]) if meanstructure else outer
-
-
 def _cluster_h1_trace(data, meanstructure) -> float:
-    """tr(B1 A1^-1) with B1 from cluster-summed saturated scores (lavaan's cluster option)."""
+    """tr(B1 A1^-1) with B1 from cluster-summed saturated scores and lavaan's G/(G-1).
+
+    The saturated model's information is block diagonal at the sample moments, and for a
+    covariance score t = D' vec(M) (M symmetric) t' A1^-1 t = 2 tr(M S M S), so each
+    cluster costs two p x p products instead of a p* x p* inverse (0.45 s at p = 41).
+    """
     total = 0.0
     n_total = sum(d.n for d in data)
     for d in data:
-        s = _saturated_scores(d, meanstructure)
+        inv = np.linalg.inv(d.cov)
+        z = (d.raw - d.mean) @ inv
         labels, inverse = np.unique(d.cluster, return_inverse=True)
-        summed = np.zeros((len(labels), s.shape[1]))
-        np.add.at(summed, inverse, s)
         g = len(labels)
-        b1 = g / (g - 1) * summed.T @ summed / d.n
-        a1 = _saturated_information(d, meanstructure)
-        total += np.sum(b1 * np.linalg.inv(a1).T)
+        value = 0.0
+        for c in range(g):
+            zc = z[inverse == c]
+            m = 0.5 * (zc.T @ zc - len(zc) * inv)
+            ms = m @ d.cov
+            value += 2.0 * np.sum(ms * ms.T)
+            if meanstructure:
+                t = zc.sum(axis=0)
+                value += t @ d.cov @ t
+        total += g / (g - 1) * value / n_total
     return total
-
-
-def _saturated_information(d, meanstructure) -> np.ndarray:
-    p = d.cov.shape[0]
-    inv = np.linalg.inv(d.cov)
-    rows, cols = np.tril_indices(p)
-    # 0.5 D'(S^-1 x S^-1) D in vech coordinates
-    a = inv[rows][:, rows] * inv[cols][:, cols] + inv[rows][:, cols] * inv[cols][:, rows]
-    weight = np.where(rows == cols, 1.0, 2.0)
-    a = a * np.outer(weight, weight) / 4
-    if meanstructure:
-        out = np.zeros((p + len(rows), p + len(rows)))
-        out[:p, :p] = inv
-        out[p:, p:] = a
-        return out
-    return a
 
 
 def h1_structured_information(model, d, theta, meanstructure) -> np.ndarray:

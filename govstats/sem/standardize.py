@@ -108,13 +108,18 @@ def defined_values(engine, theta: np.ndarray, std: np.ndarray | None = None) -> 
     return np.array(out)
 
 
-def delta_se(function, theta: np.ndarray, vcov: np.ndarray, step: float = 1e-6) -> np.ndarray:
-    """Delta-method standard errors of function(theta), with a central-difference Jacobian."""
+def delta_se(function, theta: np.ndarray, vcov: np.ndarray, step: float = 1e-7) -> np.ndarray:
+    """Delta-method standard errors of function(theta), with a forward-difference Jacobian.
+
+    Forward differences (q + 1 evaluations, not 2q) with a 1e-7 relative step: the
+    truncation and rounding errors, about 1e-7, are far below the 1e-3 asked of the
+    standardized SEs.
+    """
     base = function(theta)
     jac = np.empty((len(base), len(theta)))
     for k in range(len(theta)):
         e = np.zeros(len(theta))
         e[k] = step * max(1.0, abs(theta[k]))
-        jac[:, k] = (function(theta + e) - function(theta - e)) / (2 * e[k])
+        jac[:, k] = (function(theta + e) - base) / e[k]
     var = np.einsum("ik,kl,il->i", jac, vcov, jac)
     return np.sqrt(np.clip(var, 0, None))
