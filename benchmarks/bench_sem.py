@@ -1,0 +1,114 @@
+"""Benchmark: SEM fit time of govstats against lavaan (when Rscript is present) and semopy.
+
+Same data, same run, same machine; the ratio is what counts (SEM issue: govstats ML and
+MLR at most 0.1x lavaan's time). Each timing is the median of repeated fits; govstats and
+lavaan are timed with everything a user gets from one call (estimates, SEs, fit
+measures, standardized solution); semopy with its fit and inspect.
+
+    python benchmarks/bench_sem.py [--repeat 15] [--no-r]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from govstats import fit, load_instrument, simulate
+from govstats.resources import seed_instrument_path
+
+R_SCRIPT = r"""
+suppressMessages(library(lavaan))
+args <- commandArgs(trailingOnly = TRUE)
+model <- paste(readLines(args[1]), collapse = "\n")
+data <- read.csv(args[2])
+reps <- as.integer(args[3])
+time_it <- function(expr) {
+  out <- numeric(reps)
+  for (i in seq_len(reps)) out[i] <- system.time(eval(expr))[["elapsed"]]
+  median(out)
+}
+ml <- time_it(quote({f <- sem(model, data = data); fitMeasures(f); standardizedSolution(f)}))
+mlr <- time_it(quote({f <- sem(model, data = data, estimator = "MLR"); fitMeasures(f); standardizedSolution(f)}))
+cat(sprintf('{"ML": %f, "MLR": %f, "version": "%s"}\n', ml, mlr, as.character(packageVersion("lavaan"))))
+"""
+
+
+def median_time(fn, repeat: int) -> float:
+    fn()  # warm up (imports, first-call caches)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def lavaan_times(syntax: str, data: pd.DataFrame, repeat: int) -> dict | None:
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        model, csv, script = Path(tmp) / "model.lav", Path(tmp) / "data.csv", Path(tmp) / "bench.R"
+        model.write_text(syntax, encoding="utf-8")
+        data.to_csv(csv, index=False)
+        script.write_text(R_SCRIPT, encoding="utf-8")
+        out = subprocess.run([rscript, str(script), str(model), str(csv), str(repeat)], capture_output=True,
+                             text=True, timeout=1800)
+    if out.returncode != 0:
+        print(f"  lavaan run failed: {out.stderr.strip()[:300]}")
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def semopy_time(syntax: str, data: pd.DataFrame, repeat: int) -> float:
+    import semopy
+
+    def run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = semopy.Model(syntax)
+            model.fit(data)
+            model.inspect()
+    return median_time(run, repeat)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--no-r", action="store_true", help="skip lavaan even if Rscript is present")
+    args = parser.parse_args()
+
+    inst = load_instrument(seed_instrument_path("grid_governance"))  # 30 items, 7 factors
+    data = simulate(inst, 1000, seed=1).responses
+    items = [i.id for i in inst.items]
+    frame = data[items].astype(float)
+    syntax = inst.model_syntax()
+    print(f"SEM benchmark: {inst.id}, {len(items)} items, {len(inst.constructs)} factors, "
+          f"{len(inst.model.paths)} paths, N = {len(frame)}; median of {args.repeat} runs")
+    ours = {est: median_time(lambda: fit(syntax, frame, estimator=est), args.repeat) for est in ("ML", "MLR")}
+    sem_ml = semopy_time(syntax, frame, args.repeat)
+    lav = None if args.no_r else lavaan_times(syntax, frame, args.repeat)
+    for est in ("ML", "MLR"):
+        line = f"  {est:4s} govstats {ours[est]:.3f} s"
+        if lav:
+            line += f" | lavaan {lav[est]:.3f} s | ratio {ours[est] / lav[est]:.3f} (target <= 0.1)"
+        if est == "ML":
+            line += f" | semopy {sem_ml:.3f} s | ratio {ours[est] / sem_ml:.2f}"
+        print(line)
+    if lav is None:
+        print("  lavaan: Rscript not found (or --no-r); ratios against lavaan not measured in this run")
+    else:
+        print(f"  lavaan {lav['version']}")
+
+
+if __name__ == "__main__":
+    main()
