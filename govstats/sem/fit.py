@@ -111,9 +111,7 @@ def _fit(model, data, estimator, ordered, missing, cluster, group, group_equal, 
     engine = CompiledModel(syntax, ngroups=len(labels), meanstructure=meanstructure, std_lv=std_lv,
                            group_equal=tuple(group_equal))
     columns = engine.observed
-    extra = [c for c in (cluster, group) if c is not None]
-    frame = data[columns + [c for c in extra if c not in columns]]
-    x_all = numeric_block(frame, columns)
+    x_all = numeric_block(data, columns)
     complete = ~np.isnan(x_all).any(axis=1)
     if cluster is not None:
         complete &= data[cluster].notna().to_numpy()

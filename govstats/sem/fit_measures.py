@@ -74,13 +74,18 @@ def standard_measures(*, chisq, df, n, groups, npar, logl, unrestricted_logl, ba
         "tli": _tli(chisq, df, baseline_chisq, baseline_df),
     }
     out["nnfi"] = out["tli"]
-    t1, t2 = baseline_chisq / baseline_df - chisq / df, baseline_chisq / baseline_df
-    out["rfi"] = 1.0 if (t1 < 0 or t2 < 0) else t1 / t2
+    if df > 0 and baseline_df > 0:
+        t1, t2 = baseline_chisq / baseline_df - chisq / df, baseline_chisq / baseline_df
+        out["rfi"] = 1.0 if (t1 < 0 or t2 < 0) else t1 / t2
+    else:
+        out["rfi"] = 1.0
     out["nfi"] = (baseline_chisq - chisq) / baseline_chisq
     out["pnfi"] = (df / baseline_df) * (baseline_chisq - chisq) / baseline_chisq
     t2 = baseline_chisq - df
     out["ifi"] = 1.0 if t2 < 0 else (baseline_chisq - chisq) / t2
-    out["rni"] = 1 - (chisq - df) / (baseline_chisq - baseline_df)
+    out["nfi"] = out["nfi"] if df > 0 else 1.0
+    denominator = baseline_chisq - baseline_df
+    out["rni"] = 1 - (chisq - df) / denominator if denominator else float("nan")
     out["logl"] = logl
     out["unrestricted_logl"] = unrestricted_logl
     out["aic"] = -2 * logl + 2 * npar
