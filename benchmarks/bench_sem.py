@@ -87,7 +87,7 @@ def main() -> None:
     parser.add_argument("--no-r", action="store_true", help="skip lavaan even if Rscript is present")
     args = parser.parse_args()
 
-    inst = load_instrument(seed_instrument_path("grid_governance"))  # 30 items, 7 factors
+    inst = load_instrument(seed_instrument_path("ri_asset"))  # 41 items, 10 factors, 9 paths
     data = simulate(inst, 1000, seed=1).responses
     items = [i.id for i in inst.items]
     frame = data[items].astype(float)
