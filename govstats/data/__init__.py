@@ -4,3 +4,11 @@ from govstats.data.simulate import SimulatedData, simulate, simulate_to_csv, wri
 from govstats.data.truth import Truth, population_params
 
 __all__ = ["SimulatedData", "Truth", "population_params", "simulate", "simulate_to_csv", "write_csv"]
+
+# Reading, checking and scoring field responses.
+from govstats.data.check import check_responses
+from govstats.data.read import read_responses
+from govstats.data.report import CheckReport
+from govstats.data.score import score
+
+__all__ += ["CheckReport", "check_responses", "read_responses", "score"]

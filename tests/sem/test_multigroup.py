@@ -1,6 +1,6 @@
 """Multiple-group CFA with cross-group equality constraints against lavaan 0.6.
 
-Fixture: tests/reference/sem/hs_multigroup.json, written by make_multigroup_fixture.R
+Fixture: tests/reference/sem/multigroup/hs_multigroup.json, written by make_multigroup_fixture.R
 beside it (configural, metric and scalar models of the Holzinger-Swineford CFA by school).
 Tolerances as the single-group tests: estimates 1e-3, SEs 1% relative, fit 1e-3.
 """
@@ -16,7 +16,7 @@ import pytest
 
 from govstats import fit
 
-REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "sem" / "hs_multigroup.json"
+REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "sem" / "multigroup" / "hs_multigroup.json"
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = json.loads(REFERENCE.read_text(encoding="utf-8"))
 

@@ -1,0 +1,444 @@
+"""Reading field responses: CSV in any of the encodings field teams produce, XLSX, SPSS .sav.
+
+What reading does, and nothing more (every change is recorded in ``df.attrs["govstats_read"]``):
+
+- decodes text as UTF-8, UTF-8 with BOM, UTF-16 with BOM, or else GB18030 (a superset of
+  GBK, what Chinese Excel writes), unless an encoding is given;
+- finds the separator (comma, semicolon as in KoboToolbox's CSV, tab, or bar);
+- renames KoboToolbox/ODK columns to the instrument's ids: group prefixes (``grp_ic/IC1``,
+  ``grp_ic-IC1``) are dropped and question text used as a header is matched to its id;
+- turns numbers written as text into numbers, and label text (``"比较同意"``, ``"Agree"``)
+  into the code it has on the column's scale, in either language;
+- keeps everything else as it is: a cell it cannot map stays as it was written, for
+  :func:`~govstats.check_responses` to report with its row and column. No row or column is
+  dropped, blank rows included.
+
+The index of the result is the row number in the file, named ``row``: the header is row 1,
+so the first respondent is row 2, as a spreadsheet numbers them (for an SPSS file, which
+has no header row, case *k* is row *k* + 1, so the numbering is the same).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from govstats.data import spec as sp
+from govstats.data.cells import MISSING_MARKERS, as_numbers
+from govstats.errors import ResponsesError
+
+FORMATS = ("csv", "xlsx", "sav")
+SEPARATORS = (",", ";", "\t", "|")
+_SNIFF = 1 << 16
+
+
+def read_responses(path, instrument, encoding: str | None = None) -> pd.DataFrame:
+    """Read a response file exported from the field into a DataFrame, losing nothing.
+
+    Parameters
+    ----------
+    path : str or Path
+        A CSV/TSV text file, an ``.xlsx`` workbook (its first sheet) or an SPSS ``.sav``
+        file. The format is recognized from the content, not the file name.
+    instrument : Instrument
+        The instrument the responses answer: it says which column is which, which codes and
+        labels each may hold.
+    encoding : str, optional
+        The text encoding of a CSV file (e.g. ``"gbk"``). By default UTF-8 (with or without
+        BOM), UTF-16 with BOM and GB18030/GBK are recognized.
+
+    Returns
+    -------
+    DataFrame
+        One row per record of the file, the file's columns (instrument columns renamed to
+        their ids), indexed by the row number in the file (``row``; header = row 1).
+        ``attrs["govstats_read"]`` records the source, encoding, separator, renamed columns,
+        label text mapped to codes, and problems found while reading (duplicate column names).
+
+    Raises
+    ------
+    ResponsesError
+        If the file holds no responses to read: empty, binary, undecodable, a single column,
+        a header only, or none of the instrument's columns.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from govstats import load_instrument, read_responses
+    >>> from govstats.resources import seed_instrument_path
+    >>> inst = load_instrument(seed_instrument_path("ri_asset"))
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "kobo.csv"
+    >>> text = "respondent_id;consent;grp_ic/IC1;grp_ic/IC2\\n7;1;比较同意;Strongly agree\\n"
+    >>> _ = f.write_bytes(text.encode("gbk"))  # a KoboToolbox export with labels, saved by Excel
+    >>> df = read_responses(f, inst)
+    >>> df.reset_index().to_dict("records")
+    [{'row': 2, 'respondent_id': 7, 'consent': 1, 'IC1': 4, 'IC2': 5}]
+    >>> df.attrs["govstats_read"]["encoding"], df.attrs["govstats_read"]["renamed"]
+    ('gb18030', {'grp_ic/IC1': 'IC1', 'grp_ic/IC2': 'IC2'})
+    """
+    path = Path(path)
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except (LookupError, TypeError):
+            raise ValueError(f"The 'encoding' parameter of read_responses must be a text encoding Python knows "
+                             f"(e.g. 'utf-8', 'gbk', 'gb18030'). Got {encoding!r} instead.") from None
+    if not path.exists():
+        raise FileNotFoundError(f"No such response file: {path}")
+    if path.is_dir():
+        raise ResponsesError(f"{path} is a folder, not a response file.")
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    info: dict = {"path": str(path), "encoding": None, "separator": None, "sheet": None}
+    specs = sp.column_specs(instrument)
+    if head.startswith(b"PK\x03\x04"):
+        info["format"] = "xlsx"
+        table = _split_header(*_read_xlsx(path, info), path)
+    elif head.startswith((b"$FL2", b"$FL3")):
+        info["format"] = "sav"
+        table = _split_header(*_read_sav(path), path)
+    elif head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ResponsesError(f"{path} is an old binary Excel (.xls) file: save it as .xlsx or CSV and read that.")
+    else:
+        info["format"] = "csv"
+        table = _read_text(path, encoding, info, instrument, specs)
+    return _to_responses(*table, instrument, specs, info)
+
+
+# -- raw tables ---------------------------------------------------------------------------
+
+def _decode(data: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
+    if encoding is not None:
+        try:
+            return data.decode(encoding).removeprefix("\ufeff"), encoding
+        except UnicodeDecodeError as exc:
+            raise ResponsesError(f"{path} is not valid {encoding} text (byte {exc.start}: "
+                                 f"{data[exc.start:exc.start + 4]!r}); give the file's encoding.") from None
+    if data.startswith(codecs.BOM_UTF8):
+        candidates = [("utf-8-sig", data[3:])]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = [("utf-16", data)]
+    else:
+        if b"\x00" in data[:_SNIFF]:
+            raise ResponsesError(f"{path} is a binary file, not CSV text; govstats reads CSV/TSV text, "
+                                 f".xlsx and SPSS .sav files.")
+        candidates = [("utf-8", data), ("gb18030", data)]
+    for name, body in candidates:
+        try:
+            return body.decode("utf-8" if name == "utf-8-sig" else name), name
+        except UnicodeDecodeError:
+            continue
+    raise ResponsesError(f"{path} is neither UTF-8 nor GBK/GB18030 text; give its encoding "
+                         f"(read_responses(..., encoding=...) or --encoding).")
+
+
+def _separator(text: str) -> str:
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    unquoted = re.sub(r'"[^"]*"', "", first)
+    counts = {s: unquoted.count(s) for s in SEPARATORS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _read_text(path: Path, encoding: str | None, info: dict, instrument, specs: dict):
+    data = path.read_bytes()
+    if not data.strip():
+        raise ResponsesError(f"{path} is empty: there are no responses in it.")
+    text, info["encoding"] = _decode(data, encoding, path)
+    del data
+    if not text.strip() or not text.strip("\ufeff\r\n\t ,;|"):
+        raise ResponsesError(f"{path} is empty: there are no responses in it.")
+    info["separator"] = sep = _separator(text)
+    # The header is the first line that is not blank; every blank line before it is a row.
+    skipped, at = 0, 0
+    while True:
+        end = text.find("\n", at)
+        line = text[at:] if end < 0 else text[at:end]
+        if line.strip(" \t\r\ufeff" + sep):
+            break
+        skipped, at = skipped + 1, end + 1
+    reader = csv.reader(io.StringIO(text[at:]), delimiter=sep)
+    header = [h.strip().removeprefix("\ufeff").strip() for h in next(reader)]
+    header_row = skipped + 1
+    # Columns the instrument says hold numbers are parsed as numbers by pandas' C parser
+    # (a column with any other text in it comes back as text and is converted cell by cell);
+    # every other column is read as text, so that ids such as "007" keep their zeros.
+    names, _, _ = _match_header(header, instrument, specs, header_row)
+    numeric = {sp.ITEM, sp.ATTENTION, sp.CONSENT, "single_choice", "integer", "decimal"}
+    dtypes = {k: str for k, name in enumerate(names) if name not in specs or specs[name].kind not in numeric}
+    try:
+        frame = pd.read_csv(io.StringIO(text[at:]), sep=sep, header=None, skiprows=reader.line_num,
+                            names=list(range(len(header))), dtype=dtypes, keep_default_na=False, na_values=[""],
+                            skip_blank_lines=False, engine="c", index_col=False)
+    except pd.errors.ParserError:  # rows with more cells than the header: keep every cell
+        raw = _ragged(text, sep)
+        return _split_header(raw, np.arange(1, len(raw) + 1), path)
+    except (pd.errors.EmptyDataError, UnicodeError) as exc:
+        raise ResponsesError(f"{path} cannot be read as CSV: {exc}") from None
+    rows = np.arange(header_row + 1, header_row + 1 + len(frame))
+    return header, header_row, frame, rows
+
+
+def _ragged(text: str, sep: str) -> pd.DataFrame:
+    records = list(csv.reader(io.StringIO(text), delimiter=sep))
+    width = max(len(r) for r in records)
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in records], dtype=object).replace("", np.nan)
+
+
+def _read_xlsx(path: Path, info: dict) -> tuple[pd.DataFrame, np.ndarray]:
+    import openpyxl
+
+    # A file object, not the path: openpyxl refuses names not ending in .xlsx, and the
+    # format was recognized from the content.
+    with open(path, "rb") as handle:
+        try:
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+            sheet = book.worksheets[0]
+            info["sheet"] = sheet.title
+            records = [[_xlsx_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            book.close()
+        except Exception as exc:  # a zip that is no workbook: openpyxl and zipfile raise several types
+            raise ResponsesError(f"{path} cannot be read as an Excel workbook (.xlsx): {exc}") from None
+    if not any(any(v is not None for v in r) for r in records):
+        raise ResponsesError(f"{path}: the first sheet is empty; there are no responses in it.")
+    width = max(len(r) for r in records)
+    raw = pd.DataFrame([r + [None] * (width - len(r)) for r in records], dtype=object)
+    return raw, np.arange(1, len(raw) + 1)
+
+
+def _xlsx_cell(v):
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return str(v)
+
+
+def _read_sav(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
+    try:
+        import pyreadstat
+
+        # user_missing=True: codes the file declares missing (such as 9 "don't know") are kept
+        # as codes; the instrument says what they mean.
+        frame, _ = pyreadstat.read_sav(str(path), user_missing=True, apply_value_formats=False)
+    except Exception as exc:  # pyreadstat raises its own ReadstatError and others
+        raise ResponsesError(f"{path} cannot be read as an SPSS .sav file: {exc}") from None
+    if frame.shape[1] == 0:
+        raise ResponsesError(f"{path} has no variables; there are no responses in it.")
+    header = pd.DataFrame([list(frame.columns)], dtype=object)
+    body = frame.astype(object).where(frame.notna(), None)
+    body.columns = range(frame.shape[1])
+    raw = pd.concat([header, body], ignore_index=True)
+    return raw, np.arange(1, len(raw) + 1)
+
+
+# -- from a raw table to responses -------------------------------------------------------
+
+def _blank_rows(raw: pd.DataFrame) -> np.ndarray:
+    blank = np.ones(len(raw), dtype=bool)
+    # Numeric columns first (cheap); text columns then only on the rows still blank.
+    order = sorted(range(raw.shape[1]), key=lambda k: not pd.api.types.is_numeric_dtype(raw.dtypes.iloc[k]))
+    for k in order:
+        rows = np.flatnonzero(blank)
+        if not len(rows):
+            break
+        col = raw.iloc[rows, k]
+        if pd.api.types.is_numeric_dtype(col.dtype):
+            blank[rows] = col.isna().to_numpy()
+            continue
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        empty = pd.Series(uniques, dtype=object).astype(str).str.strip().eq("").to_numpy(dtype=bool)
+        blank[rows] = np.append(empty, True)[codes]
+    return blank
+
+
+def _split_header(raw: pd.DataFrame, rows: np.ndarray, path) -> tuple:
+    """Header, its row, the data and their rows from a table whose first non-blank row is the header."""
+    blank = _blank_rows(raw)
+    if blank.all():
+        raise ResponsesError(f"{path} is empty: there are no responses in it.")
+    start = int(np.argmax(~blank))
+    header = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip().removeprefix("\ufeff")
+              for v in raw.iloc[start].tolist()]
+    return header, int(rows[start]), raw.iloc[start + 1:], rows[start + 1:]
+
+
+def _to_responses(header: list, header_row: int, data: pd.DataFrame, data_rows: np.ndarray, instrument,
+                  specs: dict, info: dict) -> pd.DataFrame:
+    path = info["path"]
+    if not len(data) or _blank_rows(data).all():
+        raise ResponsesError(f"{path} has a header but no data rows: there are no responses in it.")
+    if len(header) < 2:
+        raise ResponsesError(f"{path} has a single column ({header[0][:40]!r}); a response file has one column "
+                             f"per question, separated by commas, semicolons or tabs.")
+    # Trailing columns with neither a name nor a value are separators at line ends, not data.
+    width = len(header)
+    while width > 1 and header[width - 1] == "" and data.iloc[:, width - 1].isna().all():
+        width -= 1
+    header, data = header[:width], data.iloc[:, :width]
+
+    names, renamed, problems = _match_header(header, instrument, specs, header_row)
+    if not set(names) & set(specs):
+        shown = ", ".join(repr(h) for h in header[:6])
+        raise ResponsesError(f"{path} has none of the columns of instrument '{instrument.id}' (its header starts "
+                             f"{shown}; the instrument's columns start {', '.join(list(specs)[:4])}). Is it "
+                             f"the right file, and is it comma-, semicolon- or tab-separated?")
+    data = data.set_axis(names, axis=1)
+    out, labels = {}, {}
+    for name in names:
+        column = data[name]
+        if name in specs:
+            column, mapped = convert_column(column, specs[name])
+            if mapped:
+                labels[name] = mapped
+        else:
+            column = column.astype("str") if column.dtype == object and not _mixed(column) else column
+        out[name] = column.reset_index(drop=True)
+    df = pd.DataFrame(out, copy=False)
+    df.index = pd.Index(data_rows.astype(np.int64), name="row")
+    info.update({"header_row": header_row, "renamed": renamed, "labels": labels, "problems": problems,
+                 "instrument": instrument.id})
+    df.attrs["govstats_read"] = info
+    return df
+
+
+def _mixed(column: pd.Series) -> bool:
+    return column.map(lambda v: v is not None and not isinstance(v, str)).any()
+
+
+def _match_header(header: list[str], instrument, specs: dict, header_row: int):
+    """Instrument ids for the header's names; renames and duplicate names recorded."""
+    texts: dict = {}
+    for q in list(instrument.items) + list(instrument.questions) + list(instrument.attention_checks):
+        for t in (q.text.zh, q.text.en):
+            key = sp.normalize_label(t)
+            texts[key] = None if key in texts and texts[key] != q.id else q.id  # ambiguous text: no match
+    names, renamed, problems, taken = [], {}, [], set()
+    exact = set(header)
+    for k, h in enumerate(header):
+        name = h if h else f"unnamed_{k + 1}"
+        target = _header_target(h, specs, texts)
+        if target and target != h and target not in exact and target not in taken:
+            name = target
+        if name in taken:
+            first = names.index(name) + 1
+            new = f"{name}__{k + 1}"
+            problems.append({"row": header_row, "column": name, "rule": "duplicate-column",
+                             "message": f"column '{name}' appears again as column {k + 1} (first: column {first}); "
+                                        f"the second is kept as '{new}' and not checked"})
+            name = new
+        if name != h:
+            renamed[h if h else f"(column {k + 1}, no name)"] = name
+        taken.add(name)
+        names.append(name)
+    return names, renamed, problems
+
+
+def _header_target(h: str, specs: dict, texts: dict) -> str | None:
+    if h in specs:
+        return h
+    # Every suffix after a group separator, longest first: grp_a/grp_b/IC1 -> grp_b/IC1 -> IC1.
+    cuts = [0] + [m.end() for m in re.finditer(r"[/-]", h)]
+    for c in cuts:
+        tail = h[c:]
+        if tail in specs:
+            return tail
+        hit = texts.get(sp.normalize_label(tail))
+        if hit:
+            return hit
+    return None
+
+
+# -- columns -----------------------------------------------------------------------------
+
+def convert_column(column: pd.Series, spec: sp.ColumnSpec) -> tuple[pd.Series, dict]:
+    """A column with numbers as numbers and label text as codes; anything else kept as written.
+
+    Returns the column and ``{label text: [code, cells]}`` for the labels mapped.
+    """
+    if spec.kind == sp.TIME:
+        return _times(column), {}
+    if spec.kind in ("text", "date"):
+        return column.astype("str") if column.dtype == object and not _mixed(column) else column, {}
+    if spec.kind == "multiple_choice":
+        return _multiple(column, spec)
+    numbers = as_numbers(column)
+    mapped: dict = {}
+    values = numbers.values.copy()
+    unresolved = numbers.text.copy()
+    if unresolved.any() and spec.labels:
+        codes, uniques = pd.factorize(column.where(numbers.text))
+        for k, u in enumerate(uniques):
+            code = spec.labels.get(sp.normalize_label(str(u)))
+            if code is not None:
+                hit = codes == k
+                values[hit] = code
+                unresolved[hit] = False
+                mapped[str(u)] = [int(code), int(hit.sum())]
+    if spec.kind == sp.ID and unresolved.any():
+        return column.astype("str") if column.dtype == object and not _mixed(column) else column, mapped
+    if not unresolved.any():
+        finite = values[~np.isnan(values)]
+        integral = np.all(finite == np.round(finite))
+        if integral and (not len(finite) or np.abs(finite).max() < 2**53):
+            out = pd.array(np.where(np.isnan(values), 0, values).astype(np.int64), dtype="Int64")
+            out[np.isnan(values)] = pd.NA
+            return pd.Series(out, index=column.index, name=column.name), mapped
+        return pd.Series(pd.array(values, dtype="Float64"), index=column.index, name=column.name), mapped
+    # Some cells are text that is no code and no label: keep them as written, numbers as numbers.
+    objects = np.asarray(column.astype(object), dtype=object).copy()
+    good = ~np.isnan(values)
+    objects[good] = [int(v) if v == int(v) else float(v) for v in values[good]]
+    objects[numbers.blank] = None
+    return pd.Series(objects, index=column.index, name=column.name, dtype=object), mapped
+
+
+def _times(column: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        return column
+    text = column.astype(object)
+    present = column.notna() & ~column.astype(str).str.strip().isin(MISSING_MARKERS)
+    try:
+        parsed = pd.to_datetime(text.where(present), format="ISO8601", errors="coerce")
+    except (ValueError, TypeError):  # mixed UTC offsets and the like: leave the text for the check
+        return column.astype("str") if not _mixed(column) else column
+    if not pd.api.types.is_datetime64_any_dtype(parsed.dtype) or (parsed.isna() & present).any():
+        return column.astype("str") if not _mixed(column) else column
+    return parsed
+
+
+def _multiple(column: pd.Series, spec: sp.ColumnSpec) -> tuple[pd.Series, dict]:
+    """Space-separated codes (as ODK writes them); label text mapped choice by choice."""
+    codes, uniques = pd.factorize(column)
+    out, mapped = [], {}
+    for u in uniques:
+        s = str(u).strip()
+        whole = spec.labels.get(sp.normalize_label(s))
+        if whole is not None:
+            out.append(str(whole))
+            mapped[s] = [int(whole), 0]
+            continue
+        parts, ok = [], True
+        for token in s.split():
+            if re.fullmatch(r"[+-]?\d+", token):
+                parts.append(str(int(token)))
+            elif sp.normalize_label(token) in spec.labels:
+                parts.append(str(spec.labels[sp.normalize_label(token)]))
+            else:
+                ok = False
+                break
+        if ok and parts and parts != s.split():
+            mapped[s] = [" ".join(parts), 0]
+        out.append(" ".join(parts) if ok and parts else u)
+    result = np.asarray(out + [None], dtype=object)[codes]
+    for s in mapped:
+        mapped[s][1] = int((column.astype(object) == s).sum()) or int((column.astype(str).str.strip() == s).sum())
+    return pd.Series(pd.array(result, dtype="str"), index=column.index, name=column.name), mapped
