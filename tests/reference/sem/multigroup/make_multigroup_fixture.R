@@ -1,5 +1,5 @@
 # Multiple-group CFA fixture (configural, metric, scalar) on HolzingerSwineford1939 by school.
-# Run from the repository root:  Rscript tests/reference/sem/make_multigroup_fixture.R
+# Run from the repository root:  Rscript tests/reference/sem/multigroup/make_multigroup_fixture.R
 suppressMessages({library(lavaan); library(jsonlite)})
 model <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 data <- read.csv("tests/reference/data/HolzingerSwineford1939.csv")
@@ -14,4 +14,4 @@ for (eq in list("none", "loadings", c("loadings", "intercepts"))) {
     fit = as.list(fitMeasures(f, c("chisq", "df", "cfi", "tli", "rmsea", "srmr", "aic", "bic"))),
     params = pe[, c("lhs", "op", "rhs", "group", "est", "se", "std.all")])
 }
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE), "tests/reference/sem/hs_multigroup.json")
+writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE), "tests/reference/sem/multigroup/hs_multigroup.json")
