@@ -31,6 +31,11 @@ class IdentificationWarning(GovstatsWarning):
     """The information matrix is singular: the model is probably not identified."""
 
 
+class NotPositiveDefiniteWarning(GovstatsWarning):
+    """A covariance matrix that should be positive definite is not (e.g. cluster-robust with
+    fewer clusters than parameters): standard errors of combinations may be unreliable."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in an instrument file.

@@ -10,7 +10,8 @@ import pandas as pd
 from scipy import stats
 from threadpoolctl import ThreadpoolController
 
-from govstats.errors import ConvergenceWarning, HeywoodWarning, IdentificationWarning
+from govstats.errors import (ConvergenceWarning, HeywoodWarning, IdentificationWarning,
+                             NotPositiveDefiniteWarning)
 from govstats.sem import fit_measures as fm
 from govstats.sem.engine import CompiledModel
 from govstats.sem.inference import (casewise_scores, expected_information, first_order_information,
@@ -173,6 +174,13 @@ def _inference(engine, data, opt, estimator, robust, clustered, meanstructure) -
         if robust:
             b0 = first_order_information(scores, data, clustered)
             vcov = info_inv @ b0 @ info_inv / n_total
+            eig = np.linalg.eigvalsh(vcov)
+            if eig.min() < 1e-12 * eig.max():
+                # As lavaan warns: with fewer clusters than parameters the sandwich has low rank.
+                text = ("the robust covariance matrix of the estimates is not positive definite"
+                        + (f" ({len(np.unique(data[0].cluster))} clusters for {q} parameters)" if clustered else ""))
+                messages.append(f"Note: {text}; standard errors of combinations of estimates may be unreliable.")
+                warnings.warn(f"fit: {text}.", NotPositiveDefiniteWarning, stacklevel=4)
         else:
             vcov = info_inv / n_total
 

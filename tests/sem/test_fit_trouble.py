@@ -123,3 +123,12 @@ def test_cli_fits_an_instrument_yaml(tmp_path, capsys):
     data.to_csv(csv, index=False)
     assert main(["fit", str(inst_path), str(csv), "--cluster", "community_id"]) == 0
     assert "QE ~ ID" in capsys.readouterr().out
+
+
+def test_cluster_sandwich_of_low_rank_warns_as_lavaan_does():
+    # 30 communities and 142 parameters: the cluster-robust covariance matrix has rank <= 30.
+    from govstats.errors import NotPositiveDefiniteWarning
+
+    data = pd.read_csv(REPO / "data" / "synthetic" / "ri_asset.csv")
+    with pytest.warns(NotPositiveDefiniteWarning, match="30 clusters for 142 parameters"):
+        fit(load_instrument(seed_instrument_path("ri_asset")), data, cluster="community_id")
