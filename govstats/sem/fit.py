@@ -18,7 +18,7 @@ from govstats.sem.inference import (casewise_scores, expected_information, first
                                     h1_trace, observed_information)
 from govstats.sem.prepare import group_data, model_text, numeric_block
 from govstats.sem.results import SEMResults
-from govstats.sem.standardize import defined_values, delta_se, standardize
+from govstats.sem.standardize import defined_values, delta_se, standardize, standardize_batch
 
 ESTIMATORS = ("ML", "MLR")
 _THREADS: list = []  # one ThreadpoolController: building one scans the loaded libraries (25 ms)
@@ -219,7 +219,8 @@ def _inference(engine, data, opt, estimator, robust, clustered, meanstructure) -
             if defined.any():
                 s[defined] = defined_values(engine, t, std=s)
             return s
-        std_se = delta_se(all_std, theta, vcov)
+        batch = None if defined.any() else (lambda ts: standardize_batch(engine, ts, "std.all"))
+        std_se = delta_se(all_std, theta, vcov, batch=batch)
         fixed_std = (free == 0) & ~defined
         std_se[fixed_std & (std_se < 1e-10)] = 0.0
     std_z = std_all / np.where(std_se > 0, std_se, np.nan)

@@ -107,7 +107,7 @@ class Optimum:
     message: str
 
 
-FISHER_STEPS = 4
+FISHER_STEPS = 2  # measured: 2 -> 0.12 s CPU, 4 -> 0.16 s on ri_asset (N = 1000)
 
 
 def minimize(models, data, theta0: np.ndarray, meanstructure: bool, max_iter: int = 500,

@@ -82,6 +82,27 @@ class RAMModel:
             out[cells.col, cells.row] = vals
         return out
 
+    def covariance_batch(self, thetas: np.ndarray) -> np.ndarray:
+        """C = B S B' for many parameter vectors at once (k x m x m): the delta method
+        perturbs every parameter, and one batched product beats k separate evaluations."""
+        k = len(thetas)
+        A = np.zeros((k, self.m, self.m))
+        S = np.zeros((k, self.m, self.m))
+        for cells, target, symmetric in ((self.A, A, False), (self.S, S, True)):
+            vals = np.where(cells.param >= 0, thetas[:, np.maximum(cells.param, 0)], cells.value)
+            target[:, cells.row, cells.col] = vals
+            if symmetric:
+                target[:, cells.col, cells.row] = vals
+        if self.power_order is None:
+            B = np.linalg.inv(np.eye(self.m) - A)
+        else:
+            B = np.eye(self.m) + A
+            power = A
+            for _ in range(self.power_order - 1):
+                power = power @ A
+                B += power
+        return B @ S @ B.transpose(0, 2, 1)
+
     def matrices(self, theta: np.ndarray):
         A = self._fill(self.A, theta, (self.m, self.m))
         S = self._fill(self.S, theta, (self.m, self.m), symmetric=True)

@@ -52,35 +52,40 @@ class _Plan:
 
 def standardize(engine, theta: np.ndarray, kind: str) -> np.ndarray:
     """Standardized value of every (non-defined) row of the parameter table."""
+    return standardize_batch(engine, theta[None, :], kind)[0]
+
+
+def standardize_batch(engine, thetas: np.ndarray, kind: str) -> np.ndarray:
+    """Standardized values for many parameter vectors at once (k x rows)."""
     plan = getattr(engine, "_std_plan", None)
     if plan is None:
         plan = engine._std_plan = _Plan(engine)
-    values = engine.values(theta)
-    out = np.full(len(values), np.nan)
-    result = np.full(len(plan.rows), np.nan)
-    v = values[plan.rows]
+    is_free, index, fixed = engine._value_cache()
+    values = np.where(is_free[None, :], thetas[:, index], fixed[None, :])
+    out = np.full(values.shape, np.nan)
+    v = values[:, plan.rows]
+    result = np.full(v.shape, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         for g, model in enumerate(engine.models, start=1):
             mask = plan.group == g
-            _, _, _, C, _ = model.implied(theta)
-            var = np.diag(C)
+            var = np.diagonal(model.covariance_batch(thetas), axis1=1, axis2=2)
             sd = np.sqrt(np.where(var > 0, var, np.nan))
             if kind == "std.lv":
-                sd = np.where(plan.is_lv[g - 1], sd, 1.0)
+                sd = np.where(plan.is_lv[g - 1][None, :], sd, 1.0)
             rows = plan.var_row[g - 1]
-            residual = np.where(rows >= 0, values[np.maximum(rows, 0)], np.nan)
+            residual = np.where(rows >= 0, values[:, np.maximum(rows, 0)], np.nan)
             li, ri, op = plan.lhs[mask], plan.rhs[mask], plan.op[mask]
-            x = v[mask]
+            x = v[:, mask]
             res = np.select(
                 [op == 0, op == 1, op == 2, plan.diag[mask]],
-                [x * sd[li] / sd[ri], x * sd[ri] / sd[li], x / sd[li], x / sd[li] ** 2],
-                default=x / np.sqrt(residual[li] * residual[ri]),
+                [x * sd[:, li] / sd[:, ri], x * sd[:, ri] / sd[:, li], x / sd[:, li], x / sd[:, li] ** 2],
+                default=x / np.sqrt(residual[:, li] * residual[:, ri]),
             )
             if kind == "std.lv":  # covariances involving an observed variable stay unstandardized
                 both_lv = plan.is_lv[g - 1][li] & plan.is_lv[g - 1][ri]
                 res = np.where((op == 3) & ~plan.diag[mask] & ~both_lv, x, res)
-            result[mask] = res
-    out[plan.rows] = result
+            result[:, mask] = res
+    out[:, plan.rows] = result
     return out
 
 
@@ -108,18 +113,23 @@ def defined_values(engine, theta: np.ndarray, std: np.ndarray | None = None) -> 
     return np.array(out)
 
 
-def delta_se(function, theta: np.ndarray, vcov: np.ndarray, step: float = 1e-7) -> np.ndarray:
+def delta_se(function, theta: np.ndarray, vcov: np.ndarray, step: float = 1e-7, batch=None) -> np.ndarray:
     """Delta-method standard errors of function(theta), with a forward-difference Jacobian.
 
     Forward differences (q + 1 evaluations, not 2q) with a 1e-7 relative step: the
     truncation and rounding errors, about 1e-7, are far below the 1e-3 asked of the
-    standardized SEs.
+    standardized SEs. ``batch`` (a function of a k x q matrix) evaluates all at once.
     """
-    base = function(theta)
-    jac = np.empty((len(base), len(theta)))
-    for k in range(len(theta)):
-        e = np.zeros(len(theta))
-        e[k] = step * max(1.0, abs(theta[k]))
-        jac[:, k] = (function(theta + e) - base) / e[k]
+    steps = step * np.maximum(1.0, np.abs(theta))
+    if batch is not None:
+        values = batch(np.vstack([theta, theta + np.diag(steps)]))
+        base, jac = values[0], ((values[1:] - values[0]) / steps[:, None]).T
+    else:
+        base = function(theta)
+        jac = np.empty((len(base), len(theta)))
+        for k in range(len(theta)):
+            e = np.zeros(len(theta))
+            e[k] = steps[k]
+            jac[:, k] = (function(theta + e) - base) / e[k]
     var = np.einsum("ik,kl,il->i", jac, vcov, jac)
     return np.sqrt(np.clip(var, 0, None))
