@@ -82,8 +82,8 @@ class RAMModel:
             out[cells.col, cells.row] = vals
         return out
 
-    def covariance_batch(self, thetas: np.ndarray) -> np.ndarray:
-        """C = B S B' for many parameter vectors at once (k x m x m): the delta method
+    def variance_batch(self, thetas: np.ndarray) -> np.ndarray:
+        """diag(B S B') for many parameter vectors at once (k x m): the delta method
         perturbs every parameter, and one batched product beats k separate evaluations."""
         k = len(thetas)
         A = np.zeros((k, self.m, self.m))
@@ -101,7 +101,7 @@ class RAMModel:
             for _ in range(self.power_order - 1):
                 power = power @ A
                 B += power
-        return B @ S @ B.transpose(0, 2, 1)
+        return np.sum((B @ S) * B, axis=2)
 
     def matrices(self, theta: np.ndarray):
         A = self._fill(self.A, theta, (self.m, self.m))

@@ -68,7 +68,7 @@ def standardize_batch(engine, thetas: np.ndarray, kind: str) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         for g, model in enumerate(engine.models, start=1):
             mask = plan.group == g
-            var = np.diagonal(model.covariance_batch(thetas), axis1=1, axis2=2)
+            var = model.variance_batch(thetas)
             sd = np.sqrt(np.where(var > 0, var, np.nan))
             if kind == "std.lv":
                 sd = np.where(plan.is_lv[g - 1][None, :], sd, 1.0)
