@@ -159,6 +159,43 @@ def cmd_fit(args: argparse.Namespace) -> int:
     return 0 if result.converged else 1
 
 
+def _instrument_items(inst) -> list[str]:
+    return [i for c in inst.constructs for i in c.item_ids]
+
+
+def cmd_efa(args: argparse.Namespace) -> int:
+    from govstats.measurement import efa, harman
+
+    inst = load_instrument(args.instrument)
+    data = _read_table(args.data)
+    items = _instrument_items(inst)
+    result = efa(data, n_factors=args.n_factors, method=args.method,
+                 rotation=None if args.rotation == "none" else args.rotation, items=items, seed=args.seed)
+    h = harman(data, items)
+    print(result.text())
+    print(f"\n{h.text()}")
+    for problem in result.problems:
+        print(f"  note: {problem}")
+    if args.json:
+        out = result.to_dict()
+        out["harman"] = h.to_frame().iloc[0].to_dict()
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(out, fh, ensure_ascii=False, indent=2, default=lambda v: v.item() if hasattr(v, "item") else str(v))
+    return 0
+
+
+def cmd_reliability(args: argparse.Namespace) -> int:
+    from govstats.measurement import reliability
+
+    result = reliability(load_instrument(args.instrument), _read_table(args.data))
+    print(result.text())
+    if result.n_dropped:
+        print(f"\n  note: {result.n_dropped} rows with a blank or non-numeric item left out listwise")
+    if args.json:
+        result.to_json(args.json)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from govstats.resources import DEMO_INSTRUMENT, seed_instrument_path
 
@@ -214,6 +251,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
                  write_schema(inst, out / f"{inst.id}.schema.json", format="table-schema"),
                  write_schema(inst, out / f"{inst.id}.codebook.md", format="codebook")):
         print(f"  {path.name}")
+
+    from govstats.measurement import reliability
+
+    print(f"\nStep 5b. Reliability and validity of the {len(inst.constructs)} constructs (all {len(df)} respondents)")
+    rel = reliability(inst, df)
+    print("\n".join(f"  {line}" if line else "" for line in rel.text().splitlines()))
 
     from govstats.sem.fit import fit
 
@@ -329,6 +372,22 @@ def build_parser() -> argparse.ArgumentParser:
     fitp.add_argument("--std-lv", action="store_true", help="fix factor variances to 1 instead of first loadings")
     fitp.add_argument("--json", help="write estimates and fit measures as JSON")
     fitp.set_defaults(func=cmd_fit)
+
+    efap = sub.add_parser("efa", help="KMO, Bartlett, parallel analysis, EFA loadings and Harman's test")
+    efap.add_argument("instrument", metavar="INSTRUMENT", help="instrument YAML file (its items are analysed)")
+    efap.add_argument("data", metavar="DATA", help="CSV file, one row per respondent")
+    efap.add_argument("--n-factors", type=int, default=None, help="factors (default: parallel analysis)")
+    efap.add_argument("--method", choices=("minres", "ml", "principal"), default="minres")
+    efap.add_argument("--rotation", choices=("oblimin", "promax", "varimax", "geomin", "none"), default="oblimin")
+    efap.add_argument("--seed", type=int, default=1, help="seed of the parallel analysis")
+    efap.add_argument("--json", metavar="OUT", help="write every table as JSON")
+    efap.set_defaults(func=cmd_efa)
+
+    relp = sub.add_parser("reliability", help="alpha, omega, CR, AVE per construct; Fornell-Larcker and HTMT")
+    relp.add_argument("instrument", metavar="INSTRUMENT", help="instrument YAML file")
+    relp.add_argument("data", metavar="DATA", help="CSV file, one row per respondent")
+    relp.add_argument("--json", metavar="OUT", help="write constructs, htmt and fornell_larcker as JSON")
+    relp.set_defaults(func=cmd_reliability)
 
     demo = sub.add_parser("demo", help="run the main job end to end on a seed instrument")
     demo.add_argument("--lang", choices=("en", "zh"), default="en", help="language shown first")
