@@ -263,12 +263,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     careful = df[~df["respondent_id"].isin(report.flagged["respondent_id"])]
     print(f"\nStep 6. Fit the instrument's SEM (MLR, cluster-robust by community) to the {len(careful)} "
           "unflagged respondents")
-    result = fit(inst, careful, estimator="MLR", cluster="community_id")
+    import warnings
+
+    with warnings.catch_warnings():  # printed below as notes, in their place in the output
+        warnings.simplefilter("ignore")
+        result = fit(inst, careful, estimator="MLR", cluster="community_id")
     f = result.fit_measures
     print(f"  {result.nobs} used ({result.n_dropped} with blank items left out listwise), "
           f"{'converged' if result.converged else 'NOT converged'} in {result.seconds:.2f} s")
     print(f"  chisq_scaled = {f['chisq_scaled']:.1f} on {f['df']:.0f} df, CFI (robust) = {f['cfi_robust']:.3f}, "
           f"RMSEA (robust) = {f['rmsea_robust']:.3f}, SRMR = {f['srmr']:.3f}")
+    for note in result.warnings_:
+        print(f"  {note}")
     truth = sim.truth.params
     paths = result.params[result.params.op == "~"]
     print("  Structural paths: standardized estimate (population value)")
