@@ -55,14 +55,31 @@ def aligned(ours: pd.DataFrame, theirs: pd.DataFrame) -> np.ndarray:
     return a[:, cols] * np.sign(c[rows, cols])
 
 
-@pytest.fixture(scope="module", params=list(DATASETS))
-def case(request):
-    name = request.param
+ORDINAL = ["ri_asset", "grid_governance"]  # five-point items; HolzingerSwineford1939's are continuous
+
+
+def _load(name):
     path, model = DATASETS[name]
     ref = json.loads((REF / f"{name}.json").read_text(encoding="utf-8"))
     df = pd.read_csv(path)
     m = model()
     return {"name": name, "ref": ref, "df": df, "model": m, "rel": reliability(m, df)}
+
+
+@pytest.fixture(scope="module", params=list(DATASETS))
+def case(request):
+    return _load(request.param)
+
+
+@pytest.fixture(scope="module", params=ORDINAL)
+def ordinal_case(request):
+    return _load(request.param)
+
+
+def test_fixtures_have_polychorics_exactly_for_ordinal_data():
+    for name in DATASETS:
+        ref = json.loads((REF / f"{name}.json").read_text(encoding="utf-8"))
+        assert ("polychoric" in ref) == (name in ORDINAL), name
 
 
 def test_fixtures_record_versions(case):
@@ -222,11 +239,10 @@ def test_efa_does_not_need_check_array_force_all_finite(monkeypatch, efas):
     np.testing.assert_allclose(res.loadings.loc[items].to_numpy(), matrix(e["minres_oblimin"]["loadings"]), atol=TOL)
 
 
-def test_polychoric_matches_lavcor(case):
+def test_polychoric_matches_lavcor(ordinal_case):
     """lavaan::lavCor(x, ordered = names(x)): two-step ML; psych::polychoric(correct = 0) differs from
     it by up to 3e-5 (its own optimizer), so lavaan is the reference."""
-    if "polychoric" not in case["ref"]:
-        pytest.skip("HolzingerSwineford1939 items are not ordinal")
+    case = ordinal_case
     from govstats.measurement.constructs import resolve
     from govstats.measurement.polychoric import polychoric
 
@@ -245,10 +261,11 @@ def test_ordinal_alpha_and_omega(case):
         assert t.loc[cid, "ordinal_omega"] == pytest.approx(r["ordinal_omega"], abs=TOL), cid
 
 
-def test_efa_on_polychorics_matches_psych_fa_of_lavcor(case, efas):
-    if "polychoric" not in case["ref"]:
-        pytest.skip("HolzingerSwineford1939 items are not ordinal")
-    e, x, items = efas
+def test_efa_on_polychorics_matches_psych_fa_of_lavcor(ordinal_case):
+    case = ordinal_case
+    e = case["ref"]["efa"]
+    items = e["minres_oblimin"]["loadings"]["rows"]
+    x = case["df"][items]
     res = efa(x, n_factors=e["n_factors"], cor="polychoric")
     ref = matrix(case["ref"]["polychoric"]["efa_minres_oblimin"])
     np.testing.assert_allclose(aligned(res.loadings.loc[items], ref), ref, atol=TOL)
