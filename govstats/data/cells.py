@@ -85,7 +85,7 @@ def unique_numbers(uniques) -> tuple[np.ndarray, np.ndarray]:
         try:
             values[k] = float(v)
         except (TypeError, ValueError):
-            pass
+            values[k] = np.nan  # not a number: stays text for the checks to report
     if is_str.any():
         text = u[is_str].astype(str).str.strip()
         blank[is_str] = text.isin(MISSING_MARKERS).to_numpy()
