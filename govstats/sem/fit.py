@@ -154,8 +154,11 @@ def _inference(engine, data, opt, estimator, robust, clustered, meanstructure) -
     n_total = sum(d.n for d in data)
     q = len(theta)
 
-    expected = expected_information(models, data, theta, meanstructure)
-    information = observed_information(models, data, theta, meanstructure) if robust else expected
+    # lavaan: expected information for ML, observed (Hessian) for the robust sandwich
+    if robust:
+        information = observed_information(models, data, theta, meanstructure)
+    else:
+        information = expected_information(models, data, theta, meanstructure)
     vcov = None
     try:
         eig = np.linalg.eigvalsh(information)

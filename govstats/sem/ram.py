@@ -70,9 +70,6 @@ class RAMModel:
         r, c, p, v = zip(*entries)
         return Cells(np.array(r), np.array(c), np.array(p), np.array(v, dtype=float))
 
-    def set_fixed(self, cells: Cells, which: np.ndarray, values: np.ndarray) -> None:
-        cells.value[which] = values
-
     # -- matrices -------------------------------------------------------------------------
     def _fill(self, cells: Cells, theta: np.ndarray, shape, symmetric=False) -> np.ndarray:
         out = np.zeros(shape)
