@@ -15,9 +15,10 @@ from govstats.errors import (ConvergenceWarning, HeywoodWarning, IdentificationW
 from govstats.sem import fit_measures as fm
 from govstats.sem.engine import CompiledModel
 from govstats.sem.inference import (casewise_scores, expected_information, first_order_information,
-                                    h1_trace, observed_information)
+                                    observed_information)
 from govstats.sem.prepare import group_data, model_text, numeric_block
 from govstats.sem.results import SEMResults
+from govstats.sem.robust_test import baseline_scaling, trace_ugamma
 from govstats.sem.standardize import defined_values, delta_se, standardize, standardize_batch
 
 ESTIMATORS = ("ML", "MLR")
@@ -256,95 +257,11 @@ def _inference(engine, data, opt, estimator, robust, clustered, meanstructure) -
     if robust and info_inv is not None and df > 0:
         se_type = "robust.cluster" if clustered else "robust.huber.white"
         test_type = "yuan.bentler.mplus"
-        if clustered:
-            # lavaan's cluster test takes the model information from the observed h1
-            # information at the implied moments (observed.information = "h1"); with it the
-            # scaling factor matches lavaan's to 1e-5 (the Hessian-based one is off by 1e-3).
-            e_test = sum(d.n / n_total * h1_structured_information(m, d, theta, meanstructure)
-                         for m, d in zip(models, data))
-            trace = _cluster_h1_trace(data, meanstructure) - np.sum(b0 * np.linalg.inv(e_test).T)
-        else:
-            trace = h1_trace(data, meanstructure) - np.sum(b0 * info_inv.T)
+        trace = trace_ugamma(models, data, theta, meanstructure, b0, info_inv, clustered)
         c = trace / df
-        c_null = _baseline_scaling(data, meanstructure, base_df, clustered)
+        c_null = baseline_scaling(data, meanstructure, base_df, clustered)
         measures.update(fm.robust_measures(chisq=chisq, df=df, n=n_total, groups=len(models), c=c,
                                            trace_ugamma=trace, baseline_chisq=base_chisq, baseline_df=base_df,
                                            c_null=c_null))
     return {"params": params, "fit": measures, "standardized": standardized, "warnings": messages,
             "vcov": vcov, "se_type": se_type, "test_type": test_type}
-
-
-def _cluster_h1_trace(data, meanstructure) -> float:
-    """tr(B1 A1^-1) with B1 from cluster-summed saturated scores and lavaan's G/(G-1).
-
-    The saturated model's information is block diagonal at the sample moments, and for a
-    covariance score t = D' vec(M) (M symmetric) t' A1^-1 t = 2 tr(M S M S), so each
-    cluster costs two p x p products instead of a p* x p* inverse (0.45 s at p = 41).
-    """
-    total = 0.0
-    n_total = sum(d.n for d in data)
-    for d in data:
-        inv = np.linalg.inv(d.cov)
-        z = (d.raw - d.mean) @ inv
-        labels, inverse = np.unique(d.cluster, return_inverse=True)
-        g = len(labels)
-        value = 0.0
-        for c in range(g):
-            zc = z[inverse == c]
-            m = 0.5 * (zc.T @ zc - len(zc) * inv)
-            ms = m @ d.cov
-            value += 2.0 * np.sum(ms * ms.T)
-            if meanstructure:
-                t = zc.sum(axis=0)
-                value += t @ d.cov @ t
-        total += g / (g - 1) * value / n_total
-    return total
-
-
-def h1_structured_information(model, d, theta, meanstructure) -> np.ndarray:
-    """Delta' A1 Delta with A1 the observed information of the saturated model at the implied moments."""
-    sigma, mu, B, C, M = model.implied(theta)
-    dS, dmu = model.jacobian(theta, B, C, M)
-    p = model.p
-    rows, cols = np.tril_indices(p)
-    delta = dS[rows, cols, :]
-    inv = np.linalg.inv(sigma)
-    w_mat = inv @ d.cov @ inv - 0.5 * inv
-    a = (inv[rows][:, rows] * w_mat[cols][:, cols] + inv[rows][:, cols] * w_mat[cols][:, rows]
-         + w_mat[rows][:, rows] * inv[cols][:, cols] + w_mat[rows][:, cols] * inv[cols][:, rows]) / 2
-    weight = np.where(rows == cols, 1.0, 2.0)
-    a = a * np.outer(weight, weight) / 2
-    info = delta.T @ a @ delta
-    if meanstructure:
-        info = info + dmu.T @ inv @ dmu
-    return info
-
-
-def _baseline_scaling(data, meanstructure: bool, base_df: float, clustered: bool) -> float:
-    """Yuan-Bentler scaling factor of the independence model (for the robust CFI/TLI).
-
-    The independence model's information is diagonal (1/s_jj for a mean, 1/(2 s_jj^2) for a
-    variance), so its trace needs only the casewise scores.
-    """
-    trace_h1 = _cluster_h1_trace(data, meanstructure) if clustered else h1_trace(data, meanstructure)
-    n_total = sum(d.n for d in data)
-    trace_h0 = 0.0
-    for d in data:
-        s_jj = np.diag(d.cov)
-        centred = d.raw - d.mean
-        scores = [0.5 * (centred ** 2 / s_jj ** 2 - 1 / s_jj)]
-        inv_info = [2 * s_jj ** 2]
-        if meanstructure:
-            scores.insert(0, centred / s_jj)
-            inv_info.insert(0, s_jj)
-        scores, inv_info = np.hstack(scores), np.concatenate(inv_info)
-        if clustered:
-            labels, inverse = np.unique(d.cluster, return_inverse=True)
-            summed = np.zeros((len(labels), scores.shape[1]))
-            np.add.at(summed, inverse, scores)
-            g = len(labels)
-            outer = g / (g - 1) * np.sum(summed ** 2, axis=0)
-        else:
-            outer = np.sum(scores ** 2, axis=0)
-        trace_h0 += np.sum(outer / n_total * inv_info)
-    return (trace_h1 - trace_h0) / base_df
