@@ -38,6 +38,22 @@ def _bvn_integral(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
     return (dens * _WEIGHTS).sum(axis=-1) * r / 2
 
 
+def bivariate_normal_cdf(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Phi2(h, k; r), the standard bivariate normal CDF, broadcast over h, k and r.
+
+    The same quadrature as :func:`polychoric` uses, for code (ordinal SEM's weight matrix) that
+    needs the cell probabilities at its estimates. Infinite limits are written as +-8.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(float(bivariate_normal_cdf(np.array(0.0), np.array(0.0), np.array(0.5))), 6)
+    0.333333
+    """
+    h, k, r = np.asarray(h, float), np.asarray(k, float), np.asarray(r, float)
+    return stats.norm.cdf(h) * stats.norm.cdf(k) + _bvn_integral(h, k, r)
+
+
 def polychoric(data: pd.DataFrame, tol: float = 1e-9) -> pd.DataFrame:
     """Polychoric correlation matrix of ordinal items (two-step ML, as lavaan's ``lavCor``).
 

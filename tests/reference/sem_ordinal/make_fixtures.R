@@ -1,0 +1,254 @@
+#!/usr/bin/env Rscript
+# lavaan reference fixtures for ordinal SEM by WLSMV (issue 9, "Correctness").
+#
+# Run from the repository root (CI never runs this; the JSON and CSV it writes are committed):
+#   apt-get install -y r-base-core r-cran-lavaan r-cran-jsonlite
+#   Rscript tests/reference/sem_ordinal/make_fixtures.R
+#
+# Writes tests/reference/sem_ordinal/hs_binary.csv (Holzinger-Swineford x1..x9 dichotomized at
+# their medians, written and read back so that R and Python fit the identical file) and one
+# tests/reference/sem_ordinal/<case>.json per case. Models are tests/reference/sem_ordinal/models/*.lav;
+# the five-point data are the committed data/synthetic/*.csv.
+#
+# GOVSTATS_FIXTURE_REPS (default 5) sets the number of timed refits.
+
+suppressPackageStartupMessages({
+  library(lavaan)
+  library(jsonlite)
+})
+
+if (!file.exists("pyproject.toml") || !dir.exists("tests/reference/sem_ordinal/models")) {
+  stop("Run from the repository root: Rscript tests/reference/sem_ordinal/make_fixtures.R")
+}
+
+out_dir <- "tests/reference/sem_ordinal"
+model_dir <- file.path(out_dir, "models")
+n_reps <- as.integer(Sys.getenv("GOVSTATS_FIXTURE_REPS", "5"))
+
+# ---- data ---------------------------------------------------------------------------------
+# Binary items: 1 when the score is above the item's median, else 0 (so ties at the median go
+# to 0). The model is the classic three-factor CFA.
+hs_file <- file.path(out_dir, "hs_binary.csv")
+hs <- lavaan::HolzingerSwineford1939[, paste0("x", 1:9)]
+hs_binary <- as.data.frame(lapply(hs, function(v) as.integer(v > median(v))))
+write.csv(hs_binary, hs_file, row.names = FALSE)
+
+data_files <- list(
+  hs_binary = hs_file,
+  ri_asset = "data/synthetic/ri_asset.csv",
+  grid_governance = "data/synthetic/grid_governance.csv"
+)
+datasets <- lapply(data_files, read.csv, stringsAsFactors = FALSE, encoding = "UTF-8")
+
+# ---- cases --------------------------------------------------------------------------------
+cases <- list(
+  list(id = "hs_binary_wlsmv", model = "hs_binary_cfa", data = "hs_binary",
+       description = paste("Holzinger-Swineford 3-factor CFA on x1..x9 dichotomized at their",
+                           "medians (1 = above the median), all items ordered, WLSMV")),
+  list(id = "ri_asset_wlsmv", model = "ri_asset", data = "ri_asset",
+       description = paste("ri_asset seed instrument model on data/synthetic/ri_asset.csv,",
+                           "all 41 five-point items ordered, WLSMV")),
+  list(id = "grid_governance_wlsmv", model = "grid_governance", data = "grid_governance",
+       description = paste("grid_governance seed instrument model on",
+                           "data/synthetic/grid_governance.csv, all 30 five-point items ordered, WLSMV"))
+)
+
+# ---- helpers ------------------------------------------------------------------------------
+plain_df <- function(x) {
+  df <- data.frame(unclass(x), stringsAsFactors = FALSE, check.names = FALSE)
+  rownames(df) <- NULL
+  df
+}
+
+named_list <- function(x) {
+  x <- unclass(x)
+  as.list(setNames(as.numeric(x), names(x)))
+}
+
+# A square matrix with one name per row; values row by row.
+matrix_json <- function(m, names = rownames(m)) {
+  m <- unclass(m)
+  list(names = names, values = unname(matrix(as.numeric(m), nrow(m), ncol(m))))
+}
+
+vector_json <- function(v) {
+  v <- unclass(v)
+  list(names = names(v), values = unname(as.numeric(v)))
+}
+
+option_keys <- c("estimator", "se", "test", "parameterization", "information",
+                 "h1.information", "observed.information", "meanstructure", "std.lv",
+                 "fixed.x", "mimic", "missing", "zero.add", "zero.keep.margins",
+                 "zero.cell.warn", "conditional.x")
+array_options <- c("se", "test", "information", "h1.information", "observed.information",
+                   "zero.add")
+
+options_json <- function(fit) {
+  o <- lavInspect(fit, "options")
+  res <- lapply(option_keys, function(k) {
+    v <- o[[k]]
+    if (is.null(v)) NULL else if (k %in% array_options) I(v) else v
+  })
+  names(res) <- option_keys
+  res
+}
+
+params_json <- function(fit) {
+  pe <- plain_df(parameterEstimates(fit, standardized = TRUE, ci = TRUE))
+  pt <- parTable(fit)
+  idx <- match(paste(pe$lhs, pe$op, pe$rhs), paste(pt$lhs, pt$op, pt$rhs))
+  if (anyNA(idx)) stop("parameterEstimates rows not found in parTable")
+  pe$group <- pt$group[idx]
+  pe$label <- pt$label[idx]
+  pe$free <- pt$free[idx]
+  cols <- c("lhs", "op", "rhs", "group", "label", "free", "est", "se", "z", "pvalue",
+            "ci.lower", "ci.upper", "std.lv", "std.all", "std.nox")
+  pe[, cols]
+}
+
+std_solution_json <- function(fit) {
+  ss <- plain_df(standardizedSolution(fit, type = "std.all", se = TRUE, zstat = TRUE,
+                                      pvalue = TRUE, ci = TRUE))
+  ss[, intersect(c("lhs", "op", "rhs", "label", "est.std", "se", "z", "pvalue", "ci.lower",
+                   "ci.upper"), names(ss))]
+}
+
+fit_with_warnings <- function(cl, env) {
+  warnings <- character(0)
+  fit <- withCallingHandlers(
+    eval(cl, env),
+    warning = function(w) {
+      warnings <<- c(warnings, gsub("\\s+", " ", trimws(conditionMessage(w))))
+      invokeRestart("muffleWarning")
+    }
+  )
+  list(fit = fit, warnings = warnings)
+}
+
+# Gamma is large (984 x 984 for ri_asset), so it goes to its own gzipped text file: the lower
+# triangle row by row (row i holds columns 1..i), one number per line, 12 significant digits.
+write_gamma <- function(gamma, path) {
+  keep <- lower.tri(gamma, diag = TRUE)
+  # t() so that column-major extraction walks the lower triangle row by row
+  vals <- t(unclass(gamma))[t(keep)]
+  con <- gzfile(path, "w")
+  writeLines(formatC(vals, digits = 12, format = "g"), con)
+  close(con)
+}
+
+time_call <- function(cl, env) {
+  t(vapply(seq_len(n_reps), function(i) {
+    st <- system.time(suppressWarnings(eval(cl, env)))
+    c(elapsed = st[["elapsed"]], cpu = st[["user.self"]] + st[["sys.self"]])
+  }, numeric(2)))
+}
+
+cpu_model <- function() {
+  info <- tryCatch(readLines("/proc/cpuinfo"), error = function(e) character(0))
+  line <- grep("^model name", info, value = TRUE)
+  if (length(line)) trimws(sub("^model name\\s*:", "", line[1])) else NA_character_
+}
+
+load_average <- function() {
+  line <- tryCatch(readLines("/proc/loadavg", n = 1L), error = function(e) NA_character_)
+  as.numeric(strsplit(line, " ")[[1]][1:3])
+}
+
+si <- sessionInfo()
+environment_json <- list(
+  r_version = R.version.string,
+  lavaan_version = as.character(packageVersion("lavaan")),
+  jsonlite_version = as.character(packageVersion("jsonlite")),
+  platform = R.version$platform,
+  blas = si$BLAS,
+  lapack = si$LAPACK,
+  cpu = cpu_model(),
+  n_cpus = parallel::detectCores(),
+  generated = format(Sys.time(), "%Y-%m-%dT%H:%M:%S%z")
+)
+
+# ---- run ----------------------------------------------------------------------------------
+for (cs in cases) {
+  model_file <- file.path(model_dir, paste0(cs$model, ".lav"))
+  model <- paste(readLines(model_file, encoding = "UTF-8"), collapse = "\n")
+  env <- new.env()
+  env$model <- model
+  assign(cs$data, datasets[[cs$data]], envir = env)
+  # every observed variable of the model is an ordered item
+  items <- lavNames(lavaanify(model), "ov")
+  env$items <- items
+  cl <- as.call(list(as.name("sem"), model = quote(model), data = as.name(cs$data),
+                     ordered = quote(items), estimator = "WLSMV"))
+  call_text <- paste(deparse(cl, width.cutoff = 500L), collapse = " ")
+  cat(sprintf("%-24s %s\n", cs$id, call_text))
+
+  res <- fit_with_warnings(cl, env)
+  fit <- res$fit
+  sampstat <- lavInspect(fit, "sampstat")
+  gamma <- lavInspect(fit, "gamma")
+  wls_v <- lavInspect(fit, "wls.v")
+  wls_obs <- lavInspect(fit, "wls.obs")
+  stat_names <- rownames(gamma)
+  if (is.null(stat_names)) stop("lavInspect(fit, 'gamma') has no row names")
+  if (max(abs(wls_v[row(wls_v) != col(wls_v)])) != 0) stop("DWLS weight matrix is not diagonal")
+  if (!identical(unname(names(wls_obs)), stat_names) && !is.null(names(wls_obs))) {
+    stop("wls.obs and gamma are in different orders")
+  }
+  gamma_file <- file.path(out_dir, paste0(cs$id, ".gamma.txt.gz"))
+  write_gamma(gamma, gamma_file)
+  times <- time_call(cl, env)
+
+  out <- list(
+    case = cs$id,
+    description = cs$description,
+    lavaan_version = as.character(packageVersion("lavaan")),
+    call = call_text,
+    model_file = model_file,
+    data_file = data_files[[cs$data]],
+    model = model,
+    ordered = I(items),
+    options = options_json(fit),
+    nobs = lavInspect(fit, "nobs"),
+    npar = lavInspect(fit, "npar"),
+    converged = lavInspect(fit, "converged"),
+    iterations = lavInspect(fit, "iterations"),
+    warnings = I(res$warnings),
+    params = params_json(fit),
+    std_solution = std_solution_json(fit),
+    fit = named_list(fitMeasures(fit)),
+    # fitMeasures() has no shift parameter: the test statistics as lavaan stores them
+    test = lapply(lavInspect(fit, "test"), function(t) {
+      t$stat.group <- NULL
+      lapply(t, function(v) if (is.numeric(v)) as.numeric(v) else v)
+    }),
+    r2 = named_list(lavInspect(fit, "r2")),
+    sample_th = vector_json(sampstat$th),
+    sample_cov = matrix_json(sampstat$cov),
+    implied_cov = matrix_json(lavInspect(fit, "implied")$cov),
+    implied_th = vector_json(lavInspect(fit, "implied")$th),
+    stage1_names = I(stat_names),
+    wls_obs = I(unname(as.numeric(wls_obs))),
+    wls_v_diag = I(unname(as.numeric(diag(wls_v)))),
+    gamma_file = gamma_file,
+    gamma_layout = paste("lavInspect(fit, 'gamma'), rows and columns in the order of",
+                         "stage1_names; the file holds its lower triangle row by row",
+                         "(row i: columns 1..i), one number per line"),
+    gamma_diag = I(unname(as.numeric(diag(gamma)))),
+    timing = list(
+      median_seconds = median(times[, "elapsed"]),
+      reps = n_reps,
+      seconds = I(times[, "elapsed"]),
+      median_cpu_seconds = median(times[, "cpu"]),
+      cpu_seconds = I(times[, "cpu"]),
+      load_average = I(load_average()),
+      what = paste("system.time() around the call above: elapsed (wall) seconds and CPU",
+                   "(user + system) seconds of each refit; load_average is the machine's",
+                   "1/5/15-minute load after timing")
+    ),
+    environment = environment_json
+  )
+  json <- toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", null = "null",
+                 pretty = TRUE, dataframe = "rows", matrix = "rowmajor")
+  writeLines(json, file.path(out_dir, paste0(cs$id, ".json")), useBytes = TRUE)
+}
+cat("wrote", length(cases), "fixtures to", out_dir, "\n")
