@@ -34,10 +34,10 @@ of careful respondents there while catching the careless kind it is meant for (s
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 from scipy import special
+
+from govstats._threads import single_threaded
 
 THRESHOLDS = {
     "longstring_share": 0.5,
@@ -181,7 +181,7 @@ def mahalanobis(X: np.ndarray, use: np.ndarray | None = None, alpha: float = THR
     if exclude is not None:
         fit &= ~exclude
     for _ in range(2):
-        with _one_blas_thread():
+        with single_threaded():
             mean, inv = _moments(X, fit)
             d2 = _distances(X, mean, inv, use)
         p = np.where(use, special.chdtrc(np.maximum(count, 1), d2), np.nan)
@@ -191,16 +191,6 @@ def mahalanobis(X: np.ndarray, use: np.ndarray | None = None, alpha: float = THR
         if fit.sum() <= k + 1:
             break
     return d2, count.astype(float), p
-
-
-def _one_blas_thread():
-    # (rows x 30) @ (30 x 30) products are too small to share between threads: on a busy
-    # 2-core machine OpenBLAS's threads waited on each other 4x longer than one thread took.
-    try:
-        from threadpoolctl import threadpool_limits  # installed with scikit-learn
-    except ImportError:  # pragma: no cover
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
 
 
 CHUNK = 100_000  # rows at a time: temporaries stay a few MB whatever the number of respondents

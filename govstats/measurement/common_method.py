@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
+from govstats._threads import single_threaded
 
 from govstats.measurement.factoring import extract
 
@@ -129,7 +129,7 @@ def harman(data: pd.DataFrame, items: Sequence[str] | None = None, threshold: fl
     x, _ = item_frame(data, items, "harman")
     r = x.corr().to_numpy()
     p = len(r)
-    with threadpool_limits(limits=1):  # see efa: small L-BFGS-B problems
+    with single_threaded():  # see efa: small L-BFGS-B problems
         lam = extract(r, 1, "minres")
     return HarmanResult(first_component_share=float(np.linalg.eigvalsh(r)[-1] / p),
                         first_factor_share=float((lam**2).sum() / p), n_items=p, nobs=len(x), threshold=threshold,

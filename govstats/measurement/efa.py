@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
+from govstats._threads import single_threaded
 
 from govstats.measurement.adequacy import bartlett, kmo
 from govstats.measurement.factoring import METHODS, ROTATIONS, extract, finish, rotate, variance_accounted
@@ -202,7 +202,7 @@ def efa(data: pd.DataFrame, n_factors: int | None = None, method: str = "minres"
                          f"Got {n_factors!r} instead.")
     overall, per_item = kmo(r)
     # scipy's L-BFGS-B on these small problems is ~30x slower with a multi-threaded BLAS
-    with threadpool_limits(limits=1):
+    with single_threaded():
         scree, n_fa, n_pc = parallel_analysis(r, n, n_iter=n_iter, seed=seed)
         k = int(n_factors) if n_factors is not None else max(n_fa, 1)
         pattern, phi = finish(*rotate(extract(r, k, method), rotation))

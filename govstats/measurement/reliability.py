@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
+from govstats._threads import single_threaded
 
 from govstats.measurement.alpha import alpha_ci, item_stats
 from govstats.measurement.cfa import measurement_model, omega_one_factor
@@ -112,7 +112,7 @@ def ordinal_reliability(c) -> dict[str, dict[str, float]]:
     for cid, its in c.items.items():
         rho = polychoric(c.data[its]).to_numpy()
         k = len(its)
-        with threadpool_limits(limits=1):
+        with single_threaded():
             lam = extract(rho, 1, "minres")[:, 0]
         out[cid] = {"ordinal_alpha": float(k / (k - 1) * (1 - k / rho.sum())),
                     "ordinal_omega": float(lam.sum() ** 2 / rho.sum())}

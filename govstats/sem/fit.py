@@ -8,8 +8,8 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy import stats
-from threadpoolctl import ThreadpoolController
 
+from govstats._threads import single_threaded
 from govstats.errors import (ConvergenceWarning, HeywoodWarning, IdentificationWarning,
                              NotPositiveDefiniteWarning)
 from govstats.sem import fit_measures as fm
@@ -22,15 +22,6 @@ from govstats.sem.robust_test import baseline_scaling, trace_ugamma
 from govstats.sem.standardize import defined_values, delta_se, standardize, standardize_batch
 
 ESTIMATORS = ("ML", "MLR")
-_THREADS: list = []  # one ThreadpoolController: building one scans the loaded libraries (25 ms)
-
-
-def _single_threaded():
-    """BLAS/LAPACK on one thread: for these small matrices threads only contend (LAPACK's
-    Cholesky inverse took 2 ms with two threads, 0.04 ms with one, on the 2-core machine)."""
-    if not _THREADS:
-        _THREADS.append(ThreadpoolController())
-    return _THREADS[0].limit(limits=1)
 PLANNED = ("WLSMV", "ULSMV", "DWLS", "ULS", "GLS")
 MISSING = ("listwise",)
 
@@ -81,7 +72,7 @@ def fit(model, data: pd.DataFrame, estimator: str = "ML", ordered=None, missing:
     2
     """
     started = time.perf_counter()
-    with _single_threaded():
+    with single_threaded():
         return _fit(model, data, estimator, ordered, missing, cluster, group, group_equal, se, bootstrap,
                     std_lv, meanstructure, started)
 
