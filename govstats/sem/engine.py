@@ -36,6 +36,17 @@ class CompiledModel:
         self.formulas = parse_model(syntax)
         self.table, self.names = build_partable(self.formulas, ngroups=ngroups, meanstructure=meanstructure,
                                                 std_lv=std_lv, fixed_x=fixed_x, group_equal=group_equal)
+        self._compile(ngroups)
+
+    @classmethod
+    def from_table(cls, syntax: str, table: pd.DataFrame, names, ngroups: int = 1) -> "CompiledModel":
+        """A model from an edited parameter table (ordinal models fix what lavaan fixes for them)."""
+        self = cls.__new__(cls)
+        self.syntax, self.formulas, self.table, self.names = syntax, parse_model(syntax), table, names
+        self._compile(ngroups)
+        return self
+
+    def _compile(self, ngroups: int) -> None:
         self.meanstructure = bool((self.table.op == "~1").any())
         self.ngroups = ngroups
         self.n_free = int(self.table.free.max()) if len(self.table) else 0

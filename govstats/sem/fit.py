@@ -14,6 +14,7 @@ from govstats.errors import (ConvergenceWarning, HeywoodWarning, IdentificationW
                              NotPositiveDefiniteWarning)
 from govstats.sem import fit_measures as fm
 from govstats.sem.engine import CompiledModel
+from govstats.sem.ordinal import ORDINAL_ESTIMATORS, fit_ordinal
 from govstats.sem.inference import (casewise_scores, expected_information, first_order_information,
                                     observed_information)
 from govstats.sem.prepare import group_data, model_text, numeric_block
@@ -22,7 +23,7 @@ from govstats.sem.robust_test import baseline_scaling, trace_ugamma
 from govstats.sem.standardize import defined_values, delta_se, standardize, standardize_batch
 
 ESTIMATORS = ("ML", "MLR")
-PLANNED = ("WLSMV", "ULSMV", "DWLS", "ULS", "GLS")
+PLANNED = ("DWLS", "ULS", "GLS")
 MISSING = ("listwise",)
 
 
@@ -31,10 +32,10 @@ def _check_choice(name, value, allowed):
         raise ValueError(f"The '{name}' parameter of fit must be one of {set(allowed)}. Got {value!r} instead.")
 
 
-def fit(model, data: pd.DataFrame, estimator: str = "ML", ordered=None, missing: str = "listwise",
+def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, missing: str = "listwise",
         cluster: str | None = None, group: str | None = None, group_equal=(), se: str | None = None,
         bootstrap: int = 0, seed: int | None = None, *, std_lv: bool = False,
-        meanstructure: bool | None = None) -> SEMResults:
+        meanstructure: bool | None = None, parameterization: str = "delta") -> SEMResults:
     """Fit a confirmatory factor or structural equation model.
 
     Parameters
@@ -44,9 +45,18 @@ def fit(model, data: pd.DataFrame, estimator: str = "ML", ordered=None, missing:
         are found by id, other columns ignored).
     data : DataFrame
         One row per respondent.
-    estimator : {"ML", "MLR"}
+    estimator : {"ML", "MLR", "WLSMV", "ULSMV"}, optional
         Maximum likelihood; MLR adds sandwich standard errors and the Yuan-Bentler (Mplus
-        variant) scaled test, as lavaan's ``estimator = "MLR"``.
+        variant) scaled test, as lavaan's ``estimator = "MLR"``. WLSMV (the default with
+        ``ordered``) and ULSMV fit ordered items through their thresholds and polychoric
+        correlations, with robust SEs and the scaled-shifted test, as lavaan. Default: ML, or
+        WLSMV when ``ordered`` is given.
+    ordered : True or list of str, optional
+        Treat the items as ordinal (Likert codes): True for every observed variable of the
+        model, or their names (all of them: mixing with continuous variables is not available).
+    missing : {"listwise", "pairwise"}
+        Rows with a blank are left out; with ordered items "pairwise" uses every row for the
+        thresholds and correlations it can inform (lavaan's ``missing = "pairwise"``).
     cluster : str, optional
         Column of cluster ids (communities): cluster-robust standard errors and scaled test,
         as lavaan's ``cluster =`` for single-level models.
@@ -56,6 +66,9 @@ def fit(model, data: pd.DataFrame, estimator: str = "ML", ordered=None, missing:
         Fix factor variances to 1 instead of the first loadings.
     meanstructure : bool, optional
         Default as lavaan: with clusters or several groups, or when the syntax has intercepts.
+    parameterization : {"delta", "theta"}
+        Ordered items only: scale the latent responses to unit variance (delta, lavaan's
+        default) or their residuals (theta).
 
     Returns
     -------
@@ -73,16 +86,42 @@ def fit(model, data: pd.DataFrame, estimator: str = "ML", ordered=None, missing:
     """
     started = time.perf_counter()
     with single_threaded():
-        return _fit(model, data, estimator, ordered, missing, cluster, group, group_equal, se, bootstrap,
+        if ordered is not None and ordered is not False:
+            return _fit_ordered(model, data, estimator, ordered, missing, cluster, group, se, bootstrap,
+                                std_lv, parameterization, started)
+        if estimator in ORDINAL_ESTIMATORS:
+            raise ValueError(f"estimator={estimator!r} is for ordered items: pass ordered=True (every observed "
+                             "variable of the model) or ordered=[item names].")
+        return _fit(model, data, estimator or "ML", ordered, missing, cluster, group, group_equal, se, bootstrap,
                     std_lv, meanstructure, started)
+
+
+def _fit_ordered(model, data, estimator, ordered, missing, cluster, group, se, bootstrap, std_lv,
+                 parameterization, started) -> SEMResults:
+    estimator = estimator or "WLSMV"
+    _check_choice("estimator", estimator, ESTIMATORS + ORDINAL_ESTIMATORS + PLANNED)
+    if estimator not in ORDINAL_ESTIMATORS:
+        raise ValueError(f"With ordered items the estimator must be one of {set(ORDINAL_ESTIMATORS)} (got "
+                         f"{estimator!r}); to treat the codes as continuous with {estimator}, leave out 'ordered'.")
+    _check_choice("missing", missing, ("listwise", "pairwise"))
+    if cluster is not None or group is not None:
+        raise ValueError("Ordered items with 'cluster' or 'group' are not available in this version; fit "
+                         "without them, or treat the codes as continuous (estimator='MLR').")
+    if bootstrap:
+        raise ValueError("bootstrap is planned (bootstrap issue) and not available in this version.")
+    if se not in (None, "robust.sem"):
+        raise ValueError(f"The 'se' parameter of fit must be None or 'robust.sem' with ordered items. Got {se!r}.")
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(f"The 'data' parameter of fit must be a pandas DataFrame. Got {type(data).__name__} instead.")
+    return fit_ordinal(model_text(model), data, ordered, estimator, missing, parameterization, std_lv, started)
 
 
 def _fit(model, data, estimator, ordered, missing, cluster, group, group_equal, se, bootstrap, std_lv,
          meanstructure, started) -> SEMResults:
-    _check_choice("estimator", estimator, ESTIMATORS + PLANNED)
-    if estimator in PLANNED or ordered:
-        raise ValueError(f"estimator={estimator!r} with ordered items is planned (ordinal SEM issue) and not "
-                         f"available in this version; use one of {set(ESTIMATORS)}.")
+    _check_choice("estimator", estimator, ESTIMATORS + ORDINAL_ESTIMATORS + PLANNED)
+    if estimator in PLANNED:
+        raise ValueError(f"estimator={estimator!r} is not available in this version; use one of "
+                         f"{set(ESTIMATORS + ORDINAL_ESTIMATORS)}.")
     _check_choice("missing", missing, MISSING + ("fiml", "ml"))
     if missing != "listwise":
         raise ValueError("missing='fiml' is planned (FIML issue) and not available in this version; "

@@ -185,3 +185,75 @@ def baseline(data, exogenous: list[list[int]]) -> tuple[float, float]:
         nx = len(exo)
         df += p * (p - 1) / 2 - nx * (nx - 1) / 2
     return float(chisq), float(df)
+
+
+def _incremental(chisq, df, base_chisq, base_df, suffix="") -> dict:
+    """CFI, TLI and their relatives from one pair of (model, baseline) statistics."""
+    out = {"cfi": _cfi(chisq, df, base_chisq, base_df), "tli": _tli(chisq, df, base_chisq, base_df)}
+    out["nnfi"] = out["tli"]
+    if df > 0 and base_df > 0:
+        t1, t2 = base_chisq / base_df - chisq / df, base_chisq / base_df
+        out["rfi"] = 1.0 if (t1 < 0 or t2 < 0) else t1 / t2
+    else:
+        out["rfi"] = 1.0
+    out["nfi"] = (base_chisq - chisq) / base_chisq if df > 0 else 1.0
+    out["pnfi"] = (df / base_df) * (base_chisq - chisq) / base_chisq
+    t2 = base_chisq - df
+    out["ifi"] = 1.0 if t2 < 0 else (base_chisq - chisq) / t2
+    denominator = base_chisq - base_df
+    out["rni"] = 1 - (chisq - df) / denominator if denominator else float("nan")
+    return {k + suffix: v for k, v in out.items()}
+
+
+def _rmsea_block(chisq, df, n, suffix="") -> dict:
+    out = {"rmsea": _rmsea(chisq, df, n)}
+    out["rmsea_ci_lower"], out["rmsea_ci_upper"] = _rmsea_ci(chisq, df, n)
+    out["rmsea_pvalue"] = _rmsea_pvalue(chisq, df, n)
+    out["rmsea_notclose_pvalue"] = _rmsea_pvalue(chisq, df, n, h0=0.08, close=False)
+    return {k + suffix: v for k, v in out.items()}
+
+
+def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, baseline_df, baseline_trace,
+                     baseline_trace2, correlation_residuals, n_thresholds) -> dict:
+    """lavaan's fit measures for WLSMV/ULSMV (scaled-shifted test), as ``fitMeasures()`` names them.
+
+    As lavaan 0.6 does for these estimators: the RMSEA uses N - 1 (the statistic is (N - 1) F);
+    the scaled CFI, TLI and RMSEA put the scaled-shifted statistics of the model and of the
+    baseline (independence: correlations zero, thresholds free) in the usual formulas with the
+    model's df; the SRMR family averages squared residual correlations over p(p+1)/2 moments
+    (the diagonal's zero residuals count), adding the thresholds for the "with means" variants;
+    the CRMR leaves the diagonal out. lavaan's log-likelihood, AIC and BIC do not exist for these
+    estimators, and its ``cfi.robust``/``rmsea.robust`` for categorical data are not computed here.
+    """
+    def scaled(x2, d, t1, t2):
+        a = np.sqrt(d / t2)
+        return a * x2 + d - a * t1, 1.0 / a, d - a * t1
+
+    chisq_s, factor, shift = scaled(chisq, df, trace, trace2)
+    base_s, base_factor, _ = scaled(baseline_chisq, baseline_df, baseline_trace, baseline_trace2)
+    out = {
+        "npar": float(npar), "fmin": chisq / (2 * n),
+        "chisq": chisq, "df": float(df), "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"),
+        "chisq_scaled": chisq_s, "df_scaled": float(df),
+        "pvalue_scaled": float(stats.chi2.sf(chisq_s, df)) if df > 0 else float("nan"),
+        "chisq_scaling_factor": factor, "chisq_shift_parameter": shift,
+        "baseline_chisq": baseline_chisq, "baseline_df": float(baseline_df),
+        "baseline_pvalue": float(stats.chi2.sf(baseline_chisq, baseline_df)),
+        "baseline_chisq_scaled": base_s, "baseline_df_scaled": float(baseline_df),
+        "baseline_pvalue_scaled": float(stats.chi2.sf(base_s, baseline_df)),
+        "baseline_chisq_scaling_factor": base_factor,
+    }
+    out.update(_incremental(chisq, df, baseline_chisq, baseline_df))
+    out.update(_incremental(chisq_s, df, base_s, baseline_df, "_scaled"))
+    out.update(_rmsea_block(chisq, df, n - 1))
+    out.update(_rmsea_block(chisq_s, df, n - 1, "_scaled"))
+    out.update({"rmsea_ci_level": 0.90, "rmsea_close_h0": 0.05, "rmsea_notclose_h0": 0.08})
+    ss = float(np.sum(np.square(correlation_residuals)))
+    n_cor = len(correlation_residuals)
+    p = (1 + np.sqrt(1 + 8 * n_cor)) / 2
+    n_vech = n_cor + p
+    out["srmr"] = out["srmr_bentler_nomean"] = out["rmr_nomean"] = np.sqrt(ss / n_vech)
+    out["srmr_bentler"] = out["rmr"] = np.sqrt(ss / (n_vech + n_thresholds))
+    out["crmr"] = np.sqrt(ss / (n_cor + n_thresholds))
+    out["crmr_nomean"] = np.sqrt(ss / n_cor)
+    return {k: float(v) for k, v in out.items()}

@@ -53,6 +53,8 @@ class SEMResults:
     theta: np.ndarray | None = None
     vcov: np.ndarray | None = None
     data: list = field(default_factory=list, repr=False)
+    ordinal: object = field(default=None, repr=False)   # OrdinalModel of an ordinal (WLSMV/ULSMV) fit
+    stage1: object = field(default=None, repr=False)    # its thresholds, polychorics and Gamma
 
     # -- derived tables -------------------------------------------------------------------
     def r2(self) -> pd.Series:

@@ -1,0 +1,190 @@
+"""``fit(..., ordered=...)``: ordinal SEM by WLSMV or ULSMV, from the codes to SEMResults.
+
+Stage 1 (:mod:`govstats.sem.ordinal_stage1`) turns the codes into thresholds, polychoric
+correlations and their asymptotic covariance; stage 2 (:mod:`govstats.sem.ordinal_fit`) fits
+the model to them; this module checks the input and builds lavaan's tables: thresholds as
+``item | t1``, the items' residual variances (1 - R^2 in the delta parameterization) and
+scale factors (``~*~``) as fixed rows, the standardized solution with delta-method SEs, and the
+fit measures of the scaled-shifted test.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from govstats.errors import HeywoodWarning, IdentificationWarning
+from govstats.sem import fit_measures as fm
+from govstats.sem.engine import CompiledModel
+from govstats.sem.ml import GroupData
+from govstats.sem.ordinal_fit import baseline, estimate, inference, warn_if_not_converged, weights
+from govstats.sem.ordinal_model import PARAMETERIZATIONS, OrdinalModel
+from govstats.sem.ordinal_stage1 import stage1
+from govstats.sem.prepare import numeric_block
+from govstats.sem.results import SEMResults
+from govstats.sem.standardize import defined_values, delta_se, standardize_batch
+
+ORDINAL_ESTIMATORS = ("WLSMV", "ULSMV")
+_OP_ORDER = {"=~": 0, "~": 1, "|": 2, "~~": 3, "~*~": 4, "~1": 5, ":=": 6}
+
+
+def ordered_items(syntax: str, ordered) -> list[str]:
+    """The model's observed variables, checked against ``ordered`` (True, or a list of names)."""
+    observed = list(CompiledModel(syntax).names.ov)
+    if ordered is True or (isinstance(ordered, str) and ordered == "all"):
+        return observed
+    if isinstance(ordered, str):
+        ordered = [ordered]
+    try:
+        names = list(ordered)
+    except TypeError:
+        raise ValueError(f"The 'ordered' parameter of fit must be True or a list of column names. "
+                         f"Got {ordered!r} instead.") from None
+    continuous = [v for v in observed if v not in names]
+    if continuous:
+        raise ValueError(f"The model's variables {continuous} are not in 'ordered'. Mixing ordered items with "
+                         "continuous variables (polyserial correlations) is not available in this version: "
+                         "list every observed variable of the model in 'ordered' (or pass ordered=True).")
+    return observed
+
+
+def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missing: str,
+                parameterization: str, std_lv: bool, started: float) -> SEMResults:
+    if parameterization not in PARAMETERIZATIONS:
+        raise ValueError(f"The 'parameterization' parameter of fit must be one of {set(PARAMETERIZATIONS)}. "
+                         f"Got {parameterization!r} instead.")
+    items = ordered_items(syntax, ordered)
+    x = numeric_block(data, items)
+    frame = pd.DataFrame(x, columns=items)
+    blank = np.isnan(x).any(axis=1)
+    if missing == "listwise":
+        frame, dropped = frame[~blank], int(blank.sum())
+        s1 = stage1(frame, items)
+    else:
+        dropped = int(np.isnan(x).all(axis=1).sum())
+        s1 = stage1(frame[~np.isnan(x).all(axis=1)], items, missing="pairwise")
+    counts = pd.Series(s1.thresholds.index.str.rsplit("|", n=1).str[0]).value_counts()
+    model = OrdinalModel(syntax, {item: int(counts.get(item, 0)) for item in items}, parameterization, std_lv)
+    w = weights(s1, estimator)
+    est = estimate(model, s1, w)
+    messages: list[str] = []
+    warn_if_not_converged(est, messages)
+    inf = inference(model, s1, w, est.theta)
+    if inf.vcov is None:
+        messages.append("The model is not identified (singular Delta' W Delta): no standard errors.")
+        warnings.warn("fit: the information matrix is singular (is the model identified?); no standard errors.",
+                      IdentificationWarning, stacklevel=3)
+
+    params, standardized = _tables(model, est.theta, inf.vcov)
+    heywood = params[(params.op == "~~") & (params.lhs == params.rhs) & (params.est < 0)]
+    if len(heywood):
+        names = ", ".join(heywood.lhs)
+        messages.append(f"Negative variance estimates (Heywood case): {names}.")
+        warnings.warn(f"fit: negative variance estimate(s) for {names} (a Heywood case).", HeywoodWarning,
+                      stacklevel=3)
+
+    b_chisq, b_df, b_trace, b_trace2 = baseline(s1, w)
+    measures = fm.ordinal_measures(
+        chisq=inf.chisq, df=inf.df, npar=model.n_free, n=s1.nobs, trace=inf.trace, trace2=inf.trace2,
+        baseline_chisq=b_chisq, baseline_df=b_df, baseline_trace=b_trace, baseline_trace2=b_trace2,
+        correlation_residuals=inf.residuals[model.n_thresholds:], n_thresholds=model.n_thresholds)
+    corr = s1.correlations.loc[items, items].to_numpy()
+    sample = GroupData(n=s1.nobs, mean=np.zeros(len(items)), cov=corr, raw=None,
+                       logdet=float(np.linalg.slogdet(corr)[1]))
+    return SEMResults(
+        params=params, fit_measures=measures, standardized=standardized, nobs=s1.nobs, n_dropped=dropped,
+        estimator=estimator, converged=est.converged, iterations=est.iterations,
+        seconds=time.perf_counter() - started, syntax=syntax, group_labels=[None], warnings_=messages,
+        se_type="robust.sem", test_type="scaled.shifted", engine=model.display,
+        theta=model.display_theta(est.theta), vcov=inf.vcov, data=[sample], ordinal=model, stage1=s1,
+    )
+
+
+def _std_values(model: OrdinalModel, thetas: np.ndarray, kind: str) -> np.ndarray:
+    """Standardized values of the display rows and the thresholds for many parameter vectors."""
+    display = np.vstack([model.display_theta(t) for t in thetas])
+    rows = standardize_batch(model.display, display, kind)
+    th = thetas[:, model.n_struct:]
+    if kind == "std.all":
+        sd = np.vstack([model.latent_response_sd(t) for t in thetas])
+        th = th / sd[:, model.th_item]
+    return np.hstack([rows, th])
+
+
+def _tables(model: OrdinalModel, theta: np.ndarray, vcov: np.ndarray | None):
+    display, engine = model.display, model.engine
+    table = display.table
+    n_th = model.n_thresholds
+    values = display.values(model.display_theta(theta))
+    free = engine.table.free.to_numpy()           # the display table's rows, as the fit counts them
+    se = np.zeros(len(table))
+    th_se = np.zeros(n_th)
+    if vcov is not None:
+        diag = np.sqrt(np.clip(np.diag(vcov), 0, None))
+        se = np.where(free > 0, diag[np.maximum(free, 1) - 1], 0.0)
+        th_se = diag[model.n_struct:]
+    else:
+        se = np.where(free > 0, np.nan, 0.0)
+        th_se = np.full(n_th, np.nan)
+    defined = table.op.to_numpy() == ":="
+    std_all = _std_values(model, theta[None, :], "std.all")[0]
+    std_lv = _std_values(model, theta[None, :], "std.lv")[0]
+    if defined.any():
+        shown = model.display_theta(theta)
+        values[defined] = defined_values(display, shown)
+        std_all[:len(table)][defined] = defined_values(display, shown, std=std_all[:len(table)])
+        std_lv[:len(table)][defined] = defined_values(display, shown, std=std_lv[:len(table)])
+        if vcov is not None:
+            se[defined] = delta_se(lambda t: defined_values(display, model.display_theta(t)), theta, vcov)
+
+    sd = model.latent_response_sd(theta)
+    th = model.threshold_table()
+    scale = pd.DataFrame({"lhs": model.items, "op": "~*~", "rhs": model.items})
+    frame = pd.concat([
+        pd.DataFrame({"lhs": table.lhs, "op": table.op, "rhs": table.rhs, "group": table.group,
+                      "label": table.label, "est": values, "se": se, "free": (free > 0) | defined,
+                      "std_lv": std_lv[:len(table)], "std_all": std_all[:len(table)]}),
+        th.assign(group=1, label="", est=theta[model.n_struct:], se=th_se, free=True,
+                  std_lv=std_lv[len(table):], std_all=std_all[len(table):]),
+        scale.assign(group=1, label="", est=1.0 / sd, se=0.0, free=False, std_lv=1.0, std_all=1.0),
+    ], ignore_index=True)
+
+    std_se = np.full(len(frame), np.nan)
+    if vcov is not None:
+        def all_std(t):
+            out = _std_values(model, t[None, :], "std.all")[0]
+            if defined.any():
+                out[:len(table)][defined] = defined_values(display, model.display_theta(t),
+                                                           std=out[:len(table)])
+            return out
+        batch = None if defined.any() else (lambda ts: _std_values(model, ts, "std.all"))
+        std_se[:len(table) + n_th] = delta_se(all_std, theta, vcov, batch=batch)
+        fixed = ~frame.free.to_numpy()
+        std_se[fixed & (np.nan_to_num(std_se) < 1e-10)] = 0.0
+        std_se[len(table) + n_th:] = 0.0
+
+    order = np.argsort(frame.op.map(_OP_ORDER).to_numpy(), kind="stable")
+    frame = frame.iloc[order].reset_index(drop=True)
+    std_se = std_se[order]
+    is_free = frame.free.to_numpy()
+    z = np.where(is_free, frame.est / np.where(frame.se > 0, frame.se, np.nan), np.nan)
+    crit = stats.norm.ppf(0.975)
+    params = pd.DataFrame({
+        "lhs": frame.lhs, "op": frame.op, "rhs": frame.rhs, "group": frame.group,
+        "label": frame.label.where(~frame.label.astype(str).str.startswith("."), ""),
+        "est": frame.est, "se": frame.se, "z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)),
+        "ci_lower": frame.est - crit * np.nan_to_num(frame.se), "ci_upper": frame.est + crit * np.nan_to_num(frame.se),
+        "std_lv": frame.std_lv, "std_all": frame.std_all,
+    })
+    std_z = frame.std_all / np.where(std_se > 0, std_se, np.nan)
+    standardized = pd.DataFrame({
+        "lhs": frame.lhs, "op": frame.op, "rhs": frame.rhs, "group": frame.group, "est_std": frame.std_all,
+        "se": std_se, "z": std_z, "pvalue": 2 * stats.norm.sf(np.abs(std_z)),
+        "ci_lower": frame.std_all - crit * np.nan_to_num(std_se),
+        "ci_upper": frame.std_all + crit * np.nan_to_num(std_se),
+    })
+    return params, standardized
