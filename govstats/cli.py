@@ -151,8 +151,11 @@ def cmd_fit(args: argparse.Namespace) -> int:
         model = model_path.read_text(encoding="utf-8-sig")
     if not Path(args.data).is_file():
         raise FileNotFoundError(f"data file {args.data!r} does not exist")
-    result = fit(model, _read_table(args.data), estimator=args.estimator, cluster=args.cluster,
-                 std_lv=args.std_lv)
+    ordered = None
+    if args.ordered:
+        ordered = True if args.ordered == "all" else [name.strip() for name in args.ordered.split(",") if name.strip()]
+    result = fit(model, _read_table(args.data), estimator=args.estimator, ordered=ordered, missing=args.missing,
+                 cluster=args.cluster, std_lv=args.std_lv, parameterization=args.parameterization)
     print(result.summary())
     if args.json:
         result.to_json(args.json)
@@ -261,18 +264,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from govstats.sem.fit import fit
 
     careful = df[~df["respondent_id"].isin(report.flagged["respondent_id"])]
-    print(f"\nStep 6. Fit the instrument's SEM (MLR, cluster-robust by community) to the {len(careful)} "
-          "unflagged respondents")
+    how = {"WLSMV": "WLSMV, the Likert codes as ordinal", "MLR": "MLR, cluster-robust by community",
+           "ML": "ML, the codes as continuous"}[args.estimator]
+    print(f"\nStep 6. Fit the instrument's SEM ({how}) to the {len(careful)} unflagged respondents")
     import warnings
 
     with warnings.catch_warnings():  # printed below as notes, in their place in the output
         warnings.simplefilter("ignore")
-        result = fit(inst, careful, estimator="MLR", cluster="community_id")
+        if args.estimator == "WLSMV":
+            result = fit(inst, careful, ordered=True)
+        else:
+            result = fit(inst, careful, estimator=args.estimator,
+                         cluster="community_id" if args.estimator == "MLR" else None)
     f = result.fit_measures
     print(f"  {result.nobs} used ({result.n_dropped} with blank items left out listwise), "
           f"{'converged' if result.converged else 'NOT converged'} in {result.seconds:.2f} s")
-    print(f"  chisq_scaled = {f['chisq_scaled']:.1f} on {f['df']:.0f} df, CFI (robust) = {f['cfi_robust']:.3f}, "
-          f"RMSEA (robust) = {f['rmsea_robust']:.3f}, SRMR = {f['srmr']:.3f}")
+    kind = "scaled" if "cfi_scaled" in f and "cfi_robust" not in f else "robust"
+    print(f"  {'':14s}{'chisq':>9s}{'df':>6s}{'p':>8s}{'CFI':>8s}{'TLI':>8s}{'RMSEA':>8s}")
+    print(f"  {'standard':14s}{f['chisq']:9.1f}{f['df']:6.0f}{f['pvalue']:8.3f}{f['cfi']:8.3f}{f['tli']:8.3f}"
+          f"{f['rmsea']:8.3f}")
+    if "chisq_scaled" in f:
+        print(f"  {kind:14s}{f['chisq_scaled']:9.1f}{f['df']:6.0f}{f['pvalue_scaled']:8.3f}{f[f'cfi_{kind}']:8.3f}"
+              f"{f[f'tli_{kind}']:8.3f}{f[f'rmsea_{kind}']:8.3f}")
+    print(f"  SRMR = {f['srmr']:.3f}")
     for note in result.warnings_:
         print(f"  {note}")
     truth = sim.truth.params
@@ -373,7 +387,14 @@ def build_parser() -> argparse.ArgumentParser:
     fitp = sub.add_parser("fit", help="fit a CFA/SEM (lavaan-style syntax file or instrument YAML) to a CSV file")
     fitp.add_argument("model", metavar="MODEL", help="lavaan-style model syntax file, or an instrument YAML")
     fitp.add_argument("data", metavar="DATA", help="CSV file, one row per respondent")
-    fitp.add_argument("--estimator", choices=("ML", "MLR"), default="ML")
+    fitp.add_argument("--estimator", choices=("ML", "MLR", "WLSMV", "ULSMV"), default=None,
+                      help="default: ML, or WLSMV with --ordered")
+    fitp.add_argument("--ordered", metavar="all|a,b,c",
+                      help="treat the items as ordinal (Likert codes): 'all' observed variables or their names")
+    fitp.add_argument("--missing", choices=("listwise", "pairwise"), default="listwise",
+                      help="pairwise: ordered items only, each statistic from the rows that inform it")
+    fitp.add_argument("--parameterization", choices=("delta", "theta"), default="delta",
+                      help="ordered items: scale of the latent responses (lavaan's default: delta)")
     fitp.add_argument("--cluster", help="column of cluster ids (communities): cluster-robust SEs and test")
     fitp.add_argument("--std-lv", action="store_true", help="fix factor variances to 1 instead of first loadings")
     fitp.add_argument("--json", help="write estimates and fit measures as JSON")
@@ -398,6 +419,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the main job end to end on a seed instrument")
     demo.add_argument("--lang", choices=("en", "zh"), default="en", help="language shown first")
     demo.add_argument("--out", metavar="DIR", help="folder for the form and schema (default: a new temporary one)")
+    demo.add_argument("--estimator", choices=("WLSMV", "MLR", "ML"), default="WLSMV",
+                      help="step 6: WLSMV on the Likert codes as ordinal (default), or ML/MLR (cluster-robust) "
+                           "treating them as continuous")
     demo.set_defaults(func=cmd_demo)
     return parser
 

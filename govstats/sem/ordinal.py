@@ -150,7 +150,7 @@ def _tables(model: OrdinalModel, theta: np.ndarray, vcov: np.ndarray | None):
                       "std_lv": std_lv[:len(table)], "std_all": std_all[:len(table)]}),
         th.assign(group=1, label="", est=theta[model.n_struct:], se=th_se, free=True,
                   std_lv=std_lv[len(table):], std_all=std_all[len(table):]),
-        scale.assign(group=1, label="", est=1.0 / sd, se=0.0, free=False, std_lv=1.0, std_all=1.0),
+        scale.assign(group=1, label="", est=1.0 / sd, se=0.0, free=False, std_lv=1.0 / sd, std_all=1.0),
     ], ignore_index=True)
 
     std_se = np.full(len(frame), np.nan)

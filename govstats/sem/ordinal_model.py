@@ -53,7 +53,8 @@ class OrdinalModel:
                              f"parameterizations fix them); remove '{user_residual.lhs.iloc[0]} ~~ "
                              f"{user_residual.lhs.iloc[0]}' from the model.")
         table.loc[residual, "free"] = 0
-        table.loc[residual, "ustart"] = 0.0 if parameterization == "delta" else 1.0
+        self.fixed_residual = 0.0 if parameterization == "delta" else 1.0
+        table.loc[residual, "ustart"] = self.fixed_residual
         # lavaan: intercepts of ordered items are fixed at 0 (the thresholds take their place)
         intercept = (table.op == "~1") & table.lhs.isin(item_set)
         table.loc[intercept, ["free", "ustart"]] = [0, 0.0]
@@ -127,7 +128,7 @@ class OrdinalModel:
         if self.parameterization == "theta":
             return np.ones(len(self.items))
         sigma = self.engine.models[0].implied(theta[:self.n_struct])[0]
-        return 1.0 - np.diag(sigma)
+        return 1.0 - (np.diag(sigma) - self.fixed_residual)
 
     def display_theta(self, theta: np.ndarray) -> np.ndarray:
         """The display model's parameter vector for a (structural + threshold) vector."""

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 SECTIONS = [("=~", "Latent Variables"), ("~", "Regressions"), ("~~", "Covariances"), ("~1", "Intercepts"),
-            (":=", "Defined Parameters")]
+            ("|", "Thresholds"), ("~*~", "Scales y*"), (":=", "Defined Parameters")]
 
 
 @dataclass
@@ -94,6 +94,9 @@ class SEMResults:
         """Modification indices with EPC and standardized EPC, largest first (lavaan's modindices)."""
         from govstats.sem.modindices import modification_indices
 
+        if self.ordinal is not None:
+            raise ValueError("Modification indices are available for ML and MLR fits, not yet for ordered items "
+                             f"({self.estimator}); refit with estimator='MLR' on the codes to screen for them.")
         return modification_indices(self, top=top)
 
     # -- output ---------------------------------------------------------------------------
@@ -105,8 +108,13 @@ class SEMResults:
         if self.n_dropped:
             lines.append(f"  Rows left out (missing values, listwise)      {self.n_dropped:>10d}")
         lines.append(f"  Number of model parameters                    {int(f['npar']):>10d}")
+        if self.ordinal is not None:
+            lines.append(f"  Ordered items ({self.ordinal.parameterization} parameterization)"
+                         f"{'':{max(0, 21 - len(self.ordinal.parameterization))}s}{len(self.ordinal.items):>10d}")
         lines += ["", "Model Test User Model:", ""]
         robust = "chisq_scaled" in f
+        # second column: lavaan prints robust indices for MLR, scaled ones for WLSMV/ULSMV
+        second = "_robust" if "cfi_robust" in f else "_scaled"
         head = f"{'':46s}{'Standard':>10s}" + (f"{'Scaled':>10s}" if robust else "")
         lines.append(head)
         def row(label, a, b=None, fmt="{:10.3f}"):
@@ -119,11 +127,16 @@ class SEMResults:
         lines.append(row("P-value (Chi-square)", f["pvalue"], f.get("pvalue_scaled")))
         if robust:
             lines.append(f"  {'Scaling correction factor':44s}{'':10s}{f['chisq_scaling_factor']:10.3f}")
-        lines += ["", "Fit indices:", ""]
+        if "chisq_shift_parameter" in f:
+            lines.append(f"  {'Shift parameter':44s}{'':10s}{f['chisq_shift_parameter']:10.3f}")
+        if self.test_type == "scaled.shifted":
+            lines.append("    (mean and variance adjusted: scaled and shifted, as lavaan's WLSMV)")
+        lines += ["", "Fit indices:" + ("  (second column: robust)" if second == "_robust" and robust else ""), ""]
         for name in ("cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr"):
-            lines.append(row(name.upper().replace("_", " "), f[name], f.get(f"{name}_robust")))
-        lines.append(row("AIC", f["aic"]))
-        lines.append(row("BIC", f["bic"]))
+            lines.append(row(name.upper().replace("_", " "), f[name], f.get(f"{name}{second}")))
+        for name in ("aic", "bic"):
+            if name in f:
+                lines.append(row(name.upper(), f[name]))
         for g, label in enumerate(self.group_labels, start=1):
             p = self.params[self.params.group.isin([g, 0])] if len(self.group_labels) > 1 else self.params
             if len(self.group_labels) > 1:
@@ -137,8 +150,10 @@ class SEMResults:
                           f"{'Std.lv':>9s}{'Std.all':>9s}"]
                 for r in block.itertuples():
                     name = f"{r.lhs} {r.op} {r.rhs}" if op != "~1" else f"{r.lhs}"
-                    if op == ":=":
+                    if op == ":=" or op == "~*~":
                         name = f"{r.lhs}"
+                    elif op == "|":
+                        name = f"{r.lhs}|{r.rhs}"
                     cells = [r.est, r.se, r.z, r.pvalue, r.std_lv, r.std_all]
                     text = "".join(f"{v:9.3f}" if np.isfinite(v) and not (k in (1, 2, 3) and r.se == 0)
                                    else f"{'':9s}" for k, v in enumerate(cells))

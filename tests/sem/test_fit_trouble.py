@@ -27,7 +27,7 @@ def hs():
 
 @pytest.mark.parametrize("kwargs, match", [
     (dict(estimator="LS"), "'estimator' parameter"),
-    (dict(estimator="WLSMV"), "planned"),
+    (dict(estimator="WLSMV"), "for ordered items"),
     (dict(missing="pairwise"), "'missing' parameter"),
     (dict(missing="fiml"), "planned"),
     (dict(cluster="school_id"), "'cluster' parameter"),
