@@ -39,10 +39,12 @@ class CompiledModel:
         self._compile(ngroups)
 
     @classmethod
-    def from_table(cls, syntax: str, table: pd.DataFrame, names, ngroups: int = 1) -> "CompiledModel":
+    def from_table(cls, syntax: str, table: pd.DataFrame, names, ngroups: int = 1,
+                   formulas=None) -> "CompiledModel":
         """A model from an edited parameter table (ordinal models fix what lavaan fixes for them)."""
         self = cls.__new__(cls)
-        self.syntax, self.formulas, self.table, self.names = syntax, parse_model(syntax), table, names
+        self.syntax, self.table, self.names = syntax, table, names
+        self.formulas = parse_model(syntax) if formulas is None else formulas
         self._compile(ngroups)
         return self
 

@@ -19,7 +19,8 @@ from scipy import stats
 
 from govstats.errors import HeywoodWarning, IdentificationWarning
 from govstats.sem import fit_measures as fm
-from govstats.sem.engine import CompiledModel
+from govstats.sem.partable import variable_names
+from govstats.sem.syntax import parse_model
 from govstats.sem.ml import GroupData
 from govstats.sem.ordinal_fit import baseline, estimate, inference, warn_if_not_converged, weights
 from govstats.sem.ordinal_model import PARAMETERIZATIONS, OrdinalModel
@@ -34,7 +35,7 @@ _OP_ORDER = {"=~": 0, "~": 1, "|": 2, "~~": 3, "~*~": 4, "~1": 5, ":=": 6}
 
 def ordered_items(syntax: str, ordered) -> list[str]:
     """The model's observed variables, checked against ``ordered`` (True, or a list of names)."""
-    observed = list(CompiledModel(syntax).names.ov)
+    observed = list(variable_names(parse_model(syntax)).ov)
     if ordered is True or (isinstance(ordered, str) and ordered == "all"):
         return observed
     if isinstance(ordered, str):
@@ -106,12 +107,10 @@ def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missin
 
 def _std_values(model: OrdinalModel, thetas: np.ndarray, kind: str) -> np.ndarray:
     """Standardized values of the display rows and the thresholds for many parameter vectors."""
-    display = np.vstack([model.display_theta(t) for t in thetas])
-    rows = standardize_batch(model.display, display, kind)
+    rows = standardize_batch(model.display, model.display_theta_batch(thetas), kind)
     th = thetas[:, model.n_struct:]
     if kind == "std.all":
-        sd = np.vstack([model.latent_response_sd(t) for t in thetas])
-        th = th / sd[:, model.th_item]
+        th = th / model.latent_response_sd_batch(thetas)[:, model.th_item]
     return np.hstack([rows, th])
 
 

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from govstats.sem.engine import CompiledModel
-from govstats.sem.partable import _assign_free
+from govstats.sem.partable import _assign_free, build_partable
+from govstats.sem.syntax import parse_model
 
 PARAMETERIZATIONS = ("delta", "theta")
 
@@ -42,9 +43,10 @@ class OrdinalModel:
     def __init__(self, syntax: str, threshold_counts: dict[str, int], parameterization: str = "delta",
                  std_lv: bool = False):
         self.parameterization = parameterization
-        full = CompiledModel(syntax, meanstructure=True, std_lv=std_lv)
-        self.items = list(full.names.ov)
-        table = full.table.copy()
+        formulas = parse_model(syntax)
+        full_table, names = build_partable(formulas, meanstructure=True, std_lv=std_lv)
+        self.items = list(names.ov)
+        table = full_table.copy()
         item_set = set(self.items)
         residual = (table.op == "~~") & (table.lhs == table.rhs) & table.lhs.isin(item_set)
         user_residual = table[residual & (table.user == 1) & (table.free > 0)]
@@ -58,10 +60,10 @@ class OrdinalModel:
         # lavaan: intercepts of ordered items are fixed at 0 (the thresholds take their place)
         intercept = (table.op == "~1") & table.lhs.isin(item_set)
         table.loc[intercept, ["free", "ustart"]] = [0, 0.0]
-        shown = full.table.copy()
+        shown = full_table.copy()
         shown.loc[intercept, ["free", "ustart"]] = [0, 0.0]
-        self.display = CompiledModel.from_table(syntax, _assign_free(shown), full.names)
-        self.engine = CompiledModel.from_table(syntax, _assign_free(table), full.names)
+        self.display = CompiledModel.from_table(syntax, _assign_free(shown), names, formulas=formulas)
+        self.engine = CompiledModel.from_table(syntax, _assign_free(table), names, formulas=formulas)
         self.n_struct = self.engine.n_free
 
         self.threshold_items = [(item, k) for item in self.items for k in range(threshold_counts[item])]
@@ -123,26 +125,38 @@ class OrdinalModel:
             else:
                 raise RuntimeError(f"display parameter {r.lhs}{r.op}{r.rhs} has no source")  # pragma: no cover
 
+    def _item_variances(self, thetas: np.ndarray) -> np.ndarray:
+        """diag Sigma* of the engine for many parameter vectors (k x items), in one batch."""
+        return self.engine.models[0].variance_batch(thetas[:, :self.n_struct])[:, :len(self.items)]
+
     def residual_variances(self, theta: np.ndarray) -> np.ndarray:
         """The items' residual variances as lavaan reports them: 1 - R^2 (delta) or 1 (theta)."""
+        return self.residual_variances_batch(theta[None, :])[0]
+
+    def residual_variances_batch(self, thetas: np.ndarray) -> np.ndarray:
         if self.parameterization == "theta":
-            return np.ones(len(self.items))
-        sigma = self.engine.models[0].implied(theta[:self.n_struct])[0]
-        return 1.0 - (np.diag(sigma) - self.fixed_residual)
+            return np.ones((len(thetas), len(self.items)))
+        return 1.0 - (self._item_variances(thetas) - self.fixed_residual)
 
     def display_theta(self, theta: np.ndarray) -> np.ndarray:
         """The display model's parameter vector for a (structural + threshold) vector."""
-        out = np.where(self.from_engine >= 0, theta[np.maximum(self.from_engine, 0)], 0.0)
+        return self.display_theta_batch(theta[None, :])[0]
+
+    def display_theta_batch(self, thetas: np.ndarray) -> np.ndarray:
+        out = np.where(self.from_engine >= 0, thetas[:, np.maximum(self.from_engine, 0)], 0.0)
         has_residual = self.from_residual >= 0
         if has_residual.any():
-            out[has_residual] = self.residual_variances(theta)[self.from_residual[has_residual]]
+            out[:, has_residual] = self.residual_variances_batch(thetas)[:, self.from_residual[has_residual]]
         return out
 
     def latent_response_sd(self, theta: np.ndarray) -> np.ndarray:
         """sd of each item's latent response: 1 (delta) or sqrt(diag Sigma*) (theta)."""
+        return self.latent_response_sd_batch(theta[None, :])[0]
+
+    def latent_response_sd_batch(self, thetas: np.ndarray) -> np.ndarray:
         if self.parameterization == "delta":
-            return np.ones(len(self.items))
-        return np.sqrt(np.diag(self.engine.models[0].implied(theta[:self.n_struct])[0]))
+            return np.ones((len(thetas), len(self.items)))
+        return np.sqrt(self._item_variances(thetas))
 
     def theta_start_from_delta(self, theta_delta: np.ndarray, residual: np.ndarray) -> np.ndarray:
         """Theta-parameterization start from a delta solution: rescale what touches an item's
