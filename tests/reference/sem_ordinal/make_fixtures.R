@@ -5,12 +5,16 @@
 #   apt-get install -y r-base-core r-cran-lavaan r-cran-jsonlite
 #   Rscript tests/reference/sem_ordinal/make_fixtures.R
 #
-# Writes tests/reference/sem_ordinal/hs_binary.csv (Holzinger-Swineford x1..x9 dichotomized at
-# their medians, written and read back so that R and Python fit the identical file) and one
+# Writes the derived data sets of tests/reference/sem_ordinal/ (each written and read back so that R
+# and Python fit the identical file): hs_binary.csv (Holzinger-Swineford x1..x9 dichotomized at
+# their medians), grid_governance_missing.csv (3% of the item cells blanked at random),
+# grid_governance_empty_category.csv (first 400 rows, two items with an unchosen category) and
+# hs_binary_sparse.csv (first 120 rows, two 2x2 tables with an empty cell); then one
 # tests/reference/sem_ordinal/<case>.json per case. Models are tests/reference/sem_ordinal/models/*.lav;
 # the five-point data are the committed data/synthetic/*.csv.
 #
-# GOVSTATS_FIXTURE_REPS (default 5) sets the number of timed refits.
+# GOVSTATS_FIXTURE_REPS (default 5) sets the number of timed refits; GOVSTATS_FIXTURE_CASES (a
+# comma-separated list of case ids, default all) limits which fixtures are rewritten.
 
 suppressPackageStartupMessages({
   library(lavaan)
@@ -26,6 +30,20 @@ model_dir <- file.path(out_dir, "models")
 n_reps <- as.integer(Sys.getenv("GOVSTATS_FIXTURE_REPS", "5"))
 
 # ---- data ---------------------------------------------------------------------------------
+# Derived data sets are written and then read back, so that R and Python fit the identical file.
+write_plain_csv <- function(df, path) {
+  chr <- vapply(df, is.character, logical(1))
+  # unquoted, like the committed synthetic data, which is safe only without commas or quotes
+  if (any(vapply(df[chr], function(v) any(grepl("[,\"]", v)), logical(1)))) {
+    stop("a text column holds a comma or a quote: ", path)
+  }
+  write.csv(df, path, row.names = FALSE, na = "", quote = FALSE)
+}
+model_items <- function(name) {
+  syntax <- readLines(file.path(model_dir, paste0(name, ".lav")), encoding = "UTF-8")
+  lavNames(lavaanify(paste(syntax, collapse = "\n")), "ov")
+}
+
 # Binary items: 1 when the score is above the item's median, else 0 (so ties at the median go
 # to 0). The model is the classic three-factor CFA.
 hs_file <- file.path(out_dir, "hs_binary.csv")
@@ -33,25 +51,117 @@ hs <- lavaan::HolzingerSwineford1939[, paste0("x", 1:9)]
 hs_binary <- as.data.frame(lapply(hs, function(v) as.integer(v > median(v))))
 write.csv(hs_binary, hs_file, row.names = FALSE)
 
+gg_file <- "data/synthetic/grid_governance.csv"
+gg <- read.csv(gg_file, stringsAsFactors = FALSE, encoding = "UTF-8")
+gg_items <- model_items("grid_governance")
+
+# Missing completely at random: exactly 3% of the model's item cells (540 of 600 x 30) drawn
+# without replacement and blanked; every other column is kept as it is.
+gg_missing_file <- file.path(out_dir, "grid_governance_missing.csv")
+set.seed(20261122)
+gg_missing <- gg
+cells <- as.matrix(gg_missing[gg_items])
+cells[sample(length(cells), round(0.03 * length(cells)))] <- NA
+gg_missing[gg_items] <- as.data.frame(cells)
+write_plain_csv(gg_missing, gg_missing_file)
+
+# Empty categories: the first 400 respondents, with VS1's code 1 recoded to 2 (nobody chooses the
+# bottom category) and IS1's code 3 recoded to 4 (nobody chooses the middle category).
+gg_empty_file <- file.path(out_dir, "grid_governance_empty_category.csv")
+gg_empty <- gg[1:400, ]
+gg_empty$VS1[gg_empty$VS1 == 1] <- 2L
+gg_empty$IS1[gg_empty$IS1 == 3] <- 4L
+write_plain_csv(gg_empty, gg_empty_file)
+
+# Empty cells in two 2x2 tables: the first 120 rows of hs_binary, but x4 and x8 are 1 only above
+# their 90% and 93% quantiles in those rows (12 and 8 ones). Nobody has x4 = 1 and x8 = 1 (a zero
+# on the diagonal of x4 x x8) and nobody has x7 = 0 and x8 = 1 (off the diagonal of x7 x x8), so
+# both ways lavaan's zero.keep.margins moves zero.add between cells are used; every other table
+# has four non-empty cells. (Making a zero cell by recoding a median split, e.g. x1 = 0 wherever
+# x2 = 0, pushes the tetrachoric towards 1 and gives negative residual variances.)
+hs_sparse_file <- file.path(out_dir, "hs_binary_sparse.csv")
+hs_sparse <- hs_binary[1:120, ]
+rare <- c(x4 = 0.90, x8 = 0.93)
+for (item in names(rare)) {
+  score <- hs[1:120, item]
+  hs_sparse[[item]] <- as.integer(score > quantile(score, rare[[item]], type = 1))
+}
+write_plain_csv(hs_sparse, hs_sparse_file)
+
 data_files <- list(
   hs_binary = hs_file,
   ri_asset = "data/synthetic/ri_asset.csv",
-  grid_governance = "data/synthetic/grid_governance.csv"
+  grid_governance = gg_file,
+  grid_governance_missing = gg_missing_file,
+  grid_governance_empty_category = gg_empty_file,
+  hs_binary_sparse = hs_sparse_file
 )
 datasets <- lapply(data_files, read.csv, stringsAsFactors = FALSE, encoding = "UTF-8")
 
+# The pairs of items whose cross table has an empty cell, as "a~~b".
+zero_cell_pairs <- function(data, items) {
+  out <- character(0)
+  for (i in seq_along(items)[-length(items)]) for (j in (i + 1):length(items)) {
+    if (any(table(data[[items[i]]], data[[items[j]]]) == 0)) {
+      out <- c(out, paste0(items[i], "~~", items[j]))
+    }
+  }
+  out
+}
+
 # ---- cases --------------------------------------------------------------------------------
+# `options` are the arguments of sem() after model, data and ordered; they make up the recorded call.
+wlsmv <- list(estimator = "WLSMV")
 cases <- list(
-  list(id = "hs_binary_wlsmv", model = "hs_binary_cfa", data = "hs_binary",
+  list(id = "hs_binary_wlsmv", model = "hs_binary_cfa", data = "hs_binary", options = wlsmv,
        description = paste("Holzinger-Swineford 3-factor CFA on x1..x9 dichotomized at their",
                            "medians (1 = above the median), all items ordered, WLSMV")),
-  list(id = "ri_asset_wlsmv", model = "ri_asset", data = "ri_asset",
+  list(id = "ri_asset_wlsmv", model = "ri_asset", data = "ri_asset", options = wlsmv,
        description = paste("ri_asset seed instrument model on data/synthetic/ri_asset.csv,",
                            "all 41 five-point items ordered, WLSMV")),
   list(id = "grid_governance_wlsmv", model = "grid_governance", data = "grid_governance",
+       options = wlsmv,
        description = paste("grid_governance seed instrument model on",
-                           "data/synthetic/grid_governance.csv, all 30 five-point items ordered, WLSMV"))
+                           "data/synthetic/grid_governance.csv, all 30 five-point items ordered, WLSMV")),
+  list(id = "grid_governance_missing_wlsmv", model = "grid_governance",
+       data = "grid_governance_missing", options = list(estimator = "WLSMV", missing = "pairwise"),
+       description = paste("grid_governance model on data/synthetic/grid_governance.csv with 3% of",
+                           "the item cells blanked completely at random, WLSMV with pairwise",
+                           "deletion")),
+  list(id = "grid_governance_ulsmv", model = "grid_governance", data = "grid_governance",
+       options = list(estimator = "ULSMV"),
+       description = paste("grid_governance seed instrument model on",
+                           "data/synthetic/grid_governance.csv, all items ordered, ULSMV")),
+  list(id = "hs_binary_ulsmv", model = "hs_binary_cfa", data = "hs_binary",
+       options = list(estimator = "ULSMV"),
+       description = "Holzinger-Swineford 3-factor CFA on the binary items, ULSMV"),
+  list(id = "hs_binary_theta", model = "hs_binary_cfa", data = "hs_binary",
+       options = list(estimator = "WLSMV", parameterization = "theta"),
+       description = paste("Holzinger-Swineford 3-factor CFA on the binary items, WLSMV in the",
+                           "theta parameterization")),
+  list(id = "grid_governance_theta", model = "grid_governance", data = "grid_governance",
+       options = list(estimator = "WLSMV", parameterization = "theta"),
+       description = paste("grid_governance seed instrument model on",
+                           "data/synthetic/grid_governance.csv, WLSMV in the theta parameterization")),
+  list(id = "empty_category_wlsmv", model = "grid_governance",
+       data = "grid_governance_empty_category", options = wlsmv,
+       description = paste("grid_governance model on the first 400 rows of",
+                           "data/synthetic/grid_governance.csv with VS1's code 1 recoded to 2 and",
+                           "IS1's code 3 recoded to 4 (an empty bottom and an empty middle",
+                           "category), WLSMV")),
+  list(id = "hs_binary_sparse_wlsmv", model = "hs_binary_cfa", data = "hs_binary_sparse",
+       options = wlsmv,
+       description = paste("Holzinger-Swineford 3-factor CFA on the first 120 rows of hs_binary.csv",
+                           "with x4 and x8 split at their 90% and 93% quantiles: the x4 x x8 and",
+                           "x7 x x8 tables have an empty cell, WLSMV"))
 )
+only <- Sys.getenv("GOVSTATS_FIXTURE_CASES", "")
+if (nzchar(only)) {
+  wanted <- trimws(strsplit(only, ",")[[1]])
+  unknown <- setdiff(wanted, vapply(cases, `[[`, "", "id"))
+  if (length(unknown)) stop("unknown case(s) in GOVSTATS_FIXTURE_CASES: ", toString(unknown))
+  cases <- Filter(function(cs) cs$id %in% wanted, cases)
+}
 
 # ---- helpers ------------------------------------------------------------------------------
 plain_df <- function(x) {
@@ -136,6 +246,20 @@ write_gamma <- function(gamma, path) {
   close(con)
 }
 
+scaling_factors <- function(fit) {
+  d <- lavInspect(fit, "est")$delta
+  setNames(as.numeric(d), rownames(d))
+}
+
+# Per item, the codes that occur and how often (missing values left out).
+category_counts <- function(data, items) {
+  setNames(lapply(items, function(item) {
+    tab <- table(data[[item]])
+    list(codes = I(as.numeric(names(tab))), counts = I(as.integer(tab)),
+         n_missing = sum(is.na(data[[item]])))
+  }), items)
+}
+
 time_call <- function(cl, env) {
   t(vapply(seq_len(n_reps), function(i) {
     st <- system.time(suppressWarnings(eval(cl, env)))
@@ -177,10 +301,10 @@ for (cs in cases) {
   # every observed variable of the model is an ordered item
   items <- lavNames(lavaanify(model), "ov")
   env$items <- items
-  cl <- as.call(list(as.name("sem"), model = quote(model), data = as.name(cs$data),
-                     ordered = quote(items), estimator = "WLSMV"))
+  cl <- as.call(c(list(as.name("sem"), model = quote(model), data = as.name(cs$data),
+                       ordered = quote(items)), cs$options))
   call_text <- paste(deparse(cl, width.cutoff = 500L), collapse = " ")
-  cat(sprintf("%-24s %s\n", cs$id, call_text))
+  cat(sprintf("%-30s %s\n", cs$id, call_text))
 
   res <- fit_with_warnings(cl, env)
   fit <- res$fit
@@ -190,7 +314,7 @@ for (cs in cases) {
   wls_obs <- lavInspect(fit, "wls.obs")
   stat_names <- rownames(gamma)
   if (is.null(stat_names)) stop("lavInspect(fit, 'gamma') has no row names")
-  if (max(abs(wls_v[row(wls_v) != col(wls_v)])) != 0) stop("DWLS weight matrix is not diagonal")
+  if (max(abs(wls_v[row(wls_v) != col(wls_v)])) != 0) stop("the weight matrix is not diagonal")
   if (!identical(unname(names(wls_obs)), stat_names) && !is.null(names(wls_obs))) {
     stop("wls.obs and gamma are in different orders")
   }
@@ -222,6 +346,13 @@ for (cs in cases) {
       lapply(t, function(v) if (is.numeric(v)) as.numeric(v) else v)
     }),
     r2 = named_list(lavInspect(fit, "r2")),
+    # The scaling factors of the latent responses (the `~*~` values, 1 / their model-implied sd)
+    # are the "delta" model matrix; lavInspect(fit, "delta") is instead the Jacobian of the
+    # statistics, not stored.
+    scaling_factors = vector_json(scaling_factors(fit)),
+    th = vector_json(lavInspect(fit, "th")),
+    categories = category_counts(datasets[[cs$data]], items),
+    zero_cell_pairs = I(zero_cell_pairs(datasets[[cs$data]], items)),
     sample_th = vector_json(sampstat$th),
     sample_cov = matrix_json(sampstat$cov),
     implied_cov = matrix_json(lavInspect(fit, "implied")$cov),
