@@ -10,9 +10,9 @@ import pandas as pd
 from scipy import stats
 
 from govstats._threads import single_threaded
-from govstats.errors import (ConvergenceWarning, HeywoodWarning, IdentificationWarning,
-                             NotPositiveDefiniteWarning)
+from govstats.errors import NotPositiveDefiniteWarning
 from govstats.sem import fit_measures as fm
+from govstats.sem import trouble
 from govstats.sem.engine import CompiledModel
 from govstats.sem.ordinal import ORDINAL_ESTIMATORS, fit_ordinal
 from govstats.sem.inference import (casewise_scores, expected_information, first_order_information,
@@ -179,9 +179,7 @@ def _inference(engine, data, opt, estimator, robust, clustered, meanstructure) -
     models, theta = engine.models, opt.theta
     messages = []
     if not opt.converged:
-        messages.append(f"The model did not converge: {opt.message}.")
-        warnings.warn(f"fit: the model did not converge ({opt.message}); the estimates are not trustworthy.",
-                      ConvergenceWarning, stacklevel=3)
+        trouble.not_converged(opt.message, messages)
     n_total = sum(d.n for d in data)
     q = len(theta)
 
@@ -198,10 +196,7 @@ def _inference(engine, data, opt, estimator, robust, clustered, meanstructure) -
         info_inv = np.linalg.inv(information)
     except np.linalg.LinAlgError:
         info_inv = None
-        messages.append("The information matrix is singular: the model may not be identified; "
-                        "standard errors are not available.")
-        warnings.warn("fit: the information matrix is singular (is the model identified?); no standard errors.",
-                      IdentificationWarning, stacklevel=3)
+        trouble.not_identified(messages)
     scores = casewise_scores(models, data, theta, meanstructure) if robust else None
     b0 = None
     if info_inv is not None:
@@ -264,12 +259,7 @@ def _inference(engine, data, opt, estimator, robust, clustered, meanstructure) -
         "ci_lower": std_all - crit * np.nan_to_num(std_se), "ci_upper": std_all + crit * np.nan_to_num(std_se),
     })
 
-    heywood = params[(params.op == "~~") & (params.lhs == params.rhs) & (params.est < 0)]
-    if len(heywood):
-        names = ", ".join(heywood.lhs)
-        messages.append(f"Negative variance estimates (Heywood case): {names}.")
-        warnings.warn(f"fit: negative variance estimate(s) for {names} (a Heywood case).", HeywoodWarning,
-                      stacklevel=3)
+    trouble.heywood(params, messages)
 
     implied = [m.implied(theta)[:2] for m in models]
     chisq = n_total * opt.fmin

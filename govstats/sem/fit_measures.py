@@ -70,22 +70,8 @@ def standard_measures(*, chisq, df, n, groups, npar, logl, unrestricted_logl, ba
         "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"),
         "baseline_chisq": baseline_chisq, "baseline_df": float(baseline_df),
         "baseline_pvalue": float(stats.chi2.sf(baseline_chisq, baseline_df)),
-        "cfi": _cfi(chisq, df, baseline_chisq, baseline_df),
-        "tli": _tli(chisq, df, baseline_chisq, baseline_df),
     }
-    out["nnfi"] = out["tli"]
-    if df > 0 and baseline_df > 0:
-        t1, t2 = baseline_chisq / baseline_df - chisq / df, baseline_chisq / baseline_df
-        out["rfi"] = 1.0 if (t1 < 0 or t2 < 0) else t1 / t2
-    else:
-        out["rfi"] = 1.0
-    out["nfi"] = (baseline_chisq - chisq) / baseline_chisq
-    out["pnfi"] = (df / baseline_df) * (baseline_chisq - chisq) / baseline_chisq
-    t2 = baseline_chisq - df
-    out["ifi"] = 1.0 if t2 < 0 else (baseline_chisq - chisq) / t2
-    out["nfi"] = out["nfi"] if df > 0 else 1.0
-    denominator = baseline_chisq - baseline_df
-    out["rni"] = 1 - (chisq - df) / denominator if denominator else float("nan")
+    out.update(_incremental(chisq, df, baseline_chisq, baseline_df))
     out["logl"] = logl
     out["unrestricted_logl"] = unrestricted_logl
     out["aic"] = -2 * logl + 2 * npar
@@ -135,7 +121,6 @@ def robust_measures(*, chisq, df, n, groups, c, trace_ugamma, baseline_chisq, ba
 
 def srmr_measures(data, implied, meanstructure: bool) -> dict:
     """SRMR (Bentler: residuals of correlations-scaled covariances) and RMR, with and without means."""
-    sq_cov, sq_mean, raw_cov, raw_mean, count_cov, count_mean = 0.0, 0.0, 0.0, 0.0, 0, 0
     total_n = sum(d.n for d in data)
     srmr = rmr = srmr_nomean = rmr_nomean = 0.0
     for d, (sigma, mu) in zip(data, implied):

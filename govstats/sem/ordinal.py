@@ -11,18 +11,17 @@ fit measures of the scaled-shifted test.
 from __future__ import annotations
 
 import time
-import warnings
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from govstats.errors import HeywoodWarning, IdentificationWarning
 from govstats.sem import fit_measures as fm
+from govstats.sem import trouble
 from govstats.sem.partable import variable_names
 from govstats.sem.syntax import parse_model
 from govstats.sem.ml import GroupData
-from govstats.sem.ordinal_fit import baseline, estimate, inference, warn_if_not_converged, weights
+from govstats.sem.ordinal_fit import baseline, estimate, inference, weights
 from govstats.sem.ordinal_model import PARAMETERIZATIONS, OrdinalModel
 from govstats.sem.ordinal_stage1 import stage1
 from govstats.sem.prepare import numeric_block
@@ -73,20 +72,14 @@ def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missin
     w = weights(s1, estimator)
     est = estimate(model, s1, w)
     messages: list[str] = []
-    warn_if_not_converged(est, messages)
+    if not est.converged:
+        trouble.not_converged(est.message, messages, "ordinal model")
     inf = inference(model, s1, w, est.theta)
     if inf.vcov is None:
-        messages.append("The model is not identified (singular Delta' W Delta): no standard errors.")
-        warnings.warn("fit: the information matrix is singular (is the model identified?); no standard errors.",
-                      IdentificationWarning, stacklevel=3)
+        trouble.not_identified(messages, "Delta' W Delta is singular")
 
     params, standardized = _tables(model, est.theta, inf.vcov)
-    heywood = params[(params.op == "~~") & (params.lhs == params.rhs) & (params.est < 0)]
-    if len(heywood):
-        names = ", ".join(heywood.lhs)
-        messages.append(f"Negative variance estimates (Heywood case): {names}.")
-        warnings.warn(f"fit: negative variance estimate(s) for {names} (a Heywood case).", HeywoodWarning,
-                      stacklevel=3)
+    trouble.heywood(params, messages)
 
     b_chisq, b_df, b_trace, b_trace2 = baseline(s1, w)
     measures = fm.ordinal_measures(

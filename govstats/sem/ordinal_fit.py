@@ -20,12 +20,10 @@ instead of O(K^3) for K moments (K = 555 for 30 five-point items).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from govstats.errors import ConvergenceWarning
 from govstats.sem.ml import GroupData
 from govstats.sem.ordinal_model import OrdinalModel
 from govstats.sem.ordinal_stage1 import Stage1
@@ -147,9 +145,3 @@ def baseline(s1: Stage1, w: np.ndarray) -> tuple[float, int, float, float]:
     chisq = (s1.nobs - 1) * float(r @ (wc * r))
     return chisq, len(r), float(np.trace(wg)), float(np.sum(wg * wg.T))
 
-
-def warn_if_not_converged(est: OrdinalEstimate, messages: list[str]) -> None:
-    if not est.converged:
-        messages.append(f"The model did not converge: {est.message}.")
-        warnings.warn(f"fit: the ordinal model did not converge ({est.message}); the estimates are not "
-                      "trustworthy.", ConvergenceWarning, stacklevel=4)
