@@ -31,6 +31,11 @@ class IdentificationWarning(GovstatsWarning):
     """The information matrix is singular: the model is probably not identified."""
 
 
+class EmptyCategoryWarning(GovstatsWarning):
+    """An ordinal item has a code nobody chose: its thresholds are estimated for the categories
+    observed (as lavaan does with integer codes)."""
+
+
 class NotPositiveDefiniteWarning(GovstatsWarning):
     """A covariance matrix that should be positive definite is not (e.g. cluster-robust with
     fewer clusters than parameters): standard errors of combinations may be unreliable."""

@@ -1,33 +1,59 @@
 """Stage 1 of ordinal SEM (WLSMV): thresholds, polychorics and their asymptotic covariance.
 
-lavaan's ``muthen1984()``: the thresholds (normal quantiles of the cumulative proportions) and the
-two-step polychoric correlations come from :mod:`govstats.measurement.polychoric`; their joint
-asymptotic covariance Gamma comes from the casewise scores of the univariate threshold
-likelihoods and of the bivariate (pairwise) likelihoods in the correlation. With S the N x K
-matrix of scores, A the block-triangular derivative of the estimating equations estimated by
-score cross-products (A11: each item's threshold block of S'S; A21: cross-products of the
-correlation scores with the bivariate likelihood's threshold scores; A22: diagonal of the
-correlation scores' squares),
+lavaan's ``muthen1984()`` (lavaan 0.6.14): the thresholds (normal quantiles of the cumulative
+proportions) and the two-step polychoric correlations come from
+:mod:`govstats.measurement.polychoric`; their joint asymptotic covariance Gamma comes from the
+casewise scores of the univariate threshold likelihoods and of the bivariate (pairwise)
+likelihoods in the correlation. With S the N x K matrix of scores, A the block-triangular
+derivative of the estimating equations estimated by score cross-products (A11: each item's
+threshold block of S'S; A21: cross-products of the correlation scores with the bivariate
+likelihood's threshold scores; A22: diagonal of the correlation scores' squares),
 
-    Gamma = N A^-1 (S'S) A^-T,
+    Gamma = N A^-1 (S'S) A^-T = N U'U,   U = S A^-T,
 
 so that Gamma / N is the sampling covariance of the stage-1 estimates (lavaan's ``NACOV``,
-``lavInspect(fit, "gamma")``; N, not N - 1). The statistics are ordered as lavaan orders them:
-every item's thresholds, item by item, then the correlations below the diagonal column by
-column (``a~~b`` for a before b in item order).
+``lavInspect(fit, "gamma")``; N, not N - 1). U is built without dense products: a case's row of
+U depends only on its categories, item by item (thresholds) and pair by pair (correlations),
+so each column of U is a lookup in a small table per item or pair. The statistics are ordered
+as lavaan orders them: every item's thresholds, item by item, then the correlations below the
+diagonal column by column (``a~~b`` for a before b in item order).
+
+Missing values, from lavaan 0.6.14's source (``lav_options_set``, ``lav_data_full``,
+``lav_samplestats_from_data``, ``muthen1984``, ``lav_uvord_*``, ``lav_bvord_*``, read with
+``Rscript -e 'lavaan:::muthen1984'`` and so on):
+
+- the default is ``missing = "listwise"`` for every estimator with ordered data, WLSMV included
+  (``lav_options_set``: ``"default"`` becomes ``"ml"`` only for ``mimic = "Mplus"`` with continuous
+  data and ML; Mplus's own default for WLSMV is pairwise, lavaan's is not): rows with a blank in
+  any item are dropped before anything is computed;
+- ``missing = "pairwise"``: each item's thresholds come from the cases that answered it, each
+  polychoric from the cases that answered both items, and Gamma from the casewise scores in
+  which a blank contributes zero (lavaan's scores are NA there and its ``lav_matrix_crossprod``
+  sums with ``na.rm = TRUE``); N is the number of rows with at least one item answered
+  (``lav_data_full``: ``nobs = nrow - length(empty.idx)``), and Gamma is ``N A^-1 (S'S) A^-T`` with
+  that N.
+
+Empty categories: with integer codes lavaan uses only the categories that occur (an item coded
+1 to 5 where nobody chose 1 gets thresholds t1..t3); so does this module, with an
+:class:`~govstats.errors.EmptyCategoryWarning` naming the item and the unused codes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.linalg.blas import dsyrk
+from scipy.special import ndtr
 
-from govstats.measurement.polychoric import bivariate_normal_cdf, polychoric, thresholds
+from govstats.errors import EmptyCategoryWarning
+from govstats.measurement.polychoric import _edges, _item_thresholds, _recode, fit_pairs
 
-_BIG = 8.0  # an infinite threshold, as in govstats.measurement.polychoric
+_MISSING = ("listwise", "pairwise")
+_SQRT_2PI = np.sqrt(2 * np.pi)
 
 
 @dataclass(frozen=True)
@@ -46,7 +72,19 @@ class Stage1:
         N times the asymptotic covariance of (thresholds, correlations below the diagonal);
         rows and columns named as :attr:`names`.
     nobs : int
-        Number of complete rows used.
+        Number of rows used: complete rows (listwise), rows with at least one item answered
+        (pairwise).
+    categories : dict
+        Item -> the codes observed, in order; threshold ``t<k>`` lies between the k-th and the
+        (k+1)-th of them.
+    missing : str
+        ``"listwise"`` or ``"pairwise"``.
+    pair_nobs : DataFrame or None
+        Under ``missing="pairwise"``: the number of cases that answered both items of each pair.
+    zero_cell_pairs : list of str
+        The pairs (``"a~~b"``) whose table of observed categories has an empty cell, as lavaan's
+        ``lavInspect(fit, "zero.cell.tables")``; only 2 x 2 tables are adjusted (see
+        :mod:`govstats.measurement.polychoric`).
     """
 
     items: list[str]
@@ -54,6 +92,10 @@ class Stage1:
     correlations: pd.DataFrame
     gamma: pd.DataFrame
     nobs: int
+    categories: dict = field(default_factory=dict)
+    missing: str = "listwise"
+    pair_nobs: pd.DataFrame | None = None
+    zero_cell_pairs: list = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
@@ -68,7 +110,8 @@ class Stage1:
         return np.concatenate([self.thresholds.to_numpy(), r[ia, ib]])
 
 
-def stage1(data: pd.DataFrame, items: list[str]) -> Stage1:
+def stage1(data: pd.DataFrame, items: list[str], missing: str = "listwise",
+           levels: Mapping[str, Sequence] | Sequence | None = None) -> Stage1:
     """Thresholds, polychoric correlations and their asymptotic covariance (Gamma), as lavaan.
 
     Parameters
@@ -76,8 +119,15 @@ def stage1(data: pd.DataFrame, items: list[str]) -> Stage1:
     data : DataFrame
         Integer-coded ordinal responses.
     items : list of str
-        Columns of ``data`` to use, at least two. Rows with a blank in any of them are left out
-        (lavaan's default ``missing = "listwise"``).
+        Columns of ``data`` to use, at least two.
+    missing : {"listwise", "pairwise"}
+        ``"listwise"`` (lavaan's default, also for WLSMV) leaves out rows with a blank in any item;
+        ``"pairwise"`` uses every answer, as lavaan's ``missing = "pairwise"``.
+    levels : dict or sequence, optional
+        The codes each item could take (e.g. its scale's codes), as ``{item: codes}`` or one
+        sequence for every item; used only to tell which codes nobody chose. Without it, the
+        codes of a pandas Categorical column are used, otherwise the integers between an item's
+        smallest and largest observed code.
 
     Returns
     -------
@@ -87,8 +137,14 @@ def stage1(data: pd.DataFrame, items: list[str]) -> Stage1:
     Raises
     ------
     ValueError
-        If ``items`` names columns that are not in ``data``, has fewer than two items, or an item
-        has a single observed category.
+        If ``items`` names columns that are not in ``data``, has fewer than two items, an item
+        has a single observed category, or ``missing`` is not one of its values.
+
+    Warns
+    -----
+    EmptyCategoryWarning
+        When some item has a code nobody chose: its thresholds are estimated for the categories
+        observed, as lavaan does.
 
     Examples
     --------
@@ -103,6 +159,9 @@ def stage1(data: pd.DataFrame, items: list[str]) -> Stage1:
     0.5
     >>> s.gamma.shape
     (7, 7)
+    >>> df.loc[:99, "a"] = np.nan
+    >>> stage1(df, ["a", "b"], missing="pairwise").nobs
+    2000
     """
     items = list(items)
     unknown = [c for c in items if c not in data.columns]
@@ -114,120 +173,181 @@ def stage1(data: pd.DataFrame, items: list[str]) -> Stage1:
         raise ValueError(
             f"The 'items' parameter of stage1 must name at least two items. Got {items!r} instead."
         )
-    frame = data[items].dropna()
-    x = frame.to_numpy(dtype=float)
+    if missing not in _MISSING:
+        raise ValueError(
+            f"The 'missing' parameter of stage1 must be one of {set(_MISSING)}. Got {missing!r} instead."
+        )
+    x = np.column_stack([data[item].to_numpy(dtype=float) for item in items])
+    seen = ~np.isnan(x)
+    keep = seen.all(axis=1) if missing == "listwise" else seen.any(axis=1)
+    if not keep.all():
+        x = x[keep]
     n, p = x.shape
-    single = [item for item, col in zip(items, x.T) if len(np.unique(col)) < 2]
+    codes, cats, counts = _recode(x)
+    single = [item for item, c in zip(items, cats) if len(c) < 2]
     if single:
-        raise ValueError(f"Ordinal items need at least two observed categories; {single} have one.")
+        raise ValueError(f"Ordinal items need at least two observed categories; {single} have one or none.")
+    _warn_empty_categories(data, items, cats, levels)
+    taus = [_item_thresholds(c) for c in counts]
+    pairs = fit_pairs(codes, taus, items)
 
-    taus = thresholds(x)
-    codes = np.column_stack([np.unique(col, return_inverse=True)[1] for col in x.T])
-    rho_matrix = polychoric(frame).to_numpy()
-    n_th = np.array([len(t) for t in taus])
-    th_start = np.concatenate([[0], np.cumsum(n_th)[:-1]])
-    kmax = int(n_th.max()) + 1
-
-    # edges[j] = (-inf, tau_1, ..., tau_{K-1}, +inf, +inf ...) padded to kmax + 1
-    edges = np.full((p, kmax + 1), _BIG)
-    edges[:, 0] = -_BIG
-    for j, t in enumerate(taus):
-        edges[j, 1:len(t) + 1] = t
-
-    sc_th = _threshold_scores(codes, edges, n_th, th_start)
-    a11 = np.zeros((n_th.sum(), n_th.sum()))
-    for j in range(p):
-        block = slice(th_start[j], th_start[j] + n_th[j])
-        a11[block, block] = sc_th[:, block].T @ sc_th[:, block]
-
-    ia, ib = np.triu_indices(p, 1)
-    rho = rho_matrix[ia, ib]
-    sc_cor, a21, a22 = _pair_scores(codes, edges, n_th, th_start, ia, ib, rho, kmax)
-
-    scores = np.hstack([sc_th, sc_cor])
-    inner = scores.T @ scores
-    a11_inv = np.linalg.inv(a11)
-    a21_inv = -(a21 / a22[:, None]) @ a11_inv
-    b_inv = np.block([
-        [a11_inv, np.zeros((len(a11), len(a22)))],
-        [a21_inv, np.diag(1 / a22)],
-    ])
-    gamma = n * (b_inv @ inner @ b_inv.T)
-    gamma = (gamma + gamma.T) / 2
+    gamma = _gamma_inner(codes, taus, counts, pairs)
+    gamma *= n
 
     th_names = [f"{item}|t{k + 1}" for item, t in zip(items, taus) for k in range(len(t))]
-    names = th_names + [f"{items[a]}~~{items[b]}" for a, b in zip(ia, ib)]
+    names = th_names + [f"{items[a]}~~{items[b]}" for a, b in zip(pairs.ia, pairs.ib)]
+    rho = np.eye(p)
+    rho[pairs.ia, pairs.ib] = rho[pairs.ib, pairs.ia] = pairs.rho
+    size = np.array([len(t) + 1 for t in taus])
+    inside = (np.arange(pairs.counts.shape[1])[None, :, None] < size[pairs.ia][:, None, None]) \
+        & (np.arange(pairs.counts.shape[2])[None, None, :] < size[pairs.ib][:, None, None])
+    zero = ((pairs.counts == 0) & inside).any(axis=(1, 2))
+    pair_nobs = None
+    if missing == "pairwise":
+        both = seen[keep].astype(float)
+        pair_nobs = pd.DataFrame((both.T @ both).astype(int), index=items, columns=items)
     return Stage1(
         items=items,
         thresholds=pd.Series(np.concatenate(taus), index=th_names),
-        correlations=pd.DataFrame(rho_matrix, index=items, columns=items),
-        gamma=pd.DataFrame(gamma, index=names, columns=names),
+        correlations=pd.DataFrame(rho, index=items, columns=items),
+        gamma=pd.DataFrame(gamma, index=names, columns=names, copy=False),
         nobs=n,
+        categories={item: [_plain(v) for v in c] for item, c in zip(items, cats)},
+        missing=missing,
+        pair_nobs=pair_nobs,
+        zero_cell_pairs=[names[len(th_names) + q] for q in np.flatnonzero(zero)],
     )
 
 
-def _threshold_scores(codes: np.ndarray, edges: np.ndarray, n_th: np.ndarray,
-                      th_start: np.ndarray) -> np.ndarray:
-    """Casewise scores of each item's univariate likelihood in its thresholds (N x thresholds).
+def _plain(v: float):
+    """A code as the user wrote it: 3, not 3.0."""
+    return int(v) if float(v).is_integer() else float(v)
 
-    A response in category c scores phi(tau_c) / P_c on tau_c and -phi(tau_{c-1}) / P_c on
-    tau_{c-1}.
+
+def _warn_empty_categories(data: pd.DataFrame, items, cats, levels) -> None:
+    notes = []
+    for item, observed in zip(items, cats):
+        if isinstance(levels, Mapping):
+            possible = levels.get(item)
+        elif levels is not None:
+            possible = levels
+        elif isinstance(data[item].dtype, pd.CategoricalDtype):
+            possible = list(data[item].cat.categories)
+        elif np.array_equal(observed, np.round(observed)):
+            possible = range(int(observed[0]), int(observed[-1]) + 1)
+        else:
+            possible = None
+        if possible is None:
+            continue
+        seen = set(observed.tolist())
+        unused = [_plain(v) for v in possible if float(v) not in seen]
+        if unused:
+            codes = [str(v) for v in unused]
+            listed = ", ".join(codes[:-1]) + (" or " if len(codes) > 1 else "") + codes[-1]
+            notes.append(f"item {item}: nobody chose {listed}; its thresholds are estimated for the "
+                         f"{len(observed)} categories observed (t1..t{len(observed) - 1})")
+    if notes:
+        warnings.warn("; ".join(notes) + ", as lavaan does with integer codes (it uses only the categories "
+                      "that occur and numbers their thresholds from t1).", EmptyCategoryWarning, stacklevel=3)
+
+
+def _gamma_inner(codes: np.ndarray, taus: list[np.ndarray], counts: list[np.ndarray], pairs) -> np.ndarray:
+    """U'U with U = S A^-T (Gamma / N), built from per-item and per-pair lookup tables.
+
+    U is held transposed (statistics x cases), so that filling it gathers whole rows.
     """
     n, p = codes.shape
-    out = np.zeros((n, n_th.sum()))
-    rows = np.arange(n)
-    for j in range(p):
-        c = codes[:, j]
-        e = edges[j]
-        prob = stats.norm.cdf(e[c + 1]) - stats.norm.cdf(e[c])
-        upper = c < n_th[j]  # tau_c exists (c is not the top category)
-        lower = c > 0
-        out[rows[upper], th_start[j] + c[upper]] = stats.norm.pdf(e[c[upper] + 1]) / prob[upper]
-        out[rows[lower], th_start[j] + c[lower] - 1] = -stats.norm.pdf(e[c[lower]]) / prob[lower]
+    n_th = np.array([len(t) for t in taus])
+    n_thr = int(n_th.sum())
+    kmax = int(n_th.max()) + 1
+    side = kmax + 1  # categories and a blank
+    ut = np.empty((n_thr + len(pairs.ia), n))
+
+    # Items: a response in category c scores phi(tau_c) / P_c on tau_c and -phi(tau_{c-1}) / P_c
+    # on tau_{c-1}; V[j, c] = A11_j^-1 s_j(c) is that case's part of U (zero for a blank). All
+    # items at once, padded to kmax categories (a padded threshold is +inf: no density, no score).
+    limits = _edges(taus, kmax)
+    tau = limits[:, 1:-1]
+    prob = np.diff(ndtr(limits), axis=1)  # (items, kmax); 0 for padding
+    safe = np.where(prob > 0, prob, 1.0)
+    dens = np.exp(-np.where(np.isfinite(tau), tau, 0.0) ** 2 / 2) / _SQRT_2PI * np.isfinite(tau)
+    s = np.zeros((p, kmax, kmax - 1))
+    t_idx = np.arange(kmax - 1)
+    s[:, t_idx, t_idx] = dens / safe[:, :-1]
+    s[:, t_idx + 1, t_idx] = -dens / safe[:, 1:]
+    count = np.zeros((p, kmax))
+    for j, c in enumerate(counts):
+        count[j, :len(c)] = c
+    a11 = np.einsum("jct,jc,jcu->jtu", s, count, s)
+    a11[:, t_idx, t_idx] += ~np.isfinite(tau)  # identity on padding: V stays zero there
+    V = np.zeros((p, side, kmax - 1))
+    V[:, :kmax] = s @ np.linalg.inv(a11)
+    # U1: row of threshold t of item j, column of a case = V[j, its category, t]
+    item_of = np.repeat(np.arange(p), n_th)
+    which = np.concatenate([np.arange(k) for k in n_th])
+    vt = V[item_of, :, which]  # (thresholds, side)
+    index = pairs.ext[item_of] + (np.arange(n_thr, dtype=np.int32) * side)[:, None]
+    np.take(vt.ravel(), index, out=ut[:n_thr], mode="clip")
+
+    # Pairs: the correlation scores, A22 (their sums of squares) and A21 (cross-products with the
+    # bivariate likelihood's threshold scores) from the cell counts.
+    ia, ib = pairs.ia, pairs.ib
+    safe = np.where(pairs.valid, pairs.prob, 1.0)
+    score = np.where(pairs.valid, pairs.dprob / safe, 0.0)
+    a22 = (pairs.counts * score * score).sum(axis=(1, 2))
+    w = np.where(pairs.valid, pairs.counts * score / safe, 0.0)
+    d1, d2 = _threshold_cross(taus, kmax, ia, ib, pairs.rho, w)
+    # U1 A21' for a case is V_a(c_a) . A21[q, a] + V_b(c_b) . A21[q, b]: one number per category
+    l1 = np.einsum("qct,qt->qc", V[ia], d1)
+    l2 = np.einsum("qct,qt->qc", V[ib], d2)
+    table = np.zeros((len(ia), side, side))
+    table[:, :kmax, :kmax] = score
+    table -= l1[:, :, None] + l2[:, None, :]
+    fixed = a22 == 0  # a correlation set to +-1 (two empty cells in a 2 x 2 table): no scores
+    table /= np.where(fixed, 1.0, a22)[:, None, None]
+    table[fixed] = np.nan
+    np.take(table.ravel(), pairs.cells, out=ut[n_thr:], mode="clip")  # 'raise' would buffer
+    # U'U by a symmetric rank-k update (one triangle), then mirrored
+    inner = _syrk(ut)
+    return inner
+
+
+def _syrk(ut: np.ndarray) -> np.ndarray:
+    """ut @ ut.T through BLAS dsyrk, which computes one triangle: half the work of a product."""
+    out = dsyrk(1.0, ut.T, trans=1)  # ut.T is Fortran-ordered: no copy
+    # mirror the upper triangle in blocks: no matrix-sized temporaries (fresh pages cost here)
+    size, block = len(out), 64
+    for start in range(block, size, block):
+        out[start:start + block, :start] = out[:start, start:start + block].T
+    for start in range(0, size, block):
+        stop = min(start + block, size)
+        diag = out[start:stop, start:stop]
+        diag[np.tril_indices(stop - start, -1)] = diag.T[np.tril_indices(stop - start, -1)]
     return out
 
 
-def _pair_scores(codes, edges, n_th, th_start, ia, ib, rho, kmax):
-    """Correlation scores of all pairs, and the A21 and A22 blocks, from the pairs' tables.
+def _threshold_cross(taus, kmax, ia, ib, rho, w):
+    """A21's entries: sum over cells of W times the derivative of the cell probability in each
+    threshold of the pair's first (d1) and second (d2) item, (pairs, kmax - 1) each.
 
-    Every response in the same cell of a pair's table has the same scores, so the cross-products
-    are sums over cells weighted by the cell counts: W[a, b] = n_ab * s_rho(a, b) / P_ab times the
-    derivative of P_ab in a threshold, which enters cell a (edge a + 1) positively and cell a + 1
-    (edge a + 1 again, as its lower limit) negatively.
+    Threshold t is limit t of its item: the upper limit of category t - 1 and the lower limit of
+    category t, so it enters those two cells with opposite signs.
     """
-    n_pairs = len(ia)
-    flat = codes[:, ia] * kmax + codes[:, ib]
-    cell = flat + np.arange(n_pairs) * kmax * kmax  # unique cell id across all pairs
-    tables = np.bincount(cell.ravel(), minlength=n_pairs * kmax * kmax).astype(float)
-    tables = tables.reshape(n_pairs, kmax, kmax)
-
-    e1, e2 = edges[ia], edges[ib]  # (pairs, kmax + 1)
+    limits = _edges(taus, kmax)
+    inner = limits[:, 1:-1]
+    finite = np.isfinite(inner)
     r = rho[:, None, None]
-    h, k = e1[:, :, None], e2[:, None, :]
-    grid = bivariate_normal_cdf(h, k, r)  # Phi2 at every corner
-    prob = grid[:, 1:, 1:] - grid[:, :-1, 1:] - grid[:, 1:, :-1] + grid[:, :-1, :-1]
-    s = np.sqrt(1 - r**2)
-    dens = np.exp(-(h**2 - 2 * r * h * k + k**2) / (2 * s**2)) / (2 * np.pi * s)
-    dprob = dens[:, 1:, 1:] - dens[:, :-1, 1:] - dens[:, 1:, :-1] + dens[:, :-1, :-1]
-    observed = tables > 0
-    score_rho = np.where(observed, dprob / np.where(observed, prob, 1), 0.0)
+    s = np.sqrt(np.clip(1 - r * r, 1e-300, None))
 
-    sc_cor = score_rho.ravel()[cell]  # (N, pairs)
-    a22 = (tables * score_rho**2).sum(axis=(1, 2))
-    w = np.where(observed, tables * score_rho / np.where(observed, prob, 1), 0.0)
+    def deriv(a, b):
+        # the thresholds of item a (pairs, kmax - 1) against the category limits of item b
+        h = np.where(finite[a], inner[a], 0.0)[:, :, None]
+        other = limits[b][:, None, :]
+        band = np.diff(ndtr((other - r * h) / s), axis=2)
+        return np.exp(-h * h / 2) / _SQRT_2PI * band * finite[a][:, :, None]
 
-    # g1[p, m, b]: d Phi2-rectangle of column b w.r.t. the edge m of item 1 (m = 0..kmax)
-    g1 = stats.norm.pdf(h) * (stats.norm.cdf((k[:, :, 1:] - r * h) / s)
-                              - stats.norm.cdf((k[:, :, :-1] - r * h) / s))
-    hh, kk = e1[:, None, :], e2[:, :, None]  # roles swapped: edges of item 2 along axis 1
-    g2 = stats.norm.pdf(kk) * (stats.norm.cdf((hh[:, :, 1:] - r * kk) / s)
-                               - stats.norm.cdf((hh[:, :, :-1] - r * kk) / s))
-    # threshold t (1-based) is edge t: cell t-1 has it as upper limit, cell t as lower limit
-    d1 = (g1[:, 1:-1, :] * (w[:, :-1, :] - w[:, 1:, :])).sum(axis=2)  # (pairs, kmax - 1)
-    d2 = (g2[:, 1:-1, :] * (w[:, :, :-1] - w[:, :, 1:]).transpose(0, 2, 1)).sum(axis=2)
-
-    a21 = np.zeros((n_pairs, n_th.sum()))
-    for q, (a, b) in enumerate(zip(ia, ib)):
-        a21[q, th_start[a]:th_start[a] + n_th[a]] = d1[q, :n_th[a]]
-        a21[q, th_start[b]:th_start[b] + n_th[b]] = d2[q, :n_th[b]]
-    return sc_cor, a21, a22
+    g1 = deriv(ia, ib)  # (pairs, thresholds of a, categories of b)
+    g2 = deriv(ib, ia)
+    d1 = (g1 * (w[:, :-1, :] - w[:, 1:, :])).sum(axis=2)
+    d2 = (g2 * (w[:, :, :-1] - w[:, :, 1:]).transpose(0, 2, 1)).sum(axis=2)
+    return d1, d2
