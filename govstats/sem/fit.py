@@ -113,7 +113,11 @@ def _fit_ordered(model, data, estimator, ordered, missing, cluster, group, se, b
         raise ValueError(f"The 'se' parameter of fit must be None or 'robust.sem' with ordered items. Got {se!r}.")
     if not isinstance(data, pd.DataFrame):
         raise ValueError(f"The 'data' parameter of fit must be a pandas DataFrame. Got {type(data).__name__} instead.")
-    return fit_ordinal(model_text(model), data, ordered, estimator, missing, parameterization, std_lv, started)
+    levels = None
+    if hasattr(model, "constructs"):  # an Instrument knows every code an item could take
+        levels = {item.id: list(item.scale.codes) for c in model.constructs for item in c.items}
+    return fit_ordinal(model_text(model), data, ordered, estimator, missing, parameterization, std_lv, started,
+                       levels)
 
 
 def _fit(model, data, estimator, ordered, missing, cluster, group, group_equal, se, bootstrap, std_lv,

@@ -11,6 +11,7 @@ fit measures of the scaled-shifted test.
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -53,7 +54,7 @@ def ordered_items(syntax: str, ordered) -> list[str]:
 
 
 def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missing: str,
-                parameterization: str, std_lv: bool, started: float) -> SEMResults:
+                parameterization: str, std_lv: bool, started: float, levels: dict | None = None) -> SEMResults:
     if parameterization not in PARAMETERIZATIONS:
         raise ValueError(f"The 'parameterization' parameter of fit must be one of {set(PARAMETERIZATIONS)}. "
                          f"Got {parameterization!r} instead.")
@@ -63,15 +64,25 @@ def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missin
     blank = np.isnan(x).any(axis=1)
     if missing == "listwise":
         frame, dropped = frame[~blank], int(blank.sum())
-        s1 = stage1(frame, items)
     else:
         dropped = int(np.isnan(x).all(axis=1).sum())
-        s1 = stage1(frame[~np.isnan(x).all(axis=1)], items, missing="pairwise")
+        frame = frame[~np.isnan(x).all(axis=1)]
+    messages: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        s1 = stage1(frame, items, missing=missing, levels=levels)
+    for w in caught:  # kept with the results, and re-raised where the user called fit()
+        messages.append(str(w.message))
+        warnings.warn(w.message, w.category, stacklevel=4)
+    undefined = [name for name, bad in zip(s1.names, np.isnan(np.diag(s1.gamma.to_numpy()))) if bad]
+    if undefined:
+        raise ValueError(f"The sampling variance of {', '.join(undefined)} is undefined (a 2 x 2 table with two "
+                         "empty cells: the two items split the respondents identically); drop one of the "
+                         "items or merge their categories before fitting.")
     counts = pd.Series(s1.thresholds.index.str.rsplit("|", n=1).str[0]).value_counts()
     model = OrdinalModel(syntax, {item: int(counts.get(item, 0)) for item in items}, parameterization, std_lv)
     w = weights(s1, estimator)
     est = estimate(model, s1, w)
-    messages: list[str] = []
     if not est.converged:
         trouble.not_converged(est.message, messages, "ordinal model")
     inf = inference(model, s1, w, est.theta)

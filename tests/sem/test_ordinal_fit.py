@@ -128,3 +128,41 @@ def test_demo_fits_wlsmv_by_default_and_ml_on_request(capsys):
     assert "  standard " in out and "  scaled " in out
     assert main(["demo", "--estimator", "ML"]) == 0
     assert "(ML, the codes as continuous)" in capsys.readouterr().out
+
+
+def test_empty_categories_warn_naming_item_and_code_and_fit_as_lavaan():
+    from govstats.errors import EmptyCategoryWarning
+
+    inst = load_instrument(seed_instrument_path("grid_governance"))
+    data = pd.read_csv(REPO / "tests" / "reference" / "sem_ordinal" / "grid_governance_empty_category.csv")
+    # with the instrument, the unused end category of VS1 (1) is known too, not only the gap in IS1 (3)
+    with pytest.warns(EmptyCategoryWarning, match=r"VS1: nobody chose 1.*IS1: nobody chose 3") as caught:
+        res = fit(inst, data, ordered=True)
+    assert caught[0].filename == __file__  # points at the caller's fit(), not at govstats
+    assert any("VS1: nobody chose 1" in note for note in res.warnings_)
+    ref = json.loads((REPO / "tests" / "reference" / "sem_ordinal" / "empty_category_wlsmv.json").read_text())
+    assert res.fit_measures["chisq_scaled"] == pytest.approx(ref["fit"]["chisq.scaled"], rel=1e-4)
+    assert list(res.params.query("lhs == 'IS1' and op == '|'").rhs) == ["t1", "t2", "t3"]
+
+
+def test_identical_binary_items_are_an_error_naming_the_pair():
+    data = pd.read_csv(BINARY)
+    data["x2"] = data["x1"]
+    with pytest.warns(Warning), pytest.raises(ValueError, match=r"x1~~x2 is undefined"):
+        fit(HS_MODEL, data, ordered=True)
+
+
+def test_negative_residual_variance_of_a_latent_response_is_a_heywood_warning():
+    from govstats.errors import HeywoodWarning
+
+    # a's loading is fixed at 1 and the factor variance at 1.3: in the delta parameterization its
+    # residual variance is 1 - 1.3 < 0
+    rng = np.random.default_rng(3)
+    f = rng.standard_normal(2000)
+    y = np.column_stack([0.99 * f + 0.14 * rng.standard_normal(2000), 0.3 * f + rng.standard_normal(2000),
+                         0.3 * f + rng.standard_normal(2000)])
+    codes = pd.DataFrame((y > 0).astype(int) + (y > 1).astype(int), columns=["a", "b", "c"])
+    model = "f =~ a + b + c\nf ~~ 1.3*f"
+    with pytest.warns(HeywoodWarning, match="for a "):
+        res = fit(model, codes, ordered=True)
+    assert res.params.query("lhs == 'a' and op == '~~'").est.iloc[0] < 0
