@@ -83,6 +83,11 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
     >>> res = fit("AU =~ AU1 + AU2 + AU3 + AU4", data)
     >>> int(res.fit_measures["df"])
     2
+    >>> ordinal = fit("AU =~ AU1 + AU2 + AU3 + AU4", data, ordered=True)  # WLSMV, as lavaan
+    >>> ordinal.params.query("lhs == 'AU1' and op == '|'").rhs.tolist()
+    ['t1', 't2', 't3', 't4']
+    >>> ordinal.test_type
+    'scaled.shifted'
     """
     started = time.perf_counter()
     with single_threaded():
