@@ -199,15 +199,17 @@ def _rmsea_block(chisq, df, n, suffix="") -> dict:
 
 
 def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, baseline_df, baseline_trace,
-                     baseline_trace2, correlation_residuals, n_thresholds) -> dict:
+                     baseline_trace2, off_diagonal, diagonal, means) -> dict:
     """lavaan's fit measures for WLSMV/ULSMV (scaled-shifted test), as ``fitMeasures()`` names them.
 
     As lavaan 0.6 does for these estimators: the RMSEA uses N - 1 (the statistic is (N - 1) F);
     the scaled CFI, TLI and RMSEA put the scaled-shifted statistics of the model and of the
     baseline (independence: correlations zero, thresholds free) in the usual formulas with the
-    model's df; the SRMR family averages squared residual correlations over p(p+1)/2 moments
-    (the diagonal's zero residuals count), adding the thresholds for the "with means" variants;
-    the CRMR leaves the diagonal out. lavaan's log-likelihood, AIC and BIC do not exist for these
+    model's df; the SRMR family averages squared standardized residuals (``off_diagonal``: of the
+    correlations, or covariances over sample sds; ``diagonal``: of the continuous variables'
+    variances, the ordered items' being 0) over p(p+1)/2 moments, adding the thresholds and means
+    (``means``) for the "with means" variants; the CRMR leaves the diagonal out. lavaan's
+    log-likelihood, AIC and BIC do not exist for these
     estimators, and its ``cfi.robust``/``rmsea.robust`` for categorical data are not computed here.
     """
     def scaled(x2, d, t1, t2):
@@ -233,12 +235,11 @@ def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, basel
     out.update(_rmsea_block(chisq, df, n - 1))
     out.update(_rmsea_block(chisq_s, df, n - 1, "_scaled"))
     out.update({"rmsea_ci_level": 0.90, "rmsea_close_h0": 0.05, "rmsea_notclose_h0": 0.08})
-    ss = float(np.sum(np.square(correlation_residuals)))
-    n_cor = len(correlation_residuals)
-    p = (1 + np.sqrt(1 + 8 * n_cor)) / 2
-    n_vech = n_cor + p
-    out["srmr"] = out["srmr_bentler_nomean"] = out["rmr_nomean"] = np.sqrt(ss / n_vech)
-    out["srmr_bentler"] = out["rmr"] = np.sqrt(ss / (n_vech + n_thresholds))
-    out["crmr"] = np.sqrt(ss / (n_cor + n_thresholds))
-    out["crmr_nomean"] = np.sqrt(ss / n_cor)
+    off, diag, mean = (float(np.sum(np.square(x))) for x in (off_diagonal, diagonal, means))
+    n_off, n_mean = len(off_diagonal), len(means)
+    n_vech = n_off + (1 + np.sqrt(1 + 8 * n_off)) / 2
+    out["srmr"] = out["srmr_bentler_nomean"] = out["rmr_nomean"] = np.sqrt((off + diag) / n_vech)
+    out["srmr_bentler"] = out["rmr"] = np.sqrt((off + diag + mean) / (n_vech + n_mean))
+    out["crmr"] = np.sqrt((off + mean) / (n_off + n_mean))
+    out["crmr_nomean"] = np.sqrt(off / n_off)
     return {k: float(v) for k, v in out.items()}

@@ -22,7 +22,7 @@ from govstats.sem import trouble
 from govstats.sem.partable import variable_names
 from govstats.sem.syntax import parse_model
 from govstats.sem.ml import GroupData
-from govstats.sem.ordinal_fit import baseline, estimate, inference, weights
+from govstats.sem.ordinal_fit import baseline, estimate, inference, sample_moments, weights
 from govstats.sem.ordinal_model import PARAMETERIZATIONS, OrdinalModel
 from govstats.sem.ordinal_stage1 import stage1
 from govstats.sem.prepare import numeric_block
@@ -33,24 +33,30 @@ ORDINAL_ESTIMATORS = ("WLSMV", "ULSMV")
 _OP_ORDER = {"=~": 0, "~": 1, "|": 2, "~~": 3, "~*~": 4, "~1": 5, ":=": 6}
 
 
-def ordered_items(syntax: str, ordered) -> list[str]:
-    """The model's observed variables, checked against ``ordered`` (True, or a list of names)."""
-    observed = list(variable_names(parse_model(syntax)).ov)
+def ordered_items(syntax: str, ordered) -> tuple[list[str], list[str]]:
+    """(the model's observed variables, those of them that are continuous), from ``ordered``
+    (True for all, or a list of names)."""
+    names = variable_names(parse_model(syntax))
+    observed = list(names.ov)
     if ordered is True or (isinstance(ordered, str) and ordered == "all"):
-        return observed
+        return observed, []
     if isinstance(ordered, str):
         ordered = [ordered]
     try:
-        names = list(ordered)
+        listed = set(ordered)
     except TypeError:
         raise ValueError(f"The 'ordered' parameter of fit must be True or a list of column names. "
                          f"Got {ordered!r} instead.") from None
-    continuous = [v for v in observed if v not in names]
-    if continuous:
-        raise ValueError(f"The model's variables {continuous} are not in 'ordered'. Mixing ordered items with "
-                         "continuous variables (polyserial correlations) is not available in this version: "
-                         "list every observed variable of the model in 'ordered' (or pass ordered=True).")
-    return observed
+    continuous = [v for v in observed if v not in listed]
+    if len(continuous) == len(observed):
+        raise ValueError(f"None of the model's variables is in 'ordered' ({sorted(listed)[:10]}); name the "
+                         "ordered items, or leave out 'ordered' to treat every variable as continuous.")
+    exogenous = [v for v in continuous if v in names.ov_x]
+    if exogenous:
+        raise ValueError(f"The continuous variable(s) {exogenous} are exogenous covariates (predictors only). "
+                         "lavaan then conditions on them (conditional.x), which is not available in this version "
+                         "for ordered items; model them as ordered, or leave them out.")
+    return observed, continuous
 
 
 def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missing: str,
@@ -58,7 +64,7 @@ def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missin
     if parameterization not in PARAMETERIZATIONS:
         raise ValueError(f"The 'parameterization' parameter of fit must be one of {set(PARAMETERIZATIONS)}. "
                          f"Got {parameterization!r} instead.")
-    items = ordered_items(syntax, ordered)
+    items, numeric = ordered_items(syntax, ordered)
     x = numeric_block(data, items)
     frame = pd.DataFrame(x, columns=items)
     blank = np.isnan(x).any(axis=1)
@@ -70,7 +76,8 @@ def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missin
     messages: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        s1 = stage1(frame, items, missing=missing, levels=levels)
+        extra = {"numeric": numeric} if numeric else {}  # the all-ordered path stays the fast one
+        s1 = stage1(frame, items, missing=missing, levels=levels, **extra)
     for w in caught:  # kept with the results, and re-raised where the user called fit()
         messages.append(str(w.message))
         warnings.warn(w.message, w.category, stacklevel=4)
@@ -79,8 +86,7 @@ def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missin
         raise ValueError(f"The sampling variance of {', '.join(undefined)} is undefined (a 2 x 2 table with two "
                          "empty cells: the two items split the respondents identically); drop one of the "
                          "items or merge their categories before fitting.")
-    counts = pd.Series(s1.thresholds.index.str.rsplit("|", n=1).str[0]).value_counts()
-    model = OrdinalModel(syntax, {item: int(counts.get(item, 0)) for item in items}, parameterization, std_lv)
+    model = OrdinalModel(syntax, s1.names, numeric, parameterization, std_lv)
     w = weights(s1, estimator)
     est = estimate(model, s1, w)
     if not est.converged:
@@ -92,14 +98,12 @@ def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missin
     params, standardized = _tables(model, est.theta, inf.vcov)
     trouble.heywood(params, messages)
 
-    b_chisq, b_df, b_trace, b_trace2 = baseline(s1, w)
+    b_chisq, b_df, b_trace, b_trace2 = baseline(model, s1, w)
+    sample = sample_moments(model, s1)
     measures = fm.ordinal_measures(
         chisq=inf.chisq, df=inf.df, npar=model.n_free, n=s1.nobs, trace=inf.trace, trace2=inf.trace2,
         baseline_chisq=b_chisq, baseline_df=b_df, baseline_trace=b_trace, baseline_trace2=b_trace2,
-        correlation_residuals=inf.residuals[model.n_thresholds:], n_thresholds=model.n_thresholds)
-    corr = s1.correlations.loc[items, items].to_numpy()
-    sample = GroupData(n=s1.nobs, mean=np.zeros(len(items)), cov=corr, raw=None,
-                       logdet=float(np.linalg.slogdet(corr)[1]))
+        **_standardized_residuals(model, sample, inf.residuals))
     return SEMResults(
         params=params, fit_measures=measures, standardized=standardized, nobs=s1.nobs, n_dropped=dropped,
         estimator=estimator, converged=est.converged, iterations=est.iterations,
@@ -107,6 +111,14 @@ def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missin
         se_type="robust.sem", test_type="scaled.shifted", engine=model.display,
         theta=model.display_theta(est.theta), vcov=inf.vcov, data=[sample], ordinal=model, stage1=s1,
     )
+
+
+def _standardized_residuals(model: OrdinalModel, sample: GroupData, residuals: np.ndarray) -> dict:
+    """Residuals of the stage-1 statistics over the sample sds (1 for ordered items), for SRMR."""
+    lay, sd = model.layout, np.sqrt(np.diag(sample.cov))
+    return {"off_diagonal": residuals[lay.pair] / (sd[lay.pair_a] * sd[lay.pair_b]),
+            "diagonal": residuals[lay.var] / sd[lay.var_item] ** 2,
+            "means": np.concatenate([residuals[lay.th], residuals[lay.mean] / sd[lay.mean_item]])}
 
 
 def _std_values(model: OrdinalModel, thetas: np.ndarray, kind: str) -> np.ndarray:
@@ -146,14 +158,15 @@ def _tables(model: OrdinalModel, theta: np.ndarray, vcov: np.ndarray | None):
 
     sd = model.latent_response_sd(theta)
     th = model.threshold_table()
-    scale = pd.DataFrame({"lhs": model.items, "op": "~*~", "rhs": model.items})
+    scale = pd.DataFrame({"lhs": model.ordered, "op": "~*~", "rhs": model.ordered})
     frame = pd.concat([
         pd.DataFrame({"lhs": table.lhs, "op": table.op, "rhs": table.rhs, "group": table.group,
                       "label": table.label, "est": values, "se": se, "free": (free > 0) | defined,
                       "std_lv": std_lv[:len(table)], "std_all": std_all[:len(table)]}),
         th.assign(group=1, label="", est=theta[model.n_struct:], se=th_se, free=True,
                   std_lv=std_lv[len(table):], std_all=std_all[len(table):]),
-        scale.assign(group=1, label="", est=1.0 / sd, se=0.0, free=False, std_lv=1.0 / sd, std_all=1.0),
+        scale.assign(group=1, label="", est=1.0 / sd[model.is_ordered], se=0.0, free=False,
+                     std_lv=1.0 / sd[model.is_ordered], std_all=1.0),
     ], ignore_index=True)
 
     std_se = np.full(len(frame), np.nan)

@@ -49,10 +49,7 @@ def estimate(model: OrdinalModel, s1: Stage1, w: np.ndarray, max_iter: int = 200
              tol: float = 1e-9) -> OrdinalEstimate:
     """Gauss-Newton with step halving, from the continuous starting values on the polychorics."""
     s = s1.values
-    corr = s1.correlations.loc[model.items, model.items].to_numpy()
-    start_data = GroupData(n=s1.nobs, mean=np.zeros(len(model.items)), cov=corr, raw=None,
-                           logdet=float(np.linalg.slogdet(corr)[1]))
-    theta = np.concatenate([model.engine.start([start_data]), s1.thresholds.to_numpy()])
+    theta = np.concatenate([model.engine.start([sample_moments(model, s1)]), s[model.layout.th]])
     if model.parameterization == "theta":
         # Gauss-Newton from the delta solution converted to the theta scale: the correlation-
         # based start is far from theta's (unit residual) scale.
@@ -62,6 +59,18 @@ def estimate(model: OrdinalModel, s1: Stage1, w: np.ndarray, max_iter: int = 200
         first = _gauss_newton(delta, s, w, theta, max_iter, tol)
         theta = model.theta_start_from_delta(first.theta, delta.residual_variances(first.theta))
     return _gauss_newton(model, s, w, theta, max_iter, tol)
+
+
+def sample_moments(model: OrdinalModel, s1: Stage1) -> GroupData:
+    """The stage-1 statistics as a covariance matrix and means: latent responses with unit
+    variance and mean 0, continuous variables with their own (for starting values, residuals)."""
+    lay, values = model.layout, s1.values
+    sd = np.ones(len(model.items))
+    sd[lay.var_item] = np.sqrt(values[lay.var])
+    mean = np.zeros(len(model.items))
+    mean[lay.mean_item] = -values[lay.mean]
+    cov = s1.correlations.loc[model.items, model.items].to_numpy() * np.outer(sd, sd)
+    return GroupData(n=s1.nobs, mean=mean, cov=cov, raw=None, logdet=float(np.linalg.slogdet(cov)[1]))
 
 
 def _gauss_newton(model, s, w, theta, max_iter, tol) -> OrdinalEstimate:
@@ -135,13 +144,13 @@ def inference(model: OrdinalModel, s1: Stage1, w: np.ndarray, theta: np.ndarray)
     return OrdinalInference(vcov, (n - 1) * float(resid @ (w * resid)), df, trace, trace2, resid)
 
 
-def baseline(s1: Stage1, w: np.ndarray) -> tuple[float, int, float, float]:
-    """(chisq, df, tr(U Gamma), tr((U Gamma)^2)) of the independence model: thresholds free
-    (saturated), correlations zero, so U is W on the correlations and nothing on the thresholds."""
-    k = len(s1.thresholds)
-    r = s1.values[k:]
-    wc = w[k:]
-    wg = wc[:, None] * s1.gamma.to_numpy()[k:, k:]
+def baseline(model: OrdinalModel, s1: Stage1, w: np.ndarray) -> tuple[float, int, float, float]:
+    """(chisq, df, tr(U Gamma), tr((U Gamma)^2)) of the independence model: thresholds, means and
+    variances free (saturated), correlations zero, so U is W on the correlations, 0 elsewhere."""
+    k = model.layout.pair
+    r = s1.values[k]
+    wc = w[k]
+    wg = wc[:, None] * s1.gamma.to_numpy()[np.ix_(k, k)]
     chisq = (s1.nobs - 1) * float(r @ (wc * r))
     return chisq, len(r), float(np.trace(wg)), float(np.sum(wg * wg.T))
 

@@ -27,28 +27,65 @@ from govstats.sem.syntax import parse_model
 PARAMETERIZATIONS = ("delta", "theta")
 
 
+class StatLayout:
+    """Where each stage-1 statistic sits in the model, read from lavaan's names: ``a|t2`` a
+    threshold, ``a~1`` minus a continuous variable's mean, ``a~~a`` its variance, ``a~~b`` a
+    correlation (or covariance, when continuous variables are involved)."""
+
+    def __init__(self, names: list[str], items: list[str]):
+        index = {v: i for i, v in enumerate(items)}
+        th, th_item, mean, mean_item, var, var_item, pair, pair_a, pair_b = ([] for _ in range(9))
+        for position, name in enumerate(names):
+            if "|" in name:
+                th.append(position)
+                th_item.append(index[name.split("|")[0]])
+            elif name.endswith("~1"):
+                mean.append(position)
+                mean_item.append(index[name[:-2]])
+            else:
+                a, b = name.split("~~")
+                if a == b:
+                    var.append(position)
+                    var_item.append(index[a])
+                else:
+                    pair.append(position)
+                    pair_a.append(index[a])
+                    pair_b.append(index[b])
+        as_int = lambda values: np.array(values, dtype=int)
+        self.size = len(names)
+        self.th, self.th_item = as_int(th), as_int(th_item)
+        self.mean, self.mean_item = as_int(mean), as_int(mean_item)
+        self.var, self.var_item = as_int(var), as_int(var_item)
+        self.pair, self.pair_a, self.pair_b = as_int(pair), as_int(pair_a), as_int(pair_b)
+        self.threshold_names = [names[k] for k in th]
+
+
 class OrdinalModel:
-    """A model whose observed variables are all ordered items.
+    """A model of ordered items, possibly beside continuous variables.
 
     Parameters
     ----------
     syntax : str
         lavaan-style model syntax.
-    threshold_counts : dict
-        Item -> number of thresholds (observed categories - 1).
+    stat_names : list of str
+        Names of the stage-1 statistics in lavaan's order (``Stage1.names``).
+    numeric : collection of str
+        The model's continuous observed variables (all others are ordered).
     parameterization : {"delta", "theta"}
     std_lv : bool
     """
 
-    def __init__(self, syntax: str, threshold_counts: dict[str, int], parameterization: str = "delta",
+    def __init__(self, syntax: str, stat_names: list[str], numeric=(), parameterization: str = "delta",
                  std_lv: bool = False):
         self.parameterization = parameterization
         formulas = parse_model(syntax)
         full_table, names = build_partable(formulas, meanstructure=True, std_lv=std_lv)
         self.items = list(names.ov)
+        self.ordered = [v for v in self.items if v not in set(numeric)]
+        self.is_ordered = np.array([v in set(self.ordered) for v in self.items])
         table = full_table.copy()
-        item_set = set(self.items)
-        residual = (table.op == "~~") & (table.lhs == table.rhs) & table.lhs.isin(item_set)
+        ordered = set(self.ordered)
+        residual = (table.op == "~~") & (table.lhs == table.rhs) & table.lhs.isin(ordered)
         user_residual = table[residual & (table.user == 1) & (table.free > 0)]
         if len(user_residual):
             raise ValueError(f"The residual variances of ordered items are not free parameters (delta and theta "
@@ -58,7 +95,7 @@ class OrdinalModel:
         self.fixed_residual = 0.0 if parameterization == "delta" else 1.0
         table.loc[residual, "ustart"] = self.fixed_residual
         # lavaan: intercepts of ordered items are fixed at 0 (the thresholds take their place)
-        intercept = (table.op == "~1") & table.lhs.isin(item_set)
+        intercept = (table.op == "~1") & table.lhs.isin(ordered)
         table.loc[intercept, ["free", "ustart"]] = [0, 0.0]
         shown = full_table.copy()
         shown.loc[intercept, ["free", "ustart"]] = [0, 0.0]
@@ -66,46 +103,53 @@ class OrdinalModel:
         self.engine = CompiledModel.from_table(syntax, _assign_free(table), names, formulas=formulas)
         self.n_struct = self.engine.n_free
 
-        self.threshold_items = [(item, k) for item in self.items for k in range(threshold_counts[item])]
+        self.layout = StatLayout(stat_names, self.items)
+        self.threshold_items = [(name.split("|")[0], int(name.split("|t")[1]) - 1)
+                                for name in self.layout.threshold_names]
         self.n_thresholds = len(self.threshold_items)
         self.n_free = self.n_struct + self.n_thresholds
-        self.th_item = np.array([self.items.index(item) for item, _ in self.threshold_items], dtype=int)
-        p = len(self.items)
-        self.rows, self.cols = np.triu_indices(p, 1)
+        self.th_item = self.layout.th_item
         self._display_map()
 
     # -- moments ----------------------------------------------------------------------------
+    def _scale(self, sigma: np.ndarray) -> np.ndarray:
+        """1 / sd of each latent response in the theta parameterization; 1 otherwise."""
+        if self.parameterization == "delta":
+            return np.ones(len(self.items))
+        return np.where(self.is_ordered, 1.0 / np.sqrt(np.diag(sigma)), 1.0)
+
     def moments(self, theta: np.ndarray):
         """(model moments in wls.obs order, Sigma* of the latent responses, structural pieces)."""
-        sigma, _, B, C, M = self.engine.models[0].implied(theta[:self.n_struct])
-        tau = theta[self.n_struct:]
-        if self.parameterization == "delta":
-            return np.concatenate([tau, sigma[self.rows, self.cols]]), sigma, (B, C, M)
-        d = 1.0 / np.sqrt(np.diag(sigma))
-        corr = sigma * np.outer(d, d)
-        return np.concatenate([tau * d[self.th_item], corr[self.rows, self.cols]]), sigma, (B, C, M)
+        sigma, mu, B, C, M = self.engine.models[0].implied(theta[:self.n_struct])
+        lay, d = self.layout, self._scale(sigma)
+        m = np.empty(lay.size)
+        m[lay.th] = theta[self.n_struct:] * d[lay.th_item]
+        m[lay.mean] = -mu[lay.mean_item]
+        m[lay.var] = sigma[lay.var_item, lay.var_item]
+        m[lay.pair] = sigma[lay.pair_a, lay.pair_b] * d[lay.pair_a] * d[lay.pair_b]
+        return m, sigma, (B, C, M)
 
     def jacobian(self, theta: np.ndarray, sigma=None, pieces=None) -> np.ndarray:
         """d moments / d theta (moments x parameters), analytic."""
         if sigma is None:
             _, sigma, pieces = self.moments(theta)
-        dS, _ = self.engine.models[0].jacobian(theta[:self.n_struct], *pieces)
-        k_th, q_s = self.n_thresholds, self.n_struct
-        out = np.zeros((k_th + len(self.rows), self.n_free))
-        if self.parameterization == "delta":
-            out[:k_th, q_s:] = np.eye(k_th)
-            out[k_th:, :q_s] = dS[self.rows, self.cols, :]
-            return out
-        var = np.diag(sigma)
-        d = 1.0 / np.sqrt(var)
-        dvar = dS[np.arange(len(var)), np.arange(len(var)), :] / var[:, None]  # d log var
-        corr = sigma[self.rows, self.cols] * d[self.rows] * d[self.cols]
-        out[k_th:, :q_s] = (dS[self.rows, self.cols, :] * (d[self.rows] * d[self.cols])[:, None]
-                            - corr[:, None] * (dvar[self.rows] + dvar[self.cols]) / 2)
+        dS, dmu = self.engine.models[0].jacobian(theta[:self.n_struct], *pieces)
+        lay, q_s, k_th = self.layout, self.n_struct, self.n_thresholds
+        d = self._scale(sigma)
+        out = np.zeros((lay.size, self.n_free))
+        diagonal = np.arange(len(self.items))
+        # d log var of each latent response: only where theta rescales it
+        dlog = np.where((self.is_ordered & (self.parameterization == "theta"))[:, None],
+                        dS[diagonal, diagonal, :] / np.diag(sigma)[:, None], 0.0)
+        a, b = lay.pair_a, lay.pair_b
+        pair = sigma[a, b] * d[a] * d[b]
+        out[lay.pair, :q_s] = dS[a, b, :] * (d[a] * d[b])[:, None] - pair[:, None] * (dlog[a] + dlog[b]) / 2
+        out[lay.mean, :q_s] = -dmu[lay.mean_item, :]
+        out[lay.var, :q_s] = dS[lay.var_item, lay.var_item, :]
+        j = lay.th_item
         tau = theta[q_s:]
-        j = self.th_item
-        out[:k_th, :q_s] = -(tau * d[j])[:, None] * dvar[j] / 2
-        out[np.arange(k_th), q_s + np.arange(k_th)] = d[j]
+        out[lay.th, :q_s] = -(tau * d[j])[:, None] * dlog[j] / 2
+        out[lay.th, q_s + np.arange(k_th)] = d[j]
         return out
 
     # -- reporting --------------------------------------------------------------------------
@@ -120,7 +164,7 @@ class OrdinalModel:
             k = int(r.free) - 1
             if (r.lhs, r.op, r.rhs) in engine_free:
                 self.from_engine[k] = engine_free[(r.lhs, r.op, r.rhs)] - 1
-            elif r.op == "~~" and r.lhs == r.rhs and r.lhs in self.items:
+            elif r.op == "~~" and r.lhs == r.rhs and r.lhs in self.ordered:
                 self.from_residual[k] = self.items.index(r.lhs)
             else:
                 raise RuntimeError(f"display parameter {r.lhs}{r.op}{r.rhs} has no source")  # pragma: no cover
@@ -162,7 +206,7 @@ class OrdinalModel:
         """Theta-parameterization start from a delta solution: rescale what touches an item's
         latent response by its residual sd, so that the residual variances become 1."""
         sd = np.sqrt(np.clip(residual, 1e-4, None))
-        index = {v: i for i, v in enumerate(self.items)}
+        index = {v: i for i, v in enumerate(self.items) if v in self.ordered}
         out = theta_delta.copy()
         for r in self.engine.table[self.engine.table.free > 0].itertuples():
             k = int(r.free) - 1

@@ -59,7 +59,7 @@ def test_wlsmv_structural_paths_match_the_population(large_sample):
     (dict(estimator="ML", ordered=True), "With ordered items the estimator must be one of"),
     (dict(estimator="MLR", ordered=True), "leave out 'ordered'"),
     (dict(estimator="WLSMV"), "pass ordered=True"),
-    (dict(ordered=["x1", "x2"]), r"\['x3', 'x4'.* are not in 'ordered'"),
+    (dict(ordered=["age", "sex"]), "None of the model's variables is in 'ordered'"),
     (dict(ordered=True, parameterization="gamma"), "'parameterization' parameter"),
     (dict(ordered=True, missing="fiml"), "'missing' parameter"),
     (dict(ordered=True, cluster="x1"), "not available in this version"),
@@ -70,6 +70,12 @@ def test_bad_arguments_are_clear_errors(kwargs, match):
     data = pd.read_csv(BINARY)
     with pytest.raises(ValueError, match=match):
         fit(HS_MODEL, data, **kwargs)
+
+
+def test_continuous_exogenous_covariates_are_a_clear_error():
+    data = pd.read_csv(BINARY).assign(age=np.arange(301) % 40 + 20.0)
+    with pytest.raises(ValueError, match=r"\['age'\] are exogenous covariates.*conditional.x"):
+        fit(HS_MODEL + "\nvisual ~ age", data, ordered=[f"x{i}" for i in range(1, 10)])
 
 
 def test_a_single_category_item_is_an_error_naming_it():
