@@ -279,13 +279,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     f = result.fit_measures
     print(f"  {result.nobs} used ({result.n_dropped} with blank items left out listwise), "
           f"{'converged' if result.converged else 'NOT converged'} in {result.seconds:.2f} s")
-    kind = "scaled" if "cfi_scaled" in f and "cfi_robust" not in f else "robust"
     print(f"  {'':14s}{'chisq':>9s}{'df':>6s}{'p':>8s}{'CFI':>8s}{'TLI':>8s}{'RMSEA':>8s}")
     print(f"  {'standard':14s}{f['chisq']:9.1f}{f['df']:6.0f}{f['pvalue']:8.3f}{f['cfi']:8.3f}{f['tli']:8.3f}"
           f"{f['rmsea']:8.3f}")
-    if "chisq_scaled" in f:
-        print(f"  {kind:14s}{f['chisq_scaled']:9.1f}{f['df']:6.0f}{f['pvalue_scaled']:8.3f}{f[f'cfi_{kind}']:8.3f}"
-              f"{f[f'tli_{kind}']:8.3f}{f[f'rmsea_{kind}']:8.3f}")
+    if "cfi_scaled" in f:
+        print(f"  {'scaled':14s}{f['chisq_scaled']:9.1f}{f['df']:6.0f}{f['pvalue_scaled']:8.3f}"
+              f"{f['cfi_scaled']:8.3f}{f['tli_scaled']:8.3f}{f['rmsea_scaled']:8.3f}")
+    if "cfi_robust" in f:
+        print(f"  {'robust':14s}{'':23s}{f['cfi_robust']:8.3f}{f['tli_robust']:8.3f}{f['rmsea_robust']:8.3f}")
     print(f"  SRMR = {f['srmr']:.3f}")
     for note in result.warnings_:
         print(f"  {note}")

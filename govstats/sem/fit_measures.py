@@ -199,7 +199,7 @@ def _rmsea_block(chisq, df, n, suffix="") -> dict:
 
 
 def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, baseline_df, baseline_trace,
-                     baseline_trace2, off_diagonal, diagonal, means) -> dict:
+                     baseline_trace2, off_diagonal, diagonal, means, robust=None) -> dict:
     """lavaan's fit measures for WLSMV/ULSMV (scaled-shifted test), as ``fitMeasures()`` names them.
 
     As lavaan 0.6 does for these estimators: the RMSEA uses N - 1 (the statistic is (N - 1) F);
@@ -210,7 +210,9 @@ def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, basel
     variances, the ordered items' being 0) over p(p+1)/2 moments, adding the thresholds and means
     (``means``) for the "with means" variants; the CRMR leaves the diagonal out. lavaan's
     log-likelihood, AIC and BIC do not exist for these
-    estimators, and its ``cfi.robust``/``rmsea.robust`` for categorical data are not computed here.
+    estimators. ``robust`` (see :func:`govstats.sem.ordinal_fit.catml_robust`) gives lavaan's
+    robust CFI, TLI and RMSEA: the ML statistic of the polychoric matrix with its scaling
+    factors, in the formulas of the continuous robust indices (RMSEA with N - 1).
     """
     def scaled(x2, d, t1, t2):
         a = np.sqrt(d / t2)
@@ -235,6 +237,15 @@ def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, basel
     out.update(_rmsea_block(chisq, df, n - 1))
     out.update(_rmsea_block(chisq_s, df, n - 1, "_scaled"))
     out.update({"rmsea_ci_level": 0.90, "rmsea_close_h0": 0.05, "rmsea_notclose_h0": 0.08})
+    if robust is not None:
+        x3, c, x3_null, c_null = robust.chisq, robust.scaling, robust.baseline_chisq, robust.baseline_scaling
+        out["cfi_robust"] = _cfi(x3, df, x3_null, baseline_df, c, c_null)
+        out["rni_robust"] = 1 - (x3 - c * df) / (x3_null - c_null * baseline_df)
+        out["tli_robust"] = out["nnfi_robust"] = _tli(x3, df, x3_null, baseline_df, c, c_null)
+        out["rmsea_robust"] = _rmsea(x3, df, n - 1, 1, c)
+        out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = _rmsea_ci(x3 / c, df, n - 1, 1, c)
+        out["rmsea_pvalue_robust"] = _rmsea_pvalue(x3 / c, df, n - 1, 1, c)
+        out["rmsea_notclose_pvalue_robust"] = _rmsea_pvalue(x3 / c, df, n - 1, 1, c, h0=0.08, close=False)
     off, diag, mean = (float(np.sum(np.square(x))) for x in (off_diagonal, diagonal, means))
     n_off, n_mean = len(off_diagonal), len(means)
     n_vech = n_off + (1 + np.sqrt(1 + 8 * n_off)) / 2

@@ -114,7 +114,7 @@ class SEMResults:
         lines += ["", "Model Test User Model:", ""]
         robust = "chisq_scaled" in f
         # second column: lavaan prints robust indices for MLR, scaled ones for WLSMV/ULSMV
-        second = "_robust" if "cfi_robust" in f else "_scaled"
+        second = "_scaled" if self.test_type == "scaled.shifted" else "_robust"
         head = f"{'':46s}{'Standard':>10s}" + (f"{'Scaled':>10s}" if robust else "")
         lines.append(head)
         def row(label, a, b=None, fmt="{:10.3f}"):
@@ -134,6 +134,9 @@ class SEMResults:
         lines += ["", "Fit indices:" + ("  (second column: robust)" if second == "_robust" and robust else ""), ""]
         for name in ("cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr"):
             lines.append(row(name.upper().replace("_", " "), f[name], f.get(f"{name}{second}")))
+        if second == "_scaled" and "cfi_robust" in f:  # lavaan's robust indices for ordered data
+            for name in ("cfi", "tli", "rmsea"):
+                lines.append(row(f"Robust {name.upper()}", f[f"{name}_robust"]))
         for name in ("aic", "bic"):
             if name in f:
                 lines.append(row(name.upper(), f[name]))

@@ -23,7 +23,7 @@ REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "sem_ordinal"
 REPO = Path(__file__).resolve().parents[2]
 CASES = sorted(p.stem for p in REFERENCE.glob("*.json"))
 CHISQ_LIKE = {"chisq", "chisq_scaled", "baseline_chisq", "baseline_chisq_scaled"}
-NOT_COMPUTED = re.compile(r"robust|^cn_|gfi|^mfi|^wrmr|^srmr_mplus")  # lavaan extras (see fit_measures)
+NOT_COMPUTED = re.compile(r"^cn_|gfi|^mfi|^wrmr|^srmr_mplus")  # lavaan extras (see fit_measures)
 
 
 def call_option(ref: dict, name: str, default: str) -> str:
