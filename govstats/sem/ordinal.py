@@ -103,7 +103,7 @@ def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missin
     measures = fm.ordinal_measures(
         chisq=inf.chisq, df=inf.df, npar=model.n_free, n=s1.nobs, trace=inf.trace, trace2=inf.trace2,
         baseline_chisq=b_chisq, baseline_df=b_df, baseline_trace=b_trace, baseline_trace2=b_trace2,
-        **_standardized_residuals(model, sample, inf.residuals), robust=catml_robust(model, s1, w, est.theta))
+        **_standardized_residuals(model, sample, inf.residuals), robust=catml_robust(model, s1, w, est.theta, inf))
     return SEMResults(
         params=params, fit_measures=measures, standardized=standardized, nobs=s1.nobs, n_dropped=dropped,
         estimator=estimator, converged=est.converged, iterations=est.iterations,

@@ -113,6 +113,8 @@ class OrdinalInference:
     trace: float              # tr(U Gamma)
     trace2: float             # tr((U Gamma)^2)
     residuals: np.ndarray     # s - m(theta)
+    jacobian: np.ndarray      # Delta
+    a_inv: np.ndarray | None  # (Delta' W Delta)^-1
 
 
 def inference(model: OrdinalModel, s1: Stage1, w: np.ndarray, theta: np.ndarray) -> OrdinalInference:
@@ -133,7 +135,8 @@ def inference(model: OrdinalModel, s1: Stage1, w: np.ndarray, theta: np.ndarray)
     wg = w[:, None] * gamma                     # W Gamma
     trace_wg, trace_wg2 = float(np.trace(wg)), float(np.sum(wg * wg.T))
     if a_inv is None:
-        return OrdinalInference(None, (n - 1) * float(resid @ (w * resid)), df, float("nan"), float("nan"), resid)
+        return OrdinalInference(None, (n - 1) * float(resid @ (w * resid)), df, float("nan"), float("nan"), resid,
+                                J, None)
     vcov = a_inv @ middle @ a_inv / (n - 1)
     p_mat = a_inv @ middle                      # A^-1 Delta' W Gamma W Delta
     # tr((UG)^2) = tr(WGWG) - 2 tr(A^-1 Delta'W G W G W Delta) + tr((A^-1 Delta'WGWDelta)^2)
@@ -141,7 +144,7 @@ def inference(model: OrdinalModel, s1: Stage1, w: np.ndarray, theta: np.ndarray)
     cross = float(np.sum(a_inv * (wh.T @ h)))  # tr(A^-1 H' W H), A^-1 and H'WH symmetric
     trace = trace_wg - float(np.trace(p_mat))
     trace2 = trace_wg2 - 2 * cross + float(np.sum(p_mat * p_mat.T))
-    return OrdinalInference(vcov, (n - 1) * float(resid @ (w * resid)), df, trace, trace2, resid)
+    return OrdinalInference(vcov, (n - 1) * float(resid @ (w * resid)), df, trace, trace2, resid, J, a_inv)
 
 
 def baseline(model: OrdinalModel, s1: Stage1, w: np.ndarray) -> tuple[float, int, float, float]:
@@ -166,7 +169,8 @@ class CatMLRobust:
     baseline_scaling: float
 
 
-def catml_robust(model: OrdinalModel, s1: Stage1, w: np.ndarray, theta: np.ndarray) -> CatMLRobust | None:
+def catml_robust(model: OrdinalModel, s1: Stage1, w: np.ndarray, theta: np.ndarray,
+                 inf: OrdinalInference) -> CatMLRobust | None:
     """Savalei's (2021) robust fit ingredients, as lavaan's ``lav_fit_catml_dwls``.
 
     The normal-theory (ML) discrepancy between the polychoric matrix R and the implied
@@ -175,17 +179,20 @@ def catml_robust(model: OrdinalModel, s1: Stage1, w: np.ndarray, theta: np.ndarr
     the implied matrix and U = I - Delta (Delta' W Delta)^-1 Delta' W on the correlations; the
     baseline by tr(Gamma) / p*. None where lavaan gives NA: with continuous variables, or when R
     is not positive definite (an eigenvalue below sqrt(machine epsilon)).
+
+    With P = Delta A^-1 and H = Gamma W Delta (correlation rows), U Gamma U' = Gamma - P H' - H P'
+    + P (H' W Delta) P', so tr(V U Gamma U') needs products of p* x q matrices only (O(p*^2 q)
+    instead of the O(p*^3) of forming U).
     """
     lay = model.layout
-    if len(lay.mean) or len(lay.var):
+    if len(lay.mean) or len(lay.var) or inf.a_inv is None:
         return None
     r = s1.correlations.loc[model.items, model.items].to_numpy()
     if np.linalg.eigvalsh(r).min() < np.sqrt(np.finfo(float).eps):
         return None
-    m, sigma, pieces = model.moments(theta)
     a, b = lay.pair_a, lay.pair_b
     implied = np.eye(len(model.items))
-    implied[a, b] = implied[b, a] = m[lay.pair]
+    implied[a, b] = implied[b, a] = s1.values[lay.pair] - inf.residuals[lay.pair]
     try:
         inv = np.linalg.inv(implied)
     except np.linalg.LinAlgError:
@@ -193,12 +200,12 @@ def catml_robust(model: OrdinalModel, s1: Stage1, w: np.ndarray, theta: np.ndarr
     p, n = len(model.items), s1.nobs
     f_ml = np.linalg.slogdet(implied)[1] + np.sum(r * inv) - np.linalg.slogdet(r)[1] - p
     v = inv[np.ix_(a, a)] * inv[np.ix_(b, b)] + inv[np.ix_(a, b)] * inv[np.ix_(b, a)]
-    J = model.jacobian(theta, sigma, pieces)
-    information = J.T @ (w[:, None] * J)
-    jc, wc = J[lay.pair], w[lay.pair]
-    u = np.eye(len(a)) - jc @ np.linalg.solve(information, jc.T * wc[None, :])
+    jc, wc = inf.jacobian[lay.pair], w[lay.pair]
     gamma = s1.gamma.to_numpy()[np.ix_(lay.pair, lay.pair)]
+    pm = jc @ inf.a_inv
+    h = gamma @ (wc[:, None] * jc)
+    vp = v @ pm
+    ks = float(np.sum(v * gamma) - 2 * np.sum(vp * h) + np.sum(vp * (pm @ (h.T @ (wc[:, None] * jc)))))
     df = len(lay.pair) + len(lay.th) - model.n_free
-    ks = float(np.sum((u.T @ v @ u) * gamma.T))
     return CatMLRobust(chisq=n * f_ml, scaling=ks / df, baseline_chisq=-n * np.linalg.slogdet(r)[1],
                        baseline_scaling=float(np.trace(gamma)) / len(lay.pair))
