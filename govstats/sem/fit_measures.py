@@ -199,7 +199,7 @@ def _rmsea_block(chisq, df, n, suffix="") -> dict:
 
 
 def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, baseline_df, baseline_trace,
-                     baseline_trace2, off_diagonal, diagonal, means, robust=None) -> dict:
+                     baseline_trace2, off_diagonal, diagonal, means, raw, robust=None) -> dict:
     """lavaan's fit measures for WLSMV/ULSMV (scaled-shifted test), as ``fitMeasures()`` names them.
 
     As lavaan 0.6 does for these estimators: the RMSEA uses N - 1 (the statistic is (N - 1) F);
@@ -208,7 +208,8 @@ def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, basel
     model's df; the SRMR family averages squared standardized residuals (``off_diagonal``: of the
     correlations, or covariances over sample sds; ``diagonal``: of the continuous variables'
     variances, the ordered items' being 0) over p(p+1)/2 moments, adding the thresholds and means
-    (``means``) for the "with means" variants; the CRMR leaves the diagonal out. lavaan's
+    (``means``) for the "with means" variants; the CRMR leaves the diagonal out; the RMR does
+    the same with unstandardized residuals (``raw``: off-diagonal, then diagonal). lavaan's
     log-likelihood, AIC and BIC do not exist for these
     estimators. ``robust`` (see :func:`govstats.sem.ordinal_fit.catml_robust`) gives lavaan's
     robust CFI, TLI and RMSEA: the ML statistic of the polychoric matrix with its scaling
@@ -249,8 +250,11 @@ def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, basel
     off, diag, mean = (float(np.sum(np.square(x))) for x in (off_diagonal, diagonal, means))
     n_off, n_mean = len(off_diagonal), len(means)
     n_vech = n_off + (1 + np.sqrt(1 + 8 * n_off)) / 2
-    out["srmr"] = out["srmr_bentler_nomean"] = out["rmr_nomean"] = np.sqrt((off + diag) / n_vech)
-    out["srmr_bentler"] = out["rmr"] = np.sqrt((off + diag + mean) / (n_vech + n_mean))
+    raw_ss = float(np.sum(np.square(raw)))
+    out["srmr"] = out["srmr_bentler_nomean"] = np.sqrt((off + diag) / n_vech)
+    out["srmr_bentler"] = np.sqrt((off + diag + mean) / (n_vech + n_mean))
+    out["rmr_nomean"] = np.sqrt(raw_ss / n_vech)
+    out["rmr"] = np.sqrt((raw_ss + mean) / (n_vech + n_mean))
     out["crmr"] = np.sqrt((off + mean) / (n_off + n_mean))
     out["crmr_nomean"] = np.sqrt(off / n_off)
     return {k: float(v) for k, v in out.items()}

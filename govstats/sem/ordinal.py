@@ -114,11 +114,14 @@ def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missin
 
 
 def _standardized_residuals(model: OrdinalModel, sample: GroupData, residuals: np.ndarray) -> dict:
-    """Residuals of the stage-1 statistics over the sample sds (1 for ordered items), for SRMR."""
+    """Residuals of the stage-1 statistics for the SRMR family: raw, and over the sample sds (1 for
+    ordered items). As lavaan, the "with means" variants add the thresholds' residuals only, not
+    those of continuous variables' means (measured on the mixed fixtures: counts 9 and 120)."""
     lay, sd = model.layout, np.sqrt(np.diag(sample.cov))
     return {"off_diagonal": residuals[lay.pair] / (sd[lay.pair_a] * sd[lay.pair_b]),
             "diagonal": residuals[lay.var] / sd[lay.var_item] ** 2,
-            "means": np.concatenate([residuals[lay.th], residuals[lay.mean] / sd[lay.mean_item]])}
+            "means": residuals[lay.th],
+            "raw": np.concatenate([residuals[lay.pair], residuals[lay.var]])}
 
 
 def _std_values(model: OrdinalModel, thetas: np.ndarray, kind: str) -> np.ndarray:

@@ -81,9 +81,12 @@ def standardize_batch(engine, thetas: np.ndarray, kind: str) -> np.ndarray:
                 [x * sd[:, li] / sd[:, ri], x * sd[:, ri] / sd[:, li], x / sd[:, li], x / sd[:, li] ** 2],
                 default=x / np.sqrt(residual[:, li] * residual[:, ri]),
             )
-            if kind == "std.lv":  # covariances involving an observed variable stay unstandardized
-                both_lv = plan.is_lv[g - 1][li] & plan.is_lv[g - 1][ri]
-                res = np.where((op == 3) & ~plan.diag[mask] & ~both_lv, x, res)
+            if kind == "std.lv":
+                # as lavaan: a (residual) covariance is divided by the residual sds of its latent
+                # variables only (an observed one counts 1; two observed stay unstandardized)
+                lv = plan.is_lv[g - 1]
+                scale = np.where(lv[li], residual[:, li], 1.0) * np.where(lv[ri], residual[:, ri], 1.0)
+                res = np.where((op == 3) & ~plan.diag[mask], x / np.sqrt(scale), res)
             result[:, mask] = res
     out[:, plan.rows] = result
     return out
