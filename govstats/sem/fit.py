@@ -53,7 +53,8 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
         WLSMV when ``ordered`` is given.
     ordered : True or list of str, optional
         Treat the items as ordinal (Likert codes): True for every observed variable of the
-        model, or their names (all of them: mixing with continuous variables is not available).
+        model, or their names; the model's other observed variables are continuous (means,
+        variances, polyserial and Pearson correlations in stage 1, as lavaan).
     missing : {"listwise", "pairwise"}
         Rows with a blank are left out; with ordered items "pairwise" uses every row for the
         thresholds and correlations it can inform (lavaan's ``missing = "pairwise"``).
