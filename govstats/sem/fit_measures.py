@@ -199,7 +199,8 @@ def _rmsea_block(chisq, df, n, suffix="") -> dict:
 
 
 def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, baseline_df, baseline_trace,
-                     baseline_trace2, off_diagonal, diagonal, means, raw, robust=None) -> dict:
+                     baseline_trace2, off_diagonal, diagonal, means, raw, extra_moments=0,
+                     robust=None) -> dict:
     """lavaan's fit measures for WLSMV/ULSMV (scaled-shifted test), as ``fitMeasures()`` names them.
 
     As lavaan 0.6 does for these estimators: the RMSEA uses N - 1 (the statistic is (N - 1) F);
@@ -249,7 +250,7 @@ def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, basel
         out["rmsea_notclose_pvalue_robust"] = _rmsea_pvalue(x3 / c, df, n - 1, 1, c, h0=0.08, close=False)
     off, diag, mean = (float(np.sum(np.square(x))) for x in (off_diagonal, diagonal, means))
     n_off, n_mean = len(off_diagonal), len(means)
-    n_vech = n_off + (1 + np.sqrt(1 + 8 * n_off)) / 2
+    n_vech = n_off + (1 + np.sqrt(1 + 8 * n_off)) / 2 + extra_moments
     raw_ss = float(np.sum(np.square(raw)))
     out["srmr"] = out["srmr_bentler_nomean"] = np.sqrt((off + diag) / n_vech)
     out["srmr_bentler"] = np.sqrt((off + diag + mean) / (n_vech + n_mean))

@@ -21,7 +21,6 @@ from govstats.sem import fit_measures as fm
 from govstats.sem import trouble
 from govstats.sem.partable import variable_names
 from govstats.sem.syntax import parse_model
-from govstats.sem.ml import GroupData
 from govstats.sem.ordinal_fit import baseline, catml_robust, estimate, inference, sample_moments, weights
 from govstats.sem.ordinal_model import PARAMETERIZATIONS, OrdinalModel
 from govstats.sem.ordinal_stage1 import stage1
@@ -35,7 +34,8 @@ _OP_ORDER = {"=~": 0, "~": 1, "|": 2, "~~": 3, "~*~": 4, "~1": 5, ":=": 6}
 
 def ordered_items(syntax: str, ordered) -> tuple[list[str], list[str]]:
     """(the model's observed variables, those of them that are continuous), from ``ordered``
-    (True for all, or a list of names)."""
+    (True for all, or a list of names). Continuous exogenous covariates are conditioned on, as
+    lavaan's default ``conditional.x`` for ordered data."""
     names = variable_names(parse_model(syntax))
     observed = list(names.ov)
     if ordered is True or (isinstance(ordered, str) and ordered == "all"):
@@ -51,11 +51,10 @@ def ordered_items(syntax: str, ordered) -> tuple[list[str], list[str]]:
     if len(continuous) == len(observed):
         raise ValueError(f"None of the model's variables is in 'ordered' ({sorted(listed)[:10]}); name the "
                          "ordered items, or leave out 'ordered' to treat every variable as continuous.")
-    exogenous = [v for v in continuous if v in names.ov_x]
-    if exogenous:
-        raise ValueError(f"The continuous variable(s) {exogenous} are exogenous covariates (predictors only). "
-                         "lavaan then conditions on them (conditional.x), which is not available in this version "
-                         "for ordered items; model them as ordered, or leave them out.")
+    ordered_x = [v for v in names.ov_x if v in listed]
+    if ordered_x:
+        raise ValueError(f"The exogenous covariate(s) {ordered_x} are in 'ordered'; as in lavaan, covariates are "
+                         "conditioned on and must be continuous (or dummy-coded): leave them out of 'ordered'.")
     return observed, continuous
 
 
@@ -64,9 +63,13 @@ def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missin
     if parameterization not in PARAMETERIZATIONS:
         raise ValueError(f"The 'parameterization' parameter of fit must be one of {set(PARAMETERIZATIONS)}. "
                          f"Got {parameterization!r} instead.")
-    items, numeric = ordered_items(syntax, ordered)
-    x = numeric_block(data, items)
-    frame = pd.DataFrame(x, columns=items)
+    observed, continuous = ordered_items(syntax, ordered)
+    exogenous = set(variable_names(parse_model(syntax)).ov_x)
+    covariates = [v for v in observed if v in exogenous]
+    items = [v for v in observed if v not in exogenous]
+    numeric = [v for v in continuous if v not in exogenous]
+    x = numeric_block(data, items + covariates)
+    frame = pd.DataFrame(x, columns=items + covariates)
     blank = np.isnan(x).any(axis=1)
     if missing == "listwise":
         frame, dropped = frame[~blank], int(blank.sum())
@@ -77,6 +80,8 @@ def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missin
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         extra = {"numeric": numeric} if numeric else {}  # the all-ordered path stays the fast one
+        if covariates:
+            extra["covariates"] = covariates
         s1 = stage1(frame, items, missing=missing, levels=levels, **extra)
     for w in caught:  # kept with the results, and re-raised where the user called fit()
         messages.append(str(w.message))
@@ -86,7 +91,15 @@ def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missin
         raise ValueError(f"The sampling variance of {', '.join(undefined)} is undefined (a 2 x 2 table with two "
                          "empty cells: the two items split the respondents identically); drop one of the "
                          "items or merge their categories before fitting.")
-    model = OrdinalModel(syntax, s1.names, numeric, parameterization, std_lv)
+    x_moments = None
+    if covariates:  # fixed.x: the covariates' sample moments (lavaan's cov.x, divided by N - 1)
+        index = [observed.index(v) for v in covariates]
+        mean, cov = np.zeros(len(observed)), np.zeros((len(observed), len(observed)))
+        block = frame[covariates].to_numpy()
+        mean[index] = block.mean(axis=0)
+        cov[np.ix_(index, index)] = np.atleast_2d(np.cov(block, rowvar=False))
+        x_moments = (mean, cov)
+    model = OrdinalModel(syntax, s1.names, continuous, parameterization, std_lv, x_moments)
     w = weights(s1, estimator)
     est = estimate(model, s1, w)
     if not est.converged:
@@ -103,7 +116,7 @@ def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missin
     measures = fm.ordinal_measures(
         chisq=inf.chisq, df=inf.df, npar=model.n_free, n=s1.nobs, trace=inf.trace, trace2=inf.trace2,
         baseline_chisq=b_chisq, baseline_df=b_df, baseline_trace=b_trace, baseline_trace2=b_trace2,
-        **_standardized_residuals(model, sample, inf.residuals), robust=catml_robust(model, s1, w, est.theta, inf))
+        **_standardized_residuals(model, s1, inf.residuals), robust=catml_robust(model, s1, w, est.theta, inf))
     return SEMResults(
         params=params, fit_measures=measures, standardized=standardized, nobs=s1.nobs, n_dropped=dropped,
         estimator=estimator, converged=est.converged, iterations=est.iterations,
@@ -113,23 +126,31 @@ def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missin
     )
 
 
-def _standardized_residuals(model: OrdinalModel, sample: GroupData, residuals: np.ndarray) -> dict:
-    """Residuals of the stage-1 statistics for the SRMR family: raw, and over the sample sds (1 for
-    ordered items). As lavaan, the "with means" variants add the thresholds' residuals only, not
-    those of continuous variables' means (measured on the mixed fixtures: counts 9 and 120)."""
-    lay, sd = model.layout, np.sqrt(np.diag(sample.cov))
+def _standardized_residuals(model: OrdinalModel, s1, residuals: np.ndarray) -> dict:
+    """Residuals of the stage-1 statistics for the SRMR family: raw, and over the sample (residual)
+    sds (1 for ordered items). As lavaan (reverse-engineered on the mixed and covariate fixtures:
+    counts 9, 120, 36, 46, 55), the "with means" variants add the thresholds' residuals only, not
+    those of continuous variables' means or of slopes; with covariates the count of moments adds
+    the covariates' own (co)variances, whose residuals are zero."""
+    lay = model.layout
+    sd = np.ones(len(model.items))
+    sd[lay.var_item] = np.sqrt(s1.values[lay.var])
+    nx = len(model.covariates)
     return {"off_diagonal": residuals[lay.pair] / (sd[lay.pair_a] * sd[lay.pair_b]),
             "diagonal": residuals[lay.var] / sd[lay.var_item] ** 2,
             "means": residuals[lay.th],
-            "raw": np.concatenate([residuals[lay.pair], residuals[lay.var]])}
+            "raw": np.concatenate([residuals[lay.pair], residuals[lay.var]]),
+            "extra_moments": nx * (nx + 1) // 2}
 
 
 def _std_values(model: OrdinalModel, thetas: np.ndarray, kind: str) -> np.ndarray:
     """Standardized values of the display rows and the thresholds for many parameter vectors."""
-    rows = standardize_batch(model.display, model.display_theta_batch(thetas), kind)
+    shown = model.display_theta_batch(thetas)
+    rows = standardize_batch(model.display, shown, kind)
     th = thetas[:, model.n_struct:]
-    if kind == "std.all":
-        th = th / model.latent_response_sd_batch(thetas)[:, model.th_item]
+    if kind == "std.all":  # over the latent response's total sd (covariates' share included)
+        total = model.display.models[0].variance_batch(shown)[:, model.th_item]
+        th = th / np.sqrt(total)
     return np.hstack([rows, th])
 
 

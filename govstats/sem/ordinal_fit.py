@@ -63,13 +63,26 @@ def estimate(model: OrdinalModel, s1: Stage1, w: np.ndarray, max_iter: int = 200
 
 def sample_moments(model: OrdinalModel, s1: Stage1) -> GroupData:
     """The stage-1 statistics as a covariance matrix and means: latent responses with unit
-    variance and mean 0, continuous variables with their own (for starting values, residuals)."""
+    variance and mean 0, continuous variables with their own; given covariates, the (residual)
+    moments of y plus what the sample slopes and the covariates' own moments imply (for starting
+    values and standardized residuals)."""
     lay, values = model.layout, s1.values
-    sd = np.ones(len(model.items))
-    sd[lay.var_item] = np.sqrt(values[lay.var])
-    mean = np.zeros(len(model.items))
+    p = len(model.items)
+    cov, mean = np.eye(p), np.zeros(p)
+    cov[lay.var_item, lay.var_item] = values[lay.var]
+    cov[lay.pair_a, lay.pair_b] = cov[lay.pair_b, lay.pair_a] = values[lay.pair]
     mean[lay.mean_item] = -values[lay.mean]
-    cov = s1.correlations.loc[model.items, model.items].to_numpy() * np.outer(sd, sd)
+    if len(model.covariates):
+        # y = intercept + Pi x + residual: with L = Pi on y's rows and the identity on x's,
+        # Sigma = residual moments + L Sigma_xx L', mu = intercepts + L mu_x
+        x = model.x_pos
+        sxx_inv, mu_x = model._x_moments
+        loading = np.zeros((p, len(x)))
+        loading[lay.slope_item, np.searchsorted(x, lay.slope_x)] = values[lay.slope]
+        loading[x, np.arange(len(x))] = 1.0
+        cov[x, x] = 0.0
+        cov = cov + loading @ np.linalg.inv(sxx_inv) @ loading.T
+        mean = mean + loading @ mu_x
     return GroupData(n=s1.nobs, mean=mean, cov=cov, raw=None, logdet=float(np.linalg.slogdet(cov)[1]))
 
 
@@ -185,7 +198,7 @@ def catml_robust(model: OrdinalModel, s1: Stage1, w: np.ndarray, theta: np.ndarr
     instead of the O(p*^3) of forming U).
     """
     lay = model.layout
-    if len(lay.mean) or len(lay.var) or inf.a_inv is None:
+    if len(lay.mean) or len(lay.var) or len(lay.slope) or inf.a_inv is None:
         return None
     r = s1.correlations.loc[model.items, model.items].to_numpy()
     if np.linalg.eigvalsh(r).min() < np.sqrt(np.finfo(float).eps):

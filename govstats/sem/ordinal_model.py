@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from govstats.sem.engine import CompiledModel
+from govstats.sem.ml import GroupData
 from govstats.sem.partable import _assign_free, build_partable
 from govstats.sem.syntax import parse_model
 
@@ -29,12 +30,14 @@ PARAMETERIZATIONS = ("delta", "theta")
 
 class StatLayout:
     """Where each stage-1 statistic sits in the model, read from lavaan's names: ``a|t2`` a
-    threshold, ``a~1`` minus a continuous variable's mean, ``a~~a`` its variance, ``a~~b`` a
-    correlation (or covariance, when continuous variables are involved)."""
+    threshold, ``a~1`` minus a continuous variable's mean (or intercept, given covariates),
+    ``a~x`` a slope on an exogenous covariate, ``a~~a`` a (residual) variance, ``a~~b`` a
+    (residual) correlation, or covariance when continuous variables are involved."""
 
     def __init__(self, names: list[str], items: list[str]):
         index = {v: i for i, v in enumerate(items)}
         th, th_item, mean, mean_item, var, var_item, pair, pair_a, pair_b = ([] for _ in range(9))
+        slope, slope_item, slope_x = [], [], []
         for position, name in enumerate(names):
             if "|" in name:
                 th.append(position)
@@ -42,6 +45,11 @@ class StatLayout:
             elif name.endswith("~1"):
                 mean.append(position)
                 mean_item.append(index[name[:-2]])
+            elif "~~" not in name:
+                y, x = name.split("~")
+                slope.append(position)
+                slope_item.append(index[y])
+                slope_x.append(index[x])
             else:
                 a, b = name.split("~~")
                 if a == b:
@@ -57,6 +65,7 @@ class StatLayout:
         self.mean, self.mean_item = as_int(mean), as_int(mean_item)
         self.var, self.var_item = as_int(var), as_int(var_item)
         self.pair, self.pair_a, self.pair_b = as_int(pair), as_int(pair_a), as_int(pair_b)
+        self.slope, self.slope_item, self.slope_x = as_int(slope), as_int(slope_item), as_int(slope_x)
         self.threshold_names = [names[k] for k in th]
 
 
@@ -76,11 +85,15 @@ class OrdinalModel:
     """
 
     def __init__(self, syntax: str, stat_names: list[str], numeric=(), parameterization: str = "delta",
-                 std_lv: bool = False):
+                 std_lv: bool = False, x_moments: tuple[np.ndarray, np.ndarray] | None = None):
         self.parameterization = parameterization
         formulas = parse_model(syntax)
         full_table, names = build_partable(formulas, meanstructure=True, std_lv=std_lv)
         self.items = list(names.ov)
+        # exogenous covariates (fixed.x): the statistics are conditional on them (lavaan's conditional.x)
+        self.covariates = [v for v in names.ov_x if v in set(numeric)]
+        self.x_pos = np.array([self.items.index(v) for v in self.covariates], dtype=int)
+        self.y_pos = np.array([i for i, v in enumerate(self.items) if v not in set(self.covariates)], dtype=int)
         self.ordered = [v for v in self.items if v not in set(numeric)]
         self.is_ordered = np.array([v in set(self.ordered) for v in self.items])
         table = full_table.copy()
@@ -101,6 +114,11 @@ class OrdinalModel:
         shown.loc[intercept, ["free", "ustart"]] = [0, 0.0]
         self.display = CompiledModel.from_table(syntax, _assign_free(shown), names, formulas=formulas)
         self.engine = CompiledModel.from_table(syntax, _assign_free(table), names, formulas=formulas)
+        if len(self.covariates):
+            mean, cov = x_moments
+            moments = GroupData(n=0, mean=mean, cov=cov, raw=None, logdet=0.0)
+            self.engine.set_exogenous([moments])
+            self.display.set_exogenous([moments])
         self.n_struct = self.engine.n_free
 
         self.layout = StatLayout(stat_names, self.items)
@@ -118,34 +136,74 @@ class OrdinalModel:
             return np.ones(len(self.items))
         return np.where(self.is_ordered, 1.0 / np.sqrt(np.diag(sigma)), 1.0)
 
+    def _conditional(self, sigma: np.ndarray, mu: np.ndarray):
+        """(Sigma of y given x, slopes Pi (all variables x covariates), intercepts): with no
+        covariates Sigma and mu themselves. Pi = Sigma_yx Sigma_xx^-1, Sigma_y|x = Sigma_yy -
+        Pi Sigma_xy, intercepts mu_y - Pi mu_x (rows of the covariates are left as they are)."""
+        if not len(self.covariates):
+            return sigma, None, mu
+        x, inv = self.x_pos, self._sigma_xx_inv
+        pi = sigma[:, x] @ inv
+        residual = sigma - pi @ sigma[x, :]
+        return residual, pi, mu - pi @ mu[x]
+
+    @property
+    def _x_moments(self) -> tuple[np.ndarray, np.ndarray]:
+        """(Sigma_xx^-1, mu_x): the covariates' moments are fixed at their sample values (fixed.x),
+        so they are read once from the model with every free parameter 0 (no paths)."""
+        if getattr(self, "_x_cache", None) is None:
+            sigma, mu = self.engine.models[0].implied(np.zeros(self.n_struct))[:2]
+            self._x_cache = (np.linalg.inv(sigma[np.ix_(self.x_pos, self.x_pos)]), mu[self.x_pos])
+        return self._x_cache
+
+    @property
+    def _sigma_xx_inv(self) -> np.ndarray:
+        return self._x_moments[0]
+
     def moments(self, theta: np.ndarray):
-        """(model moments in wls.obs order, Sigma* of the latent responses, structural pieces)."""
-        sigma, mu, B, C, M = self.engine.models[0].implied(theta[:self.n_struct])
+        """(model moments in wls.obs order, Sigma* of the latent responses given the covariates,
+        structural pieces)."""
+        full, mu, B, C, M = self.engine.models[0].implied(theta[:self.n_struct])
+        sigma, pi, intercept = self._conditional(full, mu)
         lay, d = self.layout, self._scale(sigma)
         m = np.empty(lay.size)
         m[lay.th] = theta[self.n_struct:] * d[lay.th_item]
-        m[lay.mean] = -mu[lay.mean_item]
+        m[lay.mean] = -intercept[lay.mean_item]
+        if pi is not None:
+            m[lay.slope] = pi[lay.slope_item, np.searchsorted(self.x_pos, lay.slope_x)] * d[lay.slope_item]
         m[lay.var] = sigma[lay.var_item, lay.var_item]
         m[lay.pair] = sigma[lay.pair_a, lay.pair_b] * d[lay.pair_a] * d[lay.pair_b]
-        return m, sigma, (B, C, M)
+        return m, sigma, (B, C, M, full, pi)
 
     def jacobian(self, theta: np.ndarray, sigma=None, pieces=None) -> np.ndarray:
         """d moments / d theta (moments x parameters), analytic."""
         if sigma is None:
             _, sigma, pieces = self.moments(theta)
-        dS, dmu = self.engine.models[0].jacobian(theta[:self.n_struct], *pieces)
+        B, C, M, full, pi = pieces
+        dS, dmu = self.engine.models[0].jacobian(theta[:self.n_struct], B, C, M)
+        if pi is not None:
+            # d Pi = d Sigma_.x Sigma_xx^-1;  d Sigma_y|x = d Sigma - d Sigma_.x Pi' - Pi d Sigma_x.
+            x = self.x_pos
+            dpi = np.einsum("ikq,kl->ilq", dS[:, x, :], self._sigma_xx_inv)
+            cross = np.einsum("ikq,jk->ijq", dS[:, x, :], pi)
+            dS = dS - cross - cross.transpose(1, 0, 2)
+            dmu = dmu - np.einsum("ikq,k->iq", dpi, self._x_moments[1])
         lay, q_s, k_th = self.layout, self.n_struct, self.n_thresholds
         d = self._scale(sigma)
         out = np.zeros((lay.size, self.n_free))
         diagonal = np.arange(len(self.items))
         # d log var of each latent response: only where theta rescales it
-        dlog = np.where((self.is_ordered & (self.parameterization == "theta"))[:, None],
-                        dS[diagonal, diagonal, :] / np.diag(sigma)[:, None], 0.0)
+        rescaled = self.is_ordered & (self.parameterization == "theta")
+        dlog = np.where(rescaled[:, None], dS[diagonal, diagonal, :] / np.where(rescaled, np.diag(sigma), 1.0)[:, None],
+                        0.0)
         a, b = lay.pair_a, lay.pair_b
         pair = sigma[a, b] * d[a] * d[b]
         out[lay.pair, :q_s] = dS[a, b, :] * (d[a] * d[b])[:, None] - pair[:, None] * (dlog[a] + dlog[b]) / 2
         out[lay.mean, :q_s] = -dmu[lay.mean_item, :]
         out[lay.var, :q_s] = dS[lay.var_item, lay.var_item, :]
+        if pi is not None:
+            j, k = lay.slope_item, np.searchsorted(self.x_pos, lay.slope_x)
+            out[lay.slope, :q_s] = (dpi[j, k, :] * d[j][:, None] - (pi[j, k] * d[j])[:, None] * dlog[j] / 2)
         j = lay.th_item
         tau = theta[q_s:]
         out[lay.th, :q_s] = -(tau * d[j])[:, None] * dlog[j] / 2
@@ -170,7 +228,11 @@ class OrdinalModel:
                 raise RuntimeError(f"display parameter {r.lhs}{r.op}{r.rhs} has no source")  # pragma: no cover
 
     def _item_variances(self, thetas: np.ndarray) -> np.ndarray:
-        """diag Sigma* of the engine for many parameter vectors (k x items), in one batch."""
+        """diag Sigma* (given the covariates, if any) for many parameter vectors (k x items)."""
+        if len(self.covariates):
+            model = self.engine.models[0]
+            return np.vstack([np.diag(self._conditional(*model.implied(t[:self.n_struct])[:2])[0])
+                              for t in thetas])
         return self.engine.models[0].variance_batch(thetas[:, :self.n_struct])[:, :len(self.items)]
 
     def residual_variances(self, theta: np.ndarray) -> np.ndarray:

@@ -72,10 +72,10 @@ def test_bad_arguments_are_clear_errors(kwargs, match):
         fit(HS_MODEL, data, **kwargs)
 
 
-def test_continuous_exogenous_covariates_are_a_clear_error():
+def test_an_ordered_exogenous_covariate_is_a_clear_error():
     data = pd.read_csv(BINARY).assign(age=np.arange(301) % 40 + 20.0)
-    with pytest.raises(ValueError, match=r"\['age'\] are exogenous covariates.*conditional.x"):
-        fit(HS_MODEL + "\nvisual ~ age", data, ordered=[f"x{i}" for i in range(1, 10)])
+    with pytest.raises(ValueError, match=r"covariate\(s\) \['age'\] are in 'ordered'"):
+        fit(HS_MODEL + "\nvisual ~ age", data, ordered=[f"x{i}" for i in range(1, 10)] + ["age"])
 
 
 def test_a_single_category_item_is_an_error_naming_it():
