@@ -54,7 +54,9 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
     ordered : True or list of str, optional
         Treat the items as ordinal (Likert codes): True for every observed variable of the
         model, or their names; the model's other observed variables are continuous (means,
-        variances, polyserial and Pearson correlations in stage 1, as lavaan).
+        variances, polyserial and Pearson correlations in stage 1), and continuous exogenous
+        covariates are conditioned on (probit regressions and residual correlations: lavaan's
+        default ``conditional.x`` for ordered data).
     missing : {"listwise", "pairwise"}
         Rows with a blank are left out; with ordered items "pairwise" uses every row for the
         thresholds and correlations it can inform (lavaan's ``missing = "pairwise"``).
