@@ -36,6 +36,11 @@ Missing values, from lavaan 0.6.14's source (``lav_options_set``, ``lav_data_ful
 Empty categories: with integer codes lavaan uses only the categories that occur (an item coded
 1 to 5 where nobody chose 1 gets thresholds t1..t3); so does this module, with an
 :class:`~govstats.errors.EmptyCategoryWarning` naming the item and the unused codes.
+
+Continuous variables beside the ordered items (``numeric=``) are handled in
+:mod:`govstats.sem.ordinal_stage1_mixed`: means and variances, polyserial and Pearson
+correlations, reported as covariances, as lavaan does; exogenous covariates (``covariates=``,
+lavaan's ``conditional.x``) in :mod:`govstats.sem.ordinal_stage1_covariates`.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -58,19 +64,20 @@ _SQRT_2PI = np.sqrt(2 * np.pi)
 
 @dataclass(frozen=True)
 class Stage1:
-    """Stage-1 statistics of ordinal items, in lavaan's order.
+    """Stage-1 statistics of ordinal items (and continuous variables), in lavaan's order.
 
     Attributes
     ----------
     items : list of str
         The items, in the order given.
     thresholds : Series
-        Indexed ``"item|t1"``, ``"item|t2"``, ... item by item.
+        Indexed ``"item|t1"``, ``"item|t2"``, ... ordinal item by ordinal item.
     correlations : DataFrame
-        The polychoric correlation matrix, items x items.
+        The correlation matrix, items x items: polychoric between ordinal items, polyserial
+        between an ordinal item and a continuous variable, Pearson between continuous ones.
     gamma : DataFrame
-        N times the asymptotic covariance of (thresholds, correlations below the diagonal);
-        rows and columns named as :attr:`names`.
+        N times the asymptotic covariance of the statistics (:attr:`values`); rows and columns
+        named as :attr:`names`.
     nobs : int
         Number of rows used: complete rows (listwise), rows with at least one item answered
         (pairwise).
@@ -85,6 +92,17 @@ class Stage1:
         The pairs (``"a~~b"``) whose table of observed categories has an empty cell, as lavaan's
         ``lavInspect(fit, "zero.cell.tables")``; only 2 x 2 tables are adjusted (see
         :mod:`govstats.measurement.polychoric`).
+    numeric : list of str
+        The continuous variables among :attr:`items` (empty when every item is ordinal).
+    means, variances : Series or None
+        The continuous variables' means and variances (divisor N, as lavaan); None without any.
+        With covariates: their intercepts and residual variances.
+    covariates : list of str
+        Exogenous covariates the statistics are conditional on (lavaan's ``conditional.x``);
+        then thresholds, means, variances and correlations are those of the regressions on them.
+    slopes : DataFrame or None
+        With covariates: items x covariates, the probit (ordinal items) or least-squares
+        (continuous) slopes.
     """
 
     items: list[str]
@@ -96,30 +114,89 @@ class Stage1:
     missing: str = "listwise"
     pair_nobs: pd.DataFrame | None = None
     zero_cell_pairs: list = field(default_factory=list)
+    numeric: list = field(default_factory=list)
+    means: pd.Series | None = None
+    variances: pd.Series | None = None
+    covariates: list = field(default_factory=list)
+    slopes: pd.DataFrame | None = None
 
     @property
     def names(self) -> list[str]:
-        """Names of the stage-1 statistics: thresholds, then ``a~~b`` pairs."""
+        """Names of the stage-1 statistics (lavaan's): thresholds ``item|t1`` (and ``x~1`` for
+        the mean of a continuous x, at its place in item order), with covariates the slopes
+        ``item~cov`` (covariate by covariate), then ``x~~x`` (variances of continuous
+        variables), then the ``a~~b`` pairs."""
         return list(self.gamma.index)
 
     @property
+    def covariances(self) -> pd.DataFrame:
+        """:attr:`correlations` scaled by the continuous variables' standard deviations
+        (ordinal items have unit variance): lavaan's ``sampstat$cov``."""
+        if not self.numeric:
+            return self.correlations
+        sd = pd.Series(1.0, index=self.items)
+        sd[self.numeric] = np.sqrt(self.variances.to_numpy())
+        return self.correlations * np.outer(sd, sd)
+
+    @property
     def values(self) -> np.ndarray:
-        """The statistics as one vector in :attr:`names` order (lavaan's ``wls.obs``)."""
-        r = self.correlations.to_numpy()
+        """The statistics as one vector in :attr:`names` order (lavaan's ``wls.obs``): the
+        thresholds, **minus** the means of continuous variables, their variances, and the
+        correlations between ordinal items or the covariances where a continuous variable is
+        involved."""
         ia, ib = np.triu_indices(len(self.items), 1)
-        return np.concatenate([self.thresholds.to_numpy(), r[ia, ib]])
+        if not self.numeric and not self.covariates:
+            return np.concatenate([self.thresholds.to_numpy(), self.correlations.to_numpy()[ia, ib]])
+        lay = self.layout
+        out = np.empty(len(lay))
+        kind = lay["kind"].to_numpy()
+        out[kind == "threshold"] = self.thresholds.to_numpy()
+        if self.numeric:
+            out[kind == "mean"] = -self.means.to_numpy()
+            out[kind == "variance"] = self.variances.to_numpy()
+        if self.covariates:
+            out[kind == "slope"] = self.slopes.to_numpy().ravel(order="F")  # covariate by covariate
+        out[kind == "pair"] = self.covariances.to_numpy()[ia, ib]
+        return out
+
+    @cached_property
+    def layout(self) -> pd.DataFrame:
+        """What each statistic is, in :attr:`names` order: one row per statistic with ``name``,
+        ``kind`` (``"threshold"``, ``"mean"`` (its value is minus the mean, or the intercept
+        with covariates), ``"slope"``, ``"variance"`` or ``"pair"`` (a correlation, or a
+        covariance when a continuous variable is involved)), ``item``, ``item2`` (the second
+        item of a pair, the covariate of a slope, else missing) and ``k`` (the threshold's
+        number, else missing)."""
+        numeric = set(self.numeric)
+        th_items = self.thresholds.index.str.rsplit("|", n=1).str[0].to_numpy()
+        rows = []
+        for item in self.items:
+            if item in numeric:
+                rows.append((f"{item}~1", "mean", item, None, None))
+            else:
+                rows.extend((f"{item}|t{k}", "threshold", item, None, k)
+                            for k in range(1, int((th_items == item).sum()) + 1))
+        rows.extend((f"{item}~{cov}", "slope", item, cov, None) for cov in self.covariates for item in self.items)
+        rows.extend((f"{item}~~{item}", "variance", item, None, None) for item in self.items if item in numeric)
+        ia, ib = np.triu_indices(len(self.items), 1)
+        rows.extend((f"{self.items[a]}~~{self.items[b]}", "pair", self.items[a], self.items[b], None)
+                    for a, b in zip(ia, ib))
+        out = pd.DataFrame(rows, columns=["name", "kind", "item", "item2", "k"])
+        out["k"] = out["k"].astype("Int64")
+        return out
 
 
 def stage1(data: pd.DataFrame, items: list[str], missing: str = "listwise",
-           levels: Mapping[str, Sequence] | Sequence | None = None) -> Stage1:
+           levels: Mapping[str, Sequence] | Sequence | None = None,
+           numeric: Sequence[str] | None = None, covariates: Sequence[str] | None = None) -> Stage1:
     """Thresholds, polychoric correlations and their asymptotic covariance (Gamma), as lavaan.
 
     Parameters
     ----------
     data : DataFrame
-        Integer-coded ordinal responses.
+        Integer-coded ordinal responses (and the continuous variables named in ``numeric``).
     items : list of str
-        Columns of ``data`` to use, at least two.
+        Columns of ``data`` to use, at least two, in model order.
     missing : {"listwise", "pairwise"}
         ``"listwise"`` (lavaan's default, also for WLSMV) leaves out rows with a blank in any item;
         ``"pairwise"`` uses every answer, as lavaan's ``missing = "pairwise"``.
@@ -128,6 +205,18 @@ def stage1(data: pd.DataFrame, items: list[str], missing: str = "listwise",
         sequence for every item; used only to tell which codes nobody chose. Without it, the
         codes of a pandas Categorical column are used, otherwise the integers between an item's
         smallest and largest observed code.
+    numeric : sequence of str, optional
+        Which of ``items`` are continuous (lavaan's observed variables not in ``ordered``, with
+        ``conditional.x = FALSE``): each contributes its mean and variance, and its
+        correlations with the others (polyserial with ordinal items, Pearson with continuous
+        ones) enter as covariances (see :mod:`govstats.sem.ordinal_stage1_mixed`). At least
+        one item must stay ordinal; only ``missing="listwise"`` is supported with them.
+    covariates : sequence of str, optional
+        Exogenous covariates (columns of ``data``, not in ``items``) to condition on, as lavaan
+        does by default when the model has exogenous observed variables (``conditional.x``):
+        probit regressions of the ordinal items and linear regressions of the continuous ones
+        on them, residual correlations (see :mod:`govstats.sem.ordinal_stage1_covariates`).
+        Only ``missing="listwise"``.
 
     Returns
     -------
@@ -138,7 +227,10 @@ def stage1(data: pd.DataFrame, items: list[str], missing: str = "listwise",
     ------
     ValueError
         If ``items`` names columns that are not in ``data``, has fewer than two items, an item
-        has a single observed category, or ``missing`` is not one of its values.
+        has a single observed category, a continuous variable is constant, ``numeric`` names
+        something that is not in ``items`` or every item, ``covariates`` names something not
+        in ``data`` or in ``items`` or columns that are constant or collinear, or ``missing`` is
+        not one of its values (or is ``"pairwise"`` with continuous variables or covariates).
 
     Warns
     -----
@@ -162,6 +254,30 @@ def stage1(data: pd.DataFrame, items: list[str], missing: str = "listwise",
     >>> df.loc[:99, "a"] = np.nan
     >>> stage1(df, ["a", "b"], missing="pairwise").nobs
     2000
+
+    A continuous variable beside the items: its (negated) mean and variance join the statistics
+    and its polyserial correlations enter as covariances.
+
+    >>> df["y"] = 2 * z[:, 0] + 10
+    >>> m = stage1(df.dropna(), ["a", "b", "y"], numeric=["y"])
+    >>> m.names[-5:]
+    ['y~1', 'y~~y', 'a~~b', 'a~~y', 'b~~y']
+    >>> round(float(m.correlations.loc["b", "y"]), 1), round(float(m.covariances.loc["b", "y"]), 1)
+    (0.5, 1.0)
+
+    Conditional on a covariate: probit slopes join the statistics, and the correlation is the
+    residual one (here all that a and b share is the covariate w).
+
+    >>> w = rng.standard_normal(2000)
+    >>> latent = 0.8 * w[:, None] + 0.6 * rng.standard_normal((2000, 2))
+    >>> d2 = pd.DataFrame(np.digitize(latent, [-1, 0, 1]), columns=["a", "b"]).assign(w=w)
+    >>> c = stage1(d2, ["a", "b"], covariates=["w"])
+    >>> c.names[-3:]
+    ['a~w', 'b~w', 'a~~b']
+    >>> round(float(stage1(d2, ["a", "b"]).correlations.loc["a", "b"]), 1)
+    0.6
+    >>> abs(float(c.correlations.loc["a", "b"])) < 0.1
+    True
     """
     items = list(items)
     unknown = [c for c in items if c not in data.columns]
@@ -177,6 +293,22 @@ def stage1(data: pd.DataFrame, items: list[str], missing: str = "listwise",
         raise ValueError(
             f"The 'missing' parameter of stage1 must be one of {set(_MISSING)}. Got {missing!r} instead."
         )
+    if numeric is not None and (isinstance(numeric, str) or not set(numeric) <= set(items)):
+        raise ValueError(
+            f"The 'numeric' parameter of stage1 must be a list of names in 'items'. Got {numeric!r} instead."
+        )
+    if covariates is not None and (isinstance(covariates, str) or not set(covariates) <= set(data.columns)
+                                   or set(covariates) & set(items)):
+        raise ValueError(
+            f"The 'covariates' parameter of stage1 must be a list of columns of 'data' that are not in "
+            f"'items'. Got {covariates!r} instead."
+        )
+    if covariates:
+        from govstats.sem.ordinal_stage1_covariates import covariate_stage1  # builds on this module
+        return covariate_stage1(data, items, list(numeric or []), list(covariates), missing, levels)
+    if numeric:
+        from govstats.sem.ordinal_stage1_mixed import mixed_stage1  # it builds on this module
+        return mixed_stage1(data, items, list(numeric), missing, levels)
     x = np.column_stack([data[item].to_numpy(dtype=float) for item in items])
     seen = ~np.isnan(x)
     keep = seen.all(axis=1) if missing == "listwise" else seen.any(axis=1)
@@ -198,10 +330,6 @@ def stage1(data: pd.DataFrame, items: list[str], missing: str = "listwise",
     names = th_names + [f"{items[a]}~~{items[b]}" for a, b in zip(pairs.ia, pairs.ib)]
     rho = np.eye(p)
     rho[pairs.ia, pairs.ib] = rho[pairs.ib, pairs.ia] = pairs.rho
-    size = np.array([len(t) + 1 for t in taus])
-    inside = (np.arange(pairs.counts.shape[1])[None, :, None] < size[pairs.ia][:, None, None]) \
-        & (np.arange(pairs.counts.shape[2])[None, None, :] < size[pairs.ib][:, None, None])
-    zero = ((pairs.counts == 0) & inside).any(axis=(1, 2))
     pair_nobs = None
     if missing == "pairwise":
         both = seen[keep].astype(float)
@@ -215,8 +343,16 @@ def stage1(data: pd.DataFrame, items: list[str], missing: str = "listwise",
         categories={item: [_plain(v) for v in c] for item, c in zip(items, cats)},
         missing=missing,
         pair_nobs=pair_nobs,
-        zero_cell_pairs=[names[len(th_names) + q] for q in np.flatnonzero(zero)],
+        zero_cell_pairs=[names[len(th_names) + q] for q in _zero_cells(pairs, taus)],
     )
+
+
+def _zero_cells(pairs, taus) -> np.ndarray:
+    """The pairs whose table has an empty cell among the categories their items have."""
+    size = np.array([len(t) + 1 for t in taus])
+    inside = (np.arange(pairs.counts.shape[1])[None, :, None] < size[pairs.ia][:, None, None]) \
+        & (np.arange(pairs.counts.shape[2])[None, None, :] < size[pairs.ib][:, None, None])
+    return np.flatnonzero(((pairs.counts == 0) & inside).any(axis=(1, 2)))
 
 
 def _plain(v: float):
@@ -252,9 +388,16 @@ def _warn_empty_categories(data: pd.DataFrame, items, cats, levels) -> None:
 
 
 def _gamma_inner(codes: np.ndarray, taus: list[np.ndarray], counts: list[np.ndarray], pairs) -> np.ndarray:
-    """U'U with U = S A^-T (Gamma / N), built from per-item and per-pair lookup tables.
+    """U'U with U = S A^-T (Gamma / N), built from per-item and per-pair lookup tables."""
+    return _syrk(_ordinal_u(codes, taus, counts, pairs)[0])
 
-    U is held transposed (statistics x cases), so that filling it gathers whole rows.
+
+def _ordinal_u(codes: np.ndarray, taus: list[np.ndarray], counts: list[np.ndarray], pairs):
+    """U' (statistics x cases: thresholds, then the pairs) and V, the per-category rows of U1.
+
+    U is held transposed, so that filling it gathers whole rows. V[j, c] = A11_j^-1 s_j(c) is
+    the threshold part of U for a case in category c of item j (zero for a blank), which the
+    pairs of an ordinal item with a continuous variable need too.
     """
     n, p = codes.shape
     n_th = np.array([len(t) for t in taus])
@@ -307,9 +450,7 @@ def _gamma_inner(codes: np.ndarray, taus: list[np.ndarray], counts: list[np.ndar
     table /= np.where(fixed, 1.0, a22)[:, None, None]
     table[fixed] = np.nan
     np.take(table.ravel(), pairs.cells, out=ut[n_thr:], mode="clip")  # 'raise' would buffer
-    # U'U by a symmetric rank-k update (one triangle), then mirrored
-    inner = _syrk(ut)
-    return inner
+    return ut, V
 
 
 def _syrk(ut: np.ndarray) -> np.ndarray:

@@ -422,3 +422,219 @@ def test_gamma_of_a_threshold_is_its_scaled_asymptotic_variance():
     tau = stats.norm.ppf(share)
     expected = share * (1 - share) / stats.norm.pdf(tau) ** 2
     np.testing.assert_allclose(np.diag(read_gamma(case))[:9], expected, rtol=1e-10)
+
+
+# ---- continuous variables beside the ordered items ---------------------------------------------
+# case -> (its continuous variables, the exogenous ones among them); all are WLSMV fits
+MIXED = {
+    "mixed_grid_wlsmv": (["years2"], []),
+    "mixed_hs_wlsmv": (["x7", "x8", "x9"], []),
+    "covariate_grid_wlsmv": (["age2"], ["age2"]),
+    "covariate_hs_wlsmv": (["x7", "x8", "x9", "agec"], ["agec"]),
+}
+# the added line of each derived model (after a comment line) and the model it extends
+EXTENDED_MODELS = {
+    "grid_governance_mixed": ("grid_governance", "years2 ~ ID + CN"),
+    "grid_governance_covariate": ("grid_governance", "ID ~ age2"),
+    "hs_covariate": ("hs_binary_cfa", "visual + textual + speed ~ agec"),
+}
+
+
+def endogenous(case: dict) -> list[str]:
+    """The model's observed variables other than exogenous covariates, in lavaan's order."""
+    key = "res.cov" if case["conditional_x"] else "cov"
+    return case["sampstat"][key]["rows"]
+
+
+@pytest.mark.parametrize("name", sorted(MIXED))
+def test_mixed_header_options_and_inputs(name):
+    case = load(name)
+    numeric, exogenous = MIXED[name]
+    assert case["case"] == name
+    assert case["call"] == (f"sem(model = model, data = {case['data_file'].split('/')[-1][:-4]}, "
+                            f"ordered = items, estimator = \"WLSMV\")")
+    assert case["converged"] is True and case["warnings"] == []
+    assert case["model"] == (REPO / case["model_file"]).read_text(encoding="utf-8").rstrip("\n")
+    assert case["numeric"] == numeric and case["exogenous"] == exogenous
+    # an exogenous observed covariate switches lavaan to conditional.x = TRUE (its default)
+    assert case["conditional_x"] is bool(exogenous) and case["options"]["conditional.x"] is bool(exogenous)
+    o = case["options"]
+    assert o["estimator"] == "DWLS" and o["se"] == ["robust.sem"] and o["test"] == ["scaled.shifted"]
+    assert o["parameterization"] == "delta" and o["missing"] == "listwise"
+    assert o["fixed.x"] is bool(exogenous)  # lavaan's fixed.x = "default" resolves so
+    # ordered = every observed variable that is not continuous, in model order
+    rows = endogenous(case)
+    assert case["ordered"] == [v for v in rows if v not in numeric]
+    assert case["sample_cov"]["names"] == rows and case["implied_cov"]["names"] == rows
+    assert case["timing"]["reps"] == len(case["timing"]["cpu_seconds"]) == 5
+
+
+def test_mixed_models_extend_the_committed_models_by_one_line():
+    for name, (base, line) in EXTENDED_MODELS.items():
+        text = (REFERENCE / "models" / f"{name}.lav").read_text(encoding="utf-8")
+        lines = (REFERENCE / "models" / f"{base}.lav").read_text(encoding="utf-8").splitlines()
+        extra = text.splitlines()[len(lines):]
+        assert text.splitlines()[:len(lines)] == lines
+        assert len(extra) == 2 and extra[0].startswith("# ") and extra[1] == line
+
+
+def test_mixed_data_are_derived_from_the_committed_data():
+    grid = pd.read_csv(GRID_GOVERNANCE, encoding="utf-8")
+    mixed = pd.read_csv(REFERENCE / "grid_governance_mixed.csv", encoding="utf-8")
+    assert list(mixed.columns) == list(grid.columns) + ["age2", "years2"]
+    pd.testing.assert_frame_equal(mixed[grid.columns], grid)
+    np.testing.assert_array_equal(mixed["age2"], grid["age"] / 10)
+    np.testing.assert_array_equal(mixed["years2"], grid["years_in_community"] / 10)
+
+    raw = pd.read_csv(HOLZINGER)
+    hs = pd.read_csv(REFERENCE / "hs_mixed.csv")
+    assert list(hs.columns) == [f"x{i}" for i in range(1, 10)] + ["agec"]
+    for item in ("x1", "x2", "x3"):  # tertiles, R's quantile type 1 = numpy's inverted_cdf
+        cuts = np.quantile(raw[item], [1 / 3, 2 / 3], method="inverted_cdf")
+        np.testing.assert_array_equal(hs[item], 1 + (raw[item] > cuts[0]) + (raw[item] > cuts[1]))
+        assert hs[item].value_counts().min() >= 84  # three well-filled categories
+    binary = pd.read_csv(REFERENCE / "hs_binary.csv")
+    pd.testing.assert_frame_equal(hs[["x4", "x5", "x6"]], binary[["x4", "x5", "x6"]])
+    pd.testing.assert_frame_equal(hs[["x7", "x8", "x9"]], raw[["x7", "x8", "x9"]])
+    np.testing.assert_allclose(hs["agec"], raw["ageyr"] + raw["agemo"] / 12 - 13, rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("name", sorted(MIXED))
+def test_mixed_stage1_statistics_are_the_sample_statistics_in_lavaans_order(name):
+    """wls.obs (and Gamma's rows) in lavaan's order, from lavInspect(fit, "sampstat"):
+
+    - conditional.x = FALSE: the threshold block item by item, where a continuous x stands as
+      ``x~1`` with value MINUS its mean; then ``x~~x``, the continuous variables' variances;
+      then the pairs below the diagonal column by column (numpy's triu order), covariances
+      (polyserial rho times sd; Pearson covariances) wherever a continuous variable is involved;
+    - conditional.x = TRUE: the same with the residual (intercept) thresholds and minus the
+      intercepts of continuous outcomes, then the slopes ``y~x`` (for each covariate, every
+      outcome in order: vec of the outcomes x covariates matrix), then the residual variances
+      and residual covariances.
+    """
+    case = load(name)
+    numeric, exogenous = MIXED[name]
+    rows = endogenous(case)
+    ss = case["sampstat"]
+    th = dict(zip(case["sample_th"]["names"], case["sample_th"]["values"]))
+    cont = [v for v in rows if v in numeric]
+    cov = np.array(ss["res.cov" if exogenous else "cov"]["values"])
+    mean = dict(zip(*(ss["res.int" if exogenous else "mean"][k] for k in ("names", "values"))))
+    names, values = [], []
+    for v in rows:
+        if v in numeric:
+            names.append(f"{v}~1")
+            values.append(-mean[v])
+        else:
+            own = [k for k in th if k.split("|")[0] == v]
+            names.extend(own)
+            values.extend(th[k] for k in own)
+    if exogenous:
+        slopes = np.array(ss["res.slopes"]["values"])
+        assert ss["res.slopes"]["rows"] == rows and ss["res.slopes"]["cols"] == exogenous
+        for c, x in enumerate(exogenous):
+            names.extend(f"{v}~{x}" for v in rows)
+            values.extend(slopes[:, c])
+    for v in cont:
+        names.append(f"{v}~~{v}")
+        values.append(cov[rows.index(v), rows.index(v)])
+    ia, ib = np.triu_indices(len(rows), 1)
+    names.extend(f"{rows[a]}~~{rows[b]}" for a, b in zip(ia, ib))
+    values.extend(cov[ia, ib])
+    assert case["stage1_names"] == names
+    # the same numbers (the JSON's 15 significant digits can round them differently)
+    np.testing.assert_allclose(case["wls_obs"], values, rtol=1e-14, atol=0)
+    # correlations between ordered items (unit diagonal), covariances elsewhere
+    ordinal = [rows.index(v) for v in rows if v not in numeric]
+    np.testing.assert_array_equal(np.diag(cov)[ordinal], 1)
+    assert len(names) - case["npar"] == case["fit"]["df"]
+
+
+@pytest.mark.parametrize("name", sorted(MIXED))
+def test_mixed_moments_of_continuous_variables(name):
+    """Means and variances of continuous outcomes are normal ML estimates (divisor N); the
+    exogenous covariates' moments (cov.x, fixed in the parameter table as x ~~ x) divide by
+    N - 1. With a covariate, a continuous outcome's intercept, slope and residual variance are
+    those of least squares (residual variance SSR / N)."""
+    case = load(name)
+    numeric, exogenous = MIXED[name]
+    data = pd.read_csv(REPO / case["data_file"], encoding="utf-8")
+    ss = case["sampstat"]
+    cont = [v for v in endogenous(case) if v in numeric]
+    if not exogenous:
+        mean = dict(zip(ss["mean"]["names"], ss["mean"]["values"]))
+        cov = pd.DataFrame(ss["cov"]["values"], index=ss["cov"]["rows"], columns=ss["cov"]["cols"])
+        for v in cont:
+            assert mean[v] == pytest.approx(data[v].mean(), rel=1e-13)
+            assert cov.loc[v, v] == pytest.approx(data[v].var(ddof=0), rel=1e-10)
+        return
+    x = data[exogenous].to_numpy()
+    np.testing.assert_allclose(ss["mean.x"]["values"], x.mean(axis=0), rtol=1e-13)
+    np.testing.assert_allclose(ss["cov.x"]["values"], np.atleast_2d(np.cov(x.T, ddof=1)), rtol=1e-12)
+    fixed = {(p["lhs"], p["op"], p["rhs"]): p for p in case["params"] if p["lhs"] in exogenous}
+    assert fixed[exogenous[0], "~~", exogenous[0]]["free"] == 0
+    assert fixed[exogenous[0], "~~", exogenous[0]]["est"] == pytest.approx(np.var(x[:, 0], ddof=1), rel=1e-12)
+    design = np.column_stack([np.ones(len(x)), x])
+    rows = endogenous(case)
+    res_int = dict(zip(ss["res.int"]["names"], ss["res.int"]["values"]))
+    slopes = np.array(ss["res.slopes"]["values"])
+    res_cov = np.array(ss["res.cov"]["values"])
+    for v in cont:
+        beta, ssr, *_ = np.linalg.lstsq(design, data[v].to_numpy(), rcond=None)
+        assert res_int[v] == pytest.approx(beta[0], abs=1e-8)
+        np.testing.assert_allclose(slopes[rows.index(v)], beta[1:], rtol=0, atol=1e-8)
+        assert res_cov[rows.index(v), rows.index(v)] == pytest.approx(ssr[0] / len(x), rel=1e-8)
+    # ordered items have no intercept (thresholds instead)
+    assert all(res_int[v] == 0 for v in rows if v not in numeric)
+
+
+@pytest.mark.parametrize("name", sorted(MIXED))
+def test_mixed_gamma_weights_and_test(name):
+    case = load(name)
+    gamma = read_gamma(case)
+    np.testing.assert_allclose(np.diag(gamma), case["gamma_diag"], rtol=1e-11)
+    np.testing.assert_allclose(case["wls_v_diag"], 1 / np.diag(gamma), rtol=1e-10)
+    eig = np.linalg.eigvalsh(gamma)
+    assert eig.min() > -1e-9 * eig.max()
+    # no 2x2 table with an empty cell here: full rank when N - 1 allows it
+    assert int((eig > 1e-9 * eig.max()).sum()) == min(len(gamma), case["nobs"] - 1)
+    fit, test = case["fit"], case["test"]["scaled.shifted"]
+    for key in FIT_KEYS:
+        assert fit.get(key) is not None and math.isfinite(fit[key]), key
+    df, t1, t2 = test["df"], test["trace.UGamma"], test["trace.UGamma2"]
+    assert fit["df"] == df and test["scaling.factor"] == pytest.approx(np.sqrt(t2 / df), rel=1e-10)
+    assert fit["chisq.scaled"] == pytest.approx(
+        fit["chisq"] / test["scaling.factor"] + df - np.sqrt(df * t1 ** 2 / t2), rel=1e-10)
+
+
+@pytest.mark.parametrize("name", sorted(MIXED))
+def test_mixed_params(name):
+    """Thresholds are free and saturated (estimates = sample thresholds in delta); continuous
+    outcomes have a free intercept equal to their sample mean (or regression intercept) and a
+    free residual variance; their scaling factor (delta matrix) is 1; exogenous covariates'
+    mean and variance are fixed at the sample values (fixed.x)."""
+    case = load(name)
+    numeric, exogenous = MIXED[name]
+    params = case["params"]
+    assert all(set(p) == PARAM_KEYS for p in params)
+    free = [p for p in params if p["free"] > 0]
+    assert len(free) == case["npar"] and sorted(p["free"] for p in free) == list(range(1, case["npar"] + 1))
+    assert all(p["se"] > 0 for p in free)
+    th = [p for p in params if p["op"] == "|"]
+    assert [f"{p['lhs']}|{p['rhs']}" for p in th] == case["sample_th"]["names"]
+    np.testing.assert_allclose([p["est"] for p in th], case["sample_th"]["values"], atol=1e-8)
+    by_key = {(p["lhs"], p["op"], p["rhs"]): p for p in params}
+    rows = endogenous(case)
+    mean = case["sampstat"]["res.int" if exogenous else "mean"]
+    mean = dict(zip(mean["names"], mean["values"]))
+    scale = dict(zip(case["scaling_factors"]["names"], case["scaling_factors"]["values"]))
+    assert list(scale) == rows and set(scale.values()) == {1}
+    for v in numeric:
+        intercept, resid = by_key[v, "~1", ""], by_key[v, "~~", v]
+        if v in exogenous:
+            assert intercept["free"] == resid["free"] == 0
+            continue
+        assert intercept["free"] > 0 and resid["free"] > 0
+        assert intercept["est"] == pytest.approx(mean[v], abs=1e-6)
+    std = case["std_solution"]
+    assert [(s["lhs"], s["op"], s["rhs"]) for s in std] == [(p["lhs"], p["op"], p["rhs"]) for p in params]

@@ -259,3 +259,18 @@ def test_items_never_answered_together_are_an_error():
                        "c": [np.nan, np.nan, np.nan, np.nan, 1, 2]})
     with pytest.raises(ValueError, match="'a' and 'c' are never answered by the same respondent"):
         stage1(df, ["a", "b", "c"], missing="pairwise")
+
+
+def test_layout_of_all_ordinal_statistics():
+    """Stage1.layout tells stage 2 what each statistic is: here thresholds and correlations."""
+    case = load("hs_binary_wlsmv")
+    s = stage1(pd.read_csv(REPO / case["data_file"]), case["ordered"])
+    lay = s.layout
+    assert lay["name"].tolist() == s.names
+    assert lay["kind"].value_counts().to_dict() == {"pair": 36, "threshold": 9}
+    th = lay[lay.kind == "threshold"]
+    assert th["item"].tolist() == case["ordered"] and th["k"].tolist() == [1] * 9
+    pairs = lay[lay.kind == "pair"]
+    assert (pairs["item"] + "~~" + pairs["item2"]).tolist() == pairs["name"].tolist()
+    assert s.numeric == [] and s.means is None and s.variances is None
+    assert s.covariances is s.correlations

@@ -8,8 +8,10 @@
 # Writes the derived data sets of tests/reference/sem_ordinal/ (each written and read back so that R
 # and Python fit the identical file): hs_binary.csv (Holzinger-Swineford x1..x9 dichotomized at
 # their medians), grid_governance_missing.csv (3% of the item cells blanked at random),
-# grid_governance_empty_category.csv (first 400 rows, two items with an unchosen category) and
-# hs_binary_sparse.csv (first 120 rows, two 2x2 tables with an empty cell); then one
+# grid_governance_empty_category.csv (first 400 rows, two items with an unchosen category),
+# hs_binary_sparse.csv (first 120 rows, two 2x2 tables with an empty cell),
+# grid_governance_mixed.csv (grid_governance.csv plus the continuous age2 and years2) and
+# hs_mixed.csv (x1..x6 cut into three or two categories, x7..x9 continuous); then one
 # tests/reference/sem_ordinal/<case>.json per case. Models are tests/reference/sem_ordinal/models/*.lav;
 # the five-point data are the committed data/synthetic/*.csv.
 #
@@ -88,13 +90,40 @@ for (item in names(rare)) {
 }
 write_plain_csv(hs_sparse, hs_sparse_file)
 
+# Continuous variables beside the ordered items: age and years in the community in decades (so
+# that their variances, 1.9 and 0.7, are of the order of the items'). Every column is kept.
+gg_mixed_file <- file.path(out_dir, "grid_governance_mixed.csv")
+gg_mixed <- gg
+gg_mixed$age2 <- gg$age / 10
+gg_mixed$years2 <- gg$years_in_community / 10
+write_plain_csv(gg_mixed, gg_mixed_file)
+
+# Holzinger-Swineford with x1..x3 cut at their tertiles (R's quantile type 1, numpy's
+# inverted_cdf: codes 1, 2, 3 for at most the first cut, at most the second, above), x4..x6 split
+# at their medians as in hs_binary (0/1) and x7..x9 left continuous; plus agec, the age in years
+# minus 13 (ageyr + agemo / 12 - 13), a covariate. Centred, because lavaan 0.6.14 starts a
+# polyserial correlation with covariates at cor sd / sum(dnorm(thresholds)) with the
+# thresholds of the probit regression at x = 0: with the raw age (11 to 17) x6's threshold is
+# -3.15, the start 10.5, and nlminb stops at the 0.995 bound for x6 ~~ x7 with a warning.
+hs_mixed_file <- file.path(out_dir, "hs_mixed.csv")
+hs_mixed <- hs
+for (item in c("x1", "x2", "x3")) {
+  cuts <- quantile(hs[[item]], c(1, 2) / 3, type = 1)
+  hs_mixed[[item]] <- 1L + as.integer(hs[[item]] > cuts[[1]]) + as.integer(hs[[item]] > cuts[[2]])
+}
+hs_mixed[c("x4", "x5", "x6")] <- hs_binary[c("x4", "x5", "x6")]
+hs_mixed$agec <- lavaan::HolzingerSwineford1939$ageyr + lavaan::HolzingerSwineford1939$agemo / 12 - 13
+write.csv(hs_mixed, hs_mixed_file, row.names = FALSE)
+
 data_files <- list(
   hs_binary = hs_file,
   ri_asset = "data/synthetic/ri_asset.csv",
   grid_governance = gg_file,
   grid_governance_missing = gg_missing_file,
   grid_governance_empty_category = gg_empty_file,
-  hs_binary_sparse = hs_sparse_file
+  hs_binary_sparse = hs_sparse_file,
+  grid_governance_mixed = gg_mixed_file,
+  hs_mixed = hs_mixed_file
 )
 datasets <- lapply(data_files, read.csv, stringsAsFactors = FALSE, encoding = "UTF-8")
 
@@ -111,6 +140,8 @@ zero_cell_pairs <- function(data, items) {
 
 # ---- cases --------------------------------------------------------------------------------
 # `options` are the arguments of sem() after model, data and ordered; they make up the recorded call.
+# `numeric` names the continuous observed variables of a case (default none): every other observed
+# variable of the model is ordered.
 wlsmv <- list(estimator = "WLSMV")
 cases <- list(
   list(id = "hs_binary_wlsmv", model = "hs_binary_cfa", data = "hs_binary", options = wlsmv,
@@ -153,7 +184,31 @@ cases <- list(
        options = wlsmv,
        description = paste("Holzinger-Swineford 3-factor CFA on the first 120 rows of hs_binary.csv",
                            "with x4 and x8 split at their 90% and 93% quantiles: the x4 x x8 and",
-                           "x7 x x8 tables have an empty cell, WLSMV"))
+                           "x7 x x8 tables have an empty cell, WLSMV")),
+  list(id = "mixed_grid_wlsmv", model = "grid_governance_mixed", data = "grid_governance_mixed",
+       options = wlsmv, numeric = "years2",
+       description = paste("grid_governance model plus the continuous outcome years2 =",
+                           "years_in_community / 10 regressed on ID and CN, on",
+                           "grid_governance_mixed.csv; the 30 five-point items ordered, WLSMV",
+                           "(no exogenous observed variable: conditional.x = FALSE)")),
+  list(id = "mixed_hs_wlsmv", model = "hs_binary_cfa", data = "hs_mixed", options = wlsmv,
+       numeric = c("x7", "x8", "x9"),
+       description = paste("Holzinger-Swineford 3-factor CFA on hs_mixed.csv: x1..x3 in three",
+                           "categories (tertiles), x4..x6 binary (medians), both ordered; x7..x9",
+                           "continuous, WLSMV")),
+  list(id = "covariate_grid_wlsmv", model = "grid_governance_covariate",
+       data = "grid_governance_mixed", options = wlsmv, numeric = "age2",
+       description = paste("grid_governance model plus ID ~ age2 (age / 10, an exogenous",
+                           "continuous covariate) on grid_governance_mixed.csv; the 30 items",
+                           "ordered, WLSMV (lavaan's default conditional.x = TRUE: probit",
+                           "regressions of the items on age2, residual polychorics)")),
+  list(id = "covariate_hs_wlsmv", model = "hs_covariate", data = "hs_mixed", options = wlsmv,
+       numeric = c("x7", "x8", "x9", "agec"),
+       description = paste("Holzinger-Swineford 3-factor CFA plus visual + textual + speed ~ agec",
+                           "(age in years minus 13, exogenous) on hs_mixed.csv: x1..x6 ordered,",
+                           "x7..x9 continuous, WLSMV (conditional.x = TRUE: probit regressions",
+                           "of x1..x6 and linear regressions of x7..x9 on agec, residual",
+                           "polychoric, polyserial and Pearson correlations)"))
 )
 only <- Sys.getenv("GOVSTATS_FIXTURE_CASES", "")
 if (nzchar(only)) {
@@ -184,6 +239,23 @@ matrix_json <- function(m, names = rownames(m)) {
 vector_json <- function(v) {
   v <- unclass(v)
   list(names = names(v), values = unname(as.numeric(v)))
+}
+
+# Any matrix, square or not: row and column names, values row by row (arrays even when of
+# length 1, such as a single covariate's).
+full_matrix_json <- function(m) {
+  m <- unclass(m)
+  list(rows = I(rownames(m)), cols = I(colnames(m)),
+       values = unname(matrix(as.numeric(m), nrow(m), ncol(m))))
+}
+
+# Every element of lavInspect(fit, "sampstat") or "implied", named as lavaan names them.
+moments_json <- function(x) {
+  lapply(x, function(v) {
+    if (is.matrix(v)) return(full_matrix_json(v))
+    v <- unclass(v)
+    list(names = I(names(v)), values = I(unname(as.numeric(v))))
+  })
 }
 
 option_keys <- c("estimator", "se", "test", "parameterization", "information",
@@ -298,8 +370,11 @@ for (cs in cases) {
   env <- new.env()
   env$model <- model
   assign(cs$data, datasets[[cs$data]], envir = env)
-  # every observed variable of the model is an ordered item
-  items <- lavNames(lavaanify(model), "ov")
+  # every observed variable of the model that is not continuous is an ordered item
+  numeric <- if (is.null(cs$numeric)) character(0) else cs$numeric
+  observed <- lavNames(lavaanify(model), "ov")
+  if (!all(numeric %in% observed)) stop("numeric variables not in the model: ", cs$id)
+  items <- setdiff(observed, numeric)
   env$items <- items
   cl <- as.call(c(list(as.name("sem"), model = quote(model), data = as.name(cs$data),
                        ordered = quote(items)), cs$options))
@@ -309,6 +384,11 @@ for (cs in cases) {
   res <- fit_with_warnings(cl, env)
   fit <- res$fit
   sampstat <- lavInspect(fit, "sampstat")
+  implied <- lavInspect(fit, "implied")
+  # conditional.x (an exogenous covariate): thresholds and correlations are residual ones
+  conditional <- !is.null(sampstat$res.cov)
+  th_key <- if (conditional) "res.th" else "th"
+  cov_key <- if (conditional) "res.cov" else "cov"
   gamma <- lavInspect(fit, "gamma")
   wls_v <- lavInspect(fit, "wls.v")
   wls_obs <- lavInspect(fit, "wls.obs")
@@ -353,10 +433,10 @@ for (cs in cases) {
     th = vector_json(lavInspect(fit, "th")),
     categories = category_counts(datasets[[cs$data]], items),
     zero_cell_pairs = I(zero_cell_pairs(datasets[[cs$data]], items)),
-    sample_th = vector_json(sampstat$th),
-    sample_cov = matrix_json(sampstat$cov),
-    implied_cov = matrix_json(lavInspect(fit, "implied")$cov),
-    implied_th = vector_json(lavInspect(fit, "implied")$th),
+    sample_th = vector_json(sampstat[[th_key]]),
+    sample_cov = matrix_json(sampstat[[cov_key]]),
+    implied_cov = matrix_json(implied[[cov_key]]),
+    implied_th = vector_json(implied[[th_key]]),
     stage1_names = I(stat_names),
     wls_obs = I(unname(as.numeric(wls_obs))),
     wls_v_diag = I(unname(as.numeric(diag(wls_v)))),
@@ -378,6 +458,15 @@ for (cs in cases) {
     ),
     environment = environment_json
   )
+  if (length(numeric)) {
+    # continuous variables: which ones, which are exogenous, and every sample and implied moment
+    # (means, slopes, the covariates' moments), which the keys above do not hold
+    out$numeric <- I(numeric)
+    out$exogenous <- I(lavNames(fit, "ov.x"))
+    out$conditional_x <- conditional
+    out$sampstat <- moments_json(sampstat)
+    out$implied <- moments_json(implied)
+  }
   json <- toJSON(out, digits = NA, auto_unbox = TRUE, na = "null", null = "null",
                  pretty = TRUE, dataframe = "rows", matrix = "rowmajor")
   writeLines(json, file.path(out_dir, paste0(cs$id, ".json")), useBytes = TRUE)
