@@ -39,3 +39,30 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+# -- lavaan's ordinal-SEM fixtures (tests/reference/sem_ordinal, layout in its README) --------
+ORDINAL_REFERENCE = REPO / "tests" / "reference" / "sem_ordinal"
+
+
+def load_ordinal_case(name: str) -> dict:
+    """One case's JSON."""
+    import json
+
+    return json.loads((ORDINAL_REFERENCE / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def lavaan_gamma(case: dict):
+    """The case's Gamma from its gzipped lower triangle (row by row: (0,0), (1,0), (1,1), ...)."""
+    import gzip
+
+    import numpy as np
+
+    with gzip.open(REPO / case["gamma_file"], "rt") as fh:
+        vals = np.loadtxt(fh)
+    k = len(case["stage1_names"])
+    out = np.zeros((k, k))
+    rows, cols = np.tril_indices(k)
+    out[rows, cols] = vals
+    out[cols, rows] = vals
+    return out

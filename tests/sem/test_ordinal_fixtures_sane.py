@@ -16,7 +16,6 @@ recomputed here by quadrature) to 1e-5 or 1e-6 as stated at each assertion.
 from __future__ import annotations
 
 import gzip
-import json
 import math
 import re
 from pathlib import Path
@@ -28,6 +27,8 @@ from scipy import integrate, optimize, special, stats
 
 from govstats import load_instrument
 from govstats.resources import seed_instrument_path
+from tests_support import lavaan_gamma as read_gamma
+from tests_support import load_ordinal_case as load
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "tests" / "reference" / "sem_ordinal"
@@ -65,20 +66,6 @@ FIT_KEYS = {
 }
 
 
-def load(case: str) -> dict:
-    return json.loads((REFERENCE / f"{case}.json").read_text(encoding="utf-8"))
-
-
-def read_gamma(case: dict) -> np.ndarray:
-    """Gamma from its gzipped lower triangle (row by row), as the README describes."""
-    with gzip.open(REPO / case["gamma_file"], "rt") as fh:
-        vals = np.loadtxt(fh)
-    k = len(case["stage1_names"])
-    out = np.zeros((k, k))
-    rows, cols = np.tril_indices(k)  # row by row: (0,0), (1,0), (1,1), (2,0), ...
-    out[rows, cols] = vals
-    out[cols, rows] = vals
-    return out
 
 
 def data_of(case: dict) -> pd.DataFrame:

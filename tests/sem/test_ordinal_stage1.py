@@ -15,7 +15,6 @@ weights 1e-6 relative.
 
 from __future__ import annotations
 
-import gzip
 import json
 import warnings
 from pathlib import Path
@@ -29,6 +28,8 @@ from scipy.stats import norm
 from govstats.errors import EmptyCategoryWarning, GovstatsWarning
 from govstats.measurement.polychoric import bivariate_normal_cdf
 from govstats.sem.ordinal_stage1 import stage1
+from tests_support import lavaan_gamma
+from tests_support import load_ordinal_case as load
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "tests" / "reference" / "sem_ordinal"
@@ -36,19 +37,6 @@ CASES = ["hs_binary_wlsmv", "ri_asset_wlsmv", "grid_governance_wlsmv", "grid_gov
          "empty_category_wlsmv", "hs_binary_sparse_wlsmv"]
 
 
-def load(name: str) -> dict:
-    return json.loads((REFERENCE / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def lavaan_gamma(case: dict) -> np.ndarray:
-    with gzip.open(REPO / case["gamma_file"], "rt") as fh:
-        vals = np.loadtxt(fh)
-    k = len(case["stage1_names"])
-    out = np.zeros((k, k))
-    rows, cols = np.tril_indices(k)
-    out[rows, cols] = vals
-    out[cols, rows] = vals
-    return out
 
 
 @pytest.fixture(scope="module", params=CASES)

@@ -13,8 +13,6 @@ correlations and covariances 1e-6 (measured 2.4e-8); Gamma 1e-6 of its largest e
 
 from __future__ import annotations
 
-import gzip
-import json
 from pathlib import Path
 
 import numpy as np
@@ -24,25 +22,14 @@ from scipy import optimize
 from scipy.stats import norm
 
 from govstats.sem.ordinal_stage1 import stage1
+from tests_support import lavaan_gamma
+from tests_support import load_ordinal_case as load
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "tests" / "reference" / "sem_ordinal"
 CASES = ["covariate_grid_wlsmv", "covariate_hs_wlsmv"]
 
 
-def load(name: str) -> dict:
-    return json.loads((REFERENCE / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def lavaan_gamma(case: dict) -> np.ndarray:
-    with gzip.open(REPO / case["gamma_file"], "rt") as fh:
-        vals = np.loadtxt(fh)
-    k = len(case["stage1_names"])
-    out = np.zeros((k, k))
-    rows, cols = np.tril_indices(k)
-    out[rows, cols] = vals
-    out[cols, rows] = vals
-    return out
 
 
 def arguments(case: dict) -> dict:

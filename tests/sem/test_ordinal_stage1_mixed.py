@@ -13,8 +13,6 @@ Gamma 1e-6 of its largest entry (measured: 1.6e-8) and the DWLS weights 1e-6 rel
 
 from __future__ import annotations
 
-import gzip
-import json
 import warnings
 from pathlib import Path
 
@@ -26,25 +24,14 @@ from scipy.stats import norm
 
 from govstats.errors import EmptyCategoryWarning
 from govstats.sem.ordinal_stage1 import stage1
+from tests_support import lavaan_gamma
+from tests_support import load_ordinal_case as load
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "tests" / "reference" / "sem_ordinal"
 CASES = ["mixed_grid_wlsmv", "mixed_hs_wlsmv"]
 
 
-def load(name: str) -> dict:
-    return json.loads((REFERENCE / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def lavaan_gamma(case: dict) -> np.ndarray:
-    with gzip.open(REPO / case["gamma_file"], "rt") as fh:
-        vals = np.loadtxt(fh)
-    k = len(case["stage1_names"])
-    out = np.zeros((k, k))
-    rows, cols = np.tril_indices(k)
-    out[rows, cols] = vals
-    out[cols, rows] = vals
-    return out
 
 
 def observed(case: dict) -> list[str]:
