@@ -11,8 +11,12 @@ parameters, then the thresholds, as lavaan counts them):
 - ``display`` reports: the user's model with residual variances and (zero) intercepts as rows,
   so that the standardized solution, R^2 and effects reuse the continuous machinery.
 
-The moments fitted are lavaan's ``wls.obs`` order: thresholds item by item, then the
-correlations below the diagonal column by column (numpy's ``triu_indices``).
+The moments fitted are lavaan's ``wls.obs``, in its order (read from the statistics' names by
+:class:`StatLayout`): thresholds item by item (and minus the means of continuous variables),
+slopes on exogenous covariates, variances of continuous variables, then the correlations (or
+covariances) below the diagonal column by column (numpy's ``triu_indices``). With covariates
+every moment is conditional on them, as lavaan's ``conditional.x``: Pi = Sigma_yx Sigma_xx^-1,
+Sigma_y|x = Sigma_yy - Pi Sigma_xy, with the covariates' moments fixed at the sample's.
 """
 
 from __future__ import annotations
@@ -79,9 +83,13 @@ class OrdinalModel:
     stat_names : list of str
         Names of the stage-1 statistics in lavaan's order (``Stage1.names``).
     numeric : collection of str
-        The model's continuous observed variables (all others are ordered).
+        The model's continuous observed variables (all others are ordered); those that are
+        exogenous covariates are conditioned on.
     parameterization : {"delta", "theta"}
     std_lv : bool
+    x_moments : (mean, cov), optional
+        The covariates' sample means and covariances, as vectors/matrices over the model's
+        observed variables (only the covariates' entries are read). Required with covariates.
     """
 
     def __init__(self, syntax: str, stat_names: list[str], numeric=(), parameterization: str = "delta",
@@ -93,7 +101,6 @@ class OrdinalModel:
         # exogenous covariates (fixed.x): the statistics are conditional on them (lavaan's conditional.x)
         self.covariates = [v for v in names.ov_x if v in set(numeric)]
         self.x_pos = np.array([self.items.index(v) for v in self.covariates], dtype=int)
-        self.y_pos = np.array([i for i, v in enumerate(self.items) if v not in set(self.covariates)], dtype=int)
         self.ordered = [v for v in self.items if v not in set(numeric)]
         self.is_ordered = np.array([v in set(self.ordered) for v in self.items])
         table = full_table.copy()
