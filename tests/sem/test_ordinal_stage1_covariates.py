@@ -21,6 +21,8 @@ import pytest
 from scipy import optimize
 from scipy.stats import norm
 
+import govstats.sem.ordinal_stage1_covariates as covariates_module
+from govstats.measurement.polychoric import bivariate_normal_cdf
 from govstats.sem.ordinal_stage1 import stage1
 from tests_support import lavaan_gamma
 from tests_support import load_ordinal_case as load
@@ -106,6 +108,58 @@ def test_probit_regression_is_the_ordered_probit_ml_estimate():
         th = s.thresholds[s.thresholds.index.str.startswith(f"{item}|")]
         np.testing.assert_allclose(th, est[:k], rtol=0, atol=1e-6)
         assert s.slopes.loc[item, "agec"] == pytest.approx(est[k], abs=1e-6)
+
+
+@pytest.mark.parametrize("jitter", [0.0, 0.3])
+def test_residual_polychoric_is_the_ml_estimate(jitter):
+    """x1 and x3 on agec, the residual polychoric recomputed as the root of the score over each
+    case's own rectangle (limits tau - x beta from stage 1). With agec as it is (55 values) the
+    cases share cells and corners, and the start is close enough for one evaluation of Phi2;
+    jittered, every case has its own."""
+    case = load("covariate_hs_wlsmv")
+    data = pd.read_csv(REPO / case["data_file"])
+    data["agec"] += np.random.default_rng(5).normal(0, jitter, len(data))
+    s = stage1(data, ["x1", "x3"], covariates=["agec"])
+    x = data["agec"].to_numpy()
+    (up_a, lo_a), (up_b, lo_b) = (_case_limits(s, data, item, x) for item in ("x1", "x3"))
+    corners = ((1, up_a, up_b), (-1, lo_a, up_b), (-1, up_a, lo_b), (1, lo_a, lo_b))
+
+    def score(r):
+        lik = sum(sign * bivariate_normal_cdf(h, k, r) for sign, h, k in corners)
+        return (sum(sign * _bvn_density(h, k, r) for sign, h, k in corners) / lik).sum()
+
+    est = optimize.brentq(score, -0.9, 0.9, xtol=1e-14)
+    assert s.correlations.loc["x1", "x3"] == pytest.approx(est, abs=1e-10)
+
+
+def _case_limits(s, data, item, x):
+    codes = pd.factorize(data[item], sort=True)[0]
+    edges = np.r_[-np.inf, s.thresholds[s.thresholds.index.str.startswith(f"{item}|")].to_numpy(), np.inf]
+    eta = s.slopes.loc[item, "agec"] * x
+    return edges[codes + 1] - eta, edges[codes] - eta
+
+
+def _bvn_density(h, k, r):
+    finite = np.isfinite(h) & np.isfinite(k)
+    h, k = np.where(finite, h, 0.0), np.where(finite, k, 0.0)
+    dens = np.exp(-(h * h - 2 * r * h * k + k * k) / (2 * (1 - r * r))) / (2 * np.pi * np.sqrt(1 - r * r))
+    return np.where(finite, dens, 0.0)
+
+
+def test_residual_polychorics_from_a_poor_start_reach_the_same_maximum(monkeypatch):
+    """Started at 0, beyond the reach of the one-evaluation shortcut, every pair goes by
+    safeguarded Newton steps to the same estimates and scores."""
+    case = load("covariate_grid_wlsmv")
+    data = pd.read_csv(REPO / case["data_file"])
+    items = case["sampstat"]["res.cov"]["rows"][:8]
+    usual = stage1(data, items, covariates=case["exogenous"])
+    pairs = covariates_module._polychoric_pairs
+    monkeypatch.setattr(covariates_module, "_polychoric_pairs",
+                        lambda fits, ia, ib, x, start: pairs(fits, ia, ib, x, np.zeros_like(start)))
+    poor = stage1(data, items, covariates=case["exogenous"])
+    np.testing.assert_allclose(poor.values, usual.values, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(poor.gamma.to_numpy(), usual.gamma.to_numpy(), rtol=0,
+                               atol=1e-9 * np.abs(usual.gamma.to_numpy()).max())
 
 
 def test_continuous_outcomes_are_least_squares_with_residual_correlations():
