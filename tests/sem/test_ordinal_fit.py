@@ -172,3 +172,22 @@ def test_negative_residual_variance_of_a_latent_response_is_a_heywood_warning():
     with pytest.warns(HeywoodWarning, match="for a "):
         res = fit(model, codes, ordered=True)
     assert res.params.query("lhs == 'a' and op == '~~'").est.iloc[0] < 0
+
+
+def test_defined_indirect_effect_matches_lavaan():
+    # tests/reference/sem_ordinal/defined/make_defined.R: lavaan 0.6.14, ind := a*b under WLSMV
+    ref = json.loads((REPO / "tests" / "reference" / "sem_ordinal" / "defined" / "grid_indirect_wlsmv.json")
+                     .read_text(encoding="utf-8"))
+    res = fit((REPO / ref["model_file"]).read_text(encoding="utf-8"), pd.read_csv(REPO / ref["data_file"]),
+              ordered=True)
+    ours = res.params.set_index(["lhs", "op", "rhs"])
+    std = res.standardized.set_index(["lhs", "op", "rhs"])
+    for row in ref["params"]:
+        mine = ours.loc[(row["lhs"], row["op"], row["rhs"])]
+        assert mine.est == pytest.approx(row["est"], abs=2e-3)
+        assert mine.se == pytest.approx(row["se"], rel=0.02)
+        assert mine.std_all == pytest.approx(row["std.all"], abs=1e-3)
+    for row in ref["std_solution"]:
+        mine = std.loc[(row["lhs"], row["op"], row["rhs"])]
+        assert mine.est_std == pytest.approx(row["est.std"], abs=1e-3)
+        assert mine.se == pytest.approx(row["se"], abs=1e-3)
