@@ -39,7 +39,7 @@ Empty categories: with integer codes lavaan uses only the categories that occur 
 
 Continuous variables beside the ordered items (``numeric=``) are handled in
 :mod:`govstats.sem.ordinal_stage1_mixed`: means and variances, polyserial and Pearson
-correlations, reported as covariances, as lavaan does; exogenous covariates (``covariates=``,
+correlations, reported as covariances, as lavaan does (listwise or pairwise); exogenous covariates (``covariates=``,
 lavaan's ``conditional.x``) in :mod:`govstats.sem.ordinal_stage1_covariates`.
 """
 
@@ -210,7 +210,8 @@ def stage1(data: pd.DataFrame, items: list[str], missing: str = "listwise",
         ``conditional.x = FALSE``): each contributes its mean and variance, and its
         correlations with the others (polyserial with ordinal items, Pearson with continuous
         ones) enter as covariances (see :mod:`govstats.sem.ordinal_stage1_mixed`). At least
-        one item must stay ordinal; only ``missing="listwise"`` is supported with them.
+        one item must stay ordinal. With ``missing="pairwise"`` their moments come from the
+        cases observing each, their correlations from the cases observing both.
     covariates : sequence of str, optional
         Exogenous covariates (columns of ``data``, not in ``items``) to condition on, as lavaan
         does by default when the model has exogenous observed variables (``conditional.x``):
@@ -230,7 +231,7 @@ def stage1(data: pd.DataFrame, items: list[str], missing: str = "listwise",
         has a single observed category, a continuous variable is constant, ``numeric`` names
         something that is not in ``items`` or every item, ``covariates`` names something not
         in ``data`` or in ``items`` or columns that are constant or collinear, or ``missing`` is
-        not one of its values (or is ``"pairwise"`` with continuous variables or covariates).
+        not one of its values (or is ``"pairwise"`` with covariates).
 
     Warns
     -----

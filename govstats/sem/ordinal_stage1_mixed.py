@@ -30,6 +30,18 @@ covariate (``conditional.x = FALSE``); read from its source (``muthen1984``,
   d cov / d rho = sd (sd1 sd2 for two continuous variables) and d cov / d v = rho / (2 sd)
   (rho sd2 / (2 sd1)). N is the number of complete rows (listwise deletion).
 
+With ``missing="pairwise"`` (lavaan's ``missing = "pairwise"``): a continuous variable's mean and
+variance come from the cases observed on it (``lav_uvreg_init_cache`` drops the blanks: variance
+divisor the number observed), each polyserial correlation from the cases observing both
+variables (blanks make lavaan's case likelihood NA, summed with ``na.rm = TRUE``), and a pair of
+continuous variables of which either has a blank gets the two-step ML correlation of the
+bivariate normal with the means and variances fixed, over the cases observing both
+(``lav_bvreg_cor_twostep_fit``: ``nlminb`` within [-0.999, 0.999] from the pairwise Pearson
+correlation, cases with a likelihood below sqrt(machine epsilon) left out; without blanks it
+returns the Pearson correlation itself). In Gamma a blank scores zero (lavaan's scores are NA
+and ``lav_matrix_crossprod`` sums with ``na.rm = TRUE``), and N is the number of rows with at
+least one value, as in the all-ordinal case.
+
 As in :mod:`govstats.sem.ordinal_stage1`, Gamma is assembled as N U'U from U' = H B^-1 S'
 (statistics x cases): the ordinal rows come from the same per-category lookup tables; rows
 that involve a continuous variable are computed case by case, all pairs at once.
@@ -56,18 +68,16 @@ _SQRT_2PI = np.sqrt(2 * np.pi)
 def mixed_stage1(data: pd.DataFrame, items: list[str], numeric: list[str], missing: str, levels) -> Stage1:
     """Stage 1 with the continuous variables ``numeric`` among ``items`` (checked by
     :func:`govstats.sem.ordinal_stage1.stage1`, which calls this)."""
-    if missing != "listwise":
-        raise ValueError(
-            f"The 'missing' parameter of stage1 must be 'listwise' when 'numeric' names continuous "
-            f"variables (pairwise deletion with them is not implemented). Got {missing!r} instead."
-        )
     is_num = np.array([item in set(numeric) for item in items])
     if is_num.all():
         raise ValueError(
             f"The 'numeric' parameter of stage1 must leave at least one ordinal item. Got {numeric!r} instead."
         )
     x = np.column_stack([data[item].to_numpy(dtype=float) for item in items])
-    x = x[~np.isnan(x).any(axis=1)]
+    seen = ~np.isnan(x)
+    keep = seen.all(axis=1) if missing == "listwise" else seen.any(axis=1)
+    x, seen = x[keep], seen[keep]
+    blanks = not seen.all()
     n, p = x.shape
     num, ordi = np.flatnonzero(is_num), np.flatnonzero(~is_num)
     ord_items, num_items = [items[j] for j in ordi], [items[j] for j in num]
@@ -86,7 +96,7 @@ def mixed_stage1(data: pd.DataFrame, items: list[str], numeric: list[str], missi
     uni = _Continuous(x[:, num])
     const = [num_items[k] for k in np.flatnonzero(uni.var == 0)]
     if const:
-        raise ValueError(f"Continuous variables need a nonzero variance; {const} are constant.")
+        raise ValueError(f"Continuous variables need a nonzero variance; {const} are constant (or never observed).")
 
     # pairs in lavaan's order, by type
     ia, ib = np.triu_indices(p, 1)
@@ -96,20 +106,39 @@ def mixed_stage1(data: pd.DataFrame, items: list[str], numeric: list[str], missi
     both_ord = ~is_num[ia] & ~is_num[ib]
     both_num = is_num[ia] & is_num[ib]
     mixed = ~both_ord & ~both_num
+    if blanks:
+        together = (seen[:, ia] & seen[:, ib]).sum(axis=0)
+        if (together[~both_ord] < 2).any():
+            q = int(np.flatnonzero((together < 2) & ~both_ord)[0])
+            raise ValueError(f"Items {items[ia[q]]!r} and {items[ib[q]]!r} are answered together by fewer than "
+                             f"two respondents: their correlation cannot be estimated.")
     mq_num = pos[np.where(is_num[ia], ia, ib)[mixed]]
     mq_ord = pos[np.where(is_num[ia], ib, ia)[mixed]]
     nq1, nq2 = pos[ia[both_num]], pos[ib[both_num]]
 
     kmax = int(n_th.max()) + 1
     z = (uni.dev / uni.sd).T[mq_num]
-    pair_codes = codes.T[mq_ord]  # (pairs, cases), categories 0..K-1
+    pair_codes = codes.T[mq_ord]  # (pairs, cases), categories 0..K-1, -1 for a blank
     limits = np.clip(_edges(taus, kmax), -_FAR, _FAR)[mq_ord]
+    if blanks:
+        both = uni.seen.T[mq_num] & (pair_codes >= 0)
+        start = _pairwise_start(x[:, num].T[mq_num], pair_codes, taus, mq_ord, both)
+        blank_codes = np.where(pair_codes >= 0, pair_codes, kmax)  # V's row kmax is a blank's: zero
+        pair_codes = np.where(both, pair_codes, 0)
+    else:
+        both, start, blank_codes = None, polyserial_start(z, pair_codes, taus, mq_ord), pair_codes
     serial = Polyserial(z, np.take_along_axis(limits, pair_codes + 1, axis=1),
-                        np.take_along_axis(limits, pair_codes, axis=1), uni.sd[mq_num],
-                        polyserial_start(z, pair_codes, taus, mq_ord))
-    u_mixed = _polyserial_u(serial, pair_codes, mq_num, mq_ord, kmax, V, uni)
+                        np.take_along_axis(limits, pair_codes, axis=1), uni.sd[mq_num], start, both)
+    u_mixed = _polyserial_u(serial, pair_codes, blank_codes, mq_num, mq_ord, kmax, V, uni)
     r_nn = (uni.dev[:, nq1] * uni.dev[:, nq2]).mean(axis=0) / (uni.sd[nq1] * uni.sd[nq2])
-    u_nn = _pearson_u(uni, nq1, nq2, r_nn)
+    nn_seen = None
+    if blanks:
+        nn_seen = uni.seen.T[nq1] & uni.seen.T[nq2]
+        gaps = ~(uni.seen.all(axis=0)[nq1] & uni.seen.all(axis=0)[nq2])
+        y = x[:, num].T
+        r_nn[gaps] = _two_step_pearson(uni, nq1[gaps], nq2[gaps], nn_seen[gaps],
+                                       _pairwise_cor(y[nq1[gaps]], y[nq2[gaps]], nn_seen[gaps]))
+    u_nn = _pearson_u(uni, nq1, nq2, r_nn, nn_seen)
 
     n_stat = int(n_th.sum()) + 2 * len(num) + len(ia)
     ut = np.empty((n_stat, n))
@@ -142,6 +171,10 @@ def mixed_stage1(data: pd.DataFrame, items: list[str], numeric: list[str], missi
     rho[ia[both_num], ib[both_num]] = r_nn
     rho = np.triu(rho, 1) + np.triu(rho, 1).T + np.eye(p)
     ord_pair_names = [f"{ord_items[a]}~~{ord_items[b]}" for a, b in zip(pairs.ia, pairs.ib)]
+    pair_nobs = None
+    if missing == "pairwise":
+        both_seen = seen.astype(float)
+        pair_nobs = pd.DataFrame((both_seen.T @ both_seen).astype(int), index=items, columns=items)
     return Stage1(
         items=items,
         thresholds=pd.Series(np.concatenate(taus),
@@ -151,6 +184,7 @@ def mixed_stage1(data: pd.DataFrame, items: list[str], numeric: list[str], missi
         nobs=n,
         categories={item: [_plain(v) for v in c] for item, c in zip(ord_items, cats)},
         missing=missing,
+        pair_nobs=pair_nobs,
         zero_cell_pairs=[ord_pair_names[q] for q in _zero_cells(pairs, taus)],
         numeric=num_items,
         means=pd.Series(uni.mean, index=num_items),
@@ -169,17 +203,27 @@ def _no_pairs(codes: np.ndarray, taus) -> PairTables:
 
 
 class _Continuous:
-    """Means, variances (divisor N) and the rows of U1 = A11^-1 S1' of continuous variables."""
+    """Means, variances (divisor N) and the rows of U1 = A11^-1 S1' of continuous variables.
+
+    Blanks (NaN) are left out: the moments are those of the cases observed (divisor their
+    number), and a blank's deviation and scores are zero."""
 
     def __init__(self, y: np.ndarray):
-        self.mean = y.mean(axis=0)
-        self.dev = y - self.mean
-        self.var = (self.dev * self.dev).mean(axis=0)
+        self.seen = ~np.isnan(y)
+        if self.seen.all():
+            self.mean = y.mean(axis=0)
+            self.dev = y - self.mean
+            self.var = (self.dev * self.dev).mean(axis=0)
+        else:
+            count = np.maximum(self.seen.sum(axis=0), 1)  # never observed: variance 0, an error
+            self.mean = np.where(self.seen, y, 0.0).sum(axis=0) / count
+            self.dev = np.where(self.seen, y - self.mean, 0.0)
+            self.var = (self.dev * self.dev).sum(axis=0) / count
         self.sd = np.sqrt(self.var)
         if (self.var == 0).any():
             return
         s_mu = (self.dev / self.var).T  # (variables, cases)
-        s_var = ((self.dev * self.dev / self.var - 1) / (2 * self.var)).T
+        s_var = ((self.dev * self.dev / self.var - 1) / (2 * self.var) * self.seen).T
         # A11 of a continuous variable: the 2 x 2 cross-products of its mean and variance scores
         a = (s_mu * s_mu).sum(axis=1)
         b = (s_mu * s_var).sum(axis=1)
@@ -209,11 +253,14 @@ class Polyserial:
     Arrays are (pairs, cases): ``z`` the continuous variable standardized (its residual with
     covariates), ``up`` and ``lo`` the limits of the case's category of the ordinal item (minus
     its linear predictor with covariates; +-100 stands for infinite, as in lavaan); ``sd`` the
-    continuous variable's (residual) sd per pair. :meth:`fit` runs on construction.
+    continuous variable's (residual) sd per pair; ``seen`` (optional, pairwise deletion) whether
+    the case observed both variables: the others are left out of the likelihood and score zero.
+    :meth:`fit` runs on construction.
     """
 
-    def __init__(self, z: np.ndarray, up: np.ndarray, lo: np.ndarray, sd: np.ndarray, start: np.ndarray):
-        self.z, self.up, self.lo, self.sd = z, up, lo, sd[:, None]
+    def __init__(self, z: np.ndarray, up: np.ndarray, lo: np.ndarray, sd: np.ndarray, start: np.ndarray,
+                 seen: np.ndarray | None = None):
+        self.z, self.up, self.lo, self.sd, self.seen = z, up, lo, sd[:, None], seen
         # the density of y itself: lavaan's case likelihood is phi(z) / sd * P(category | y)
         self.py1 = np.exp(-z * z / 2) / (_SQRT_2PI * sd[:, None])
         self.rho = np.clip(start, -_BOUND, _BOUND)
@@ -227,6 +274,8 @@ class Polyserial:
         a, b = (up - rr * z) / big_r, (lo - rr * z) / big_r
         prob = np.maximum(ndtr(a) - ndtr(b), _EPS)
         keep = py1 * prob >= _SQRT_EPS  # lavaan drops cases with a tiny likelihood
+        if self.seen is not None:
+            keep &= self.seen[sel]
         fa, fb = np.exp(-a * a / 2) / _SQRT_2PI, np.exp(-b * b / 2) / _SQRT_2PI
         ta, tb = up * rr - z, lo * rr - z
         r3 = big_r ** 3
@@ -282,19 +331,24 @@ class Polyserial:
         fa, fb = np.exp(-a * a / 2) / _SQRT_2PI, np.exp(-b * b / 2) / _SQRT_2PI
         diff = (fa - fb) / prob
         sd = self.sd
-        return {
+        out = {
             "rho": (fa * (up * r - z) - fb * (lo * r - z)) / (big_r ** 3 * prob),
             "mu": (z + r / big_r * diff) / sd,
             "var": ((z * z - 1) + r * z / big_r * diff) / (2 * sd * sd),
             "up": fa / (big_r * prob),
             "lo": fb / (big_r * prob),
         }
+        if self.seen is not None:
+            out = {key: np.where(self.seen, value, 0.0) for key, value in out.items()}
+        return out
 
 
-def _polyserial_u(serial: Polyserial, codes, num, ord_, kmax, V, uni) -> np.ndarray:
+def _polyserial_u(serial: Polyserial, codes, blank_codes, num, ord_, kmax, V, uni) -> np.ndarray:
     """Rows of U' for the covariances of polyserial pairs without covariates: (pairs, cases).
 
     The item's part of U1 is a lookup by category (V), so its A21 block is summed by category.
+    ``blank_codes`` are the item's codes with kmax (V's blank row) for a blank; where either
+    variable is blank the pair's own score is zero, but the correction keeps the other's part.
     """
     sc = serial.scores()
     score = sc["rho"]
@@ -307,9 +361,9 @@ def _polyserial_u(serial: Polyserial, codes, num, ord_, kmax, V, uni) -> np.ndar
     # threshold t is the upper limit of category t and the lower limit of category t + 1
     a_th = upper.reshape(n_pairs, kmax)[:, :-1] - lower.reshape(n_pairs, kmax)[:, 1:]
     a22 = (score * score).sum(axis=1)
-    per_category = np.einsum("qct,qt->qc", V[ord_][:, :kmax], a_th)
+    per_category = np.einsum("qct,qt->qc", V[ord_], a_th)
     correction = (a_mu[:, None] * uni.u_mu[num] + a_var[:, None] * uni.u_var[num]
-                  + np.take_along_axis(per_category, codes, axis=1))
+                  + np.take_along_axis(per_category, blank_codes, axis=1))
     u_cor = (score - correction) / a22[:, None]
     # from the correlation to the covariance rho sd (delta method, lavaan's H)
     sd = uni.sd[num][:, None]
@@ -335,11 +389,14 @@ def pearson_scores(y1: np.ndarray, y2: np.ndarray, v1: np.ndarray, v2: np.ndarra
     }
 
 
-def _pearson_u(uni: _Continuous, k1: np.ndarray, k2: np.ndarray, rho: np.ndarray) -> np.ndarray:
-    """Rows of U' for the covariances of pairs of continuous variables."""
+def _pearson_u(uni: _Continuous, k1: np.ndarray, k2: np.ndarray, rho: np.ndarray, seen=None) -> np.ndarray:
+    """Rows of U' for the covariances of pairs of continuous variables (``seen``: the cases
+    observing both, under pairwise deletion)."""
     if not len(k1):
         return np.empty((0, len(uni.dev)))
     sc = pearson_scores(uni.dev.T[k1], uni.dev.T[k2], uni.var[k1], uni.var[k2], rho)
+    if seen is not None:
+        sc = {key: np.where(seen, value, 0.0) for key, value in sc.items()}
     score = sc["rho"]
     correction = sum((score * sc[d]).sum(axis=1)[:, None] * u
                      for d, u in (("mu1", uni.u_mu[k1]), ("mu2", uni.u_mu[k2]),
@@ -347,3 +404,73 @@ def _pearson_u(uni: _Continuous, k1: np.ndarray, k2: np.ndarray, rho: np.ndarray
     u_cor = (score - correction) / (score * score).sum(axis=1)[:, None]
     s1, s2, r = uni.sd[k1][:, None], uni.sd[k2][:, None], rho[:, None]
     return s1 * s2 * u_cor + (s2 * r / (2 * s1)) * uni.u_var[k1] + (s1 * r / (2 * s2)) * uni.u_var[k2]
+
+
+def _pairwise_cor(y1: np.ndarray, y2: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """Pearson correlations of (pairs, cases) arrays over the cases ``seen`` (R's
+    ``cor(use = "pairwise.complete.obs")``)."""
+    count = seen.sum(axis=1, keepdims=True)
+    a = np.where(seen, y1, 0.0)
+    b = np.where(seen, y2, 0.0)
+    a = np.where(seen, a - a.sum(axis=1, keepdims=True) / count, 0.0)
+    b = np.where(seen, b - b.sum(axis=1, keepdims=True) / count, 0.0)
+    return (a * b).sum(axis=1) / np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
+
+
+def _pairwise_start(y: np.ndarray, codes: np.ndarray, taus, ordinal: np.ndarray, both: np.ndarray) -> np.ndarray:
+    """lavaan's polyserial start under pairwise deletion (``lav_bvmix_init_cache``): the
+    pairwise-complete cor(y, codes) times sd(codes) over the item's observed cases (divisor
+    n - 1) times sqrt((N - 1) / N), N every row, over the sum of phi at the thresholds."""
+    n = codes.shape[1]
+    observed = codes >= 0
+    count = observed.sum(axis=1)
+    c = np.where(observed, codes - np.where(observed, codes, 0).sum(axis=1, keepdims=True) / count[:, None], 0.0)
+    sd_c = np.sqrt((c * c).sum(axis=1) / (count - 1) * (n - 1) / n)
+    dens = np.array([np.exp(-t * t / 2).sum() / _SQRT_2PI for t in taus])[ordinal]
+    start = _pairwise_cor(y, codes.astype(float), both) * sd_c / dens
+    start = np.where(np.isfinite(start), start, 0.0)
+    return np.where(np.abs(start) > 0.9, start / 2, start)
+
+
+def _two_step_pearson(uni: _Continuous, k1: np.ndarray, k2: np.ndarray, seen: np.ndarray, start: np.ndarray,
+                      tol: float = 1e-10, max_iter: int = 100) -> np.ndarray:
+    """Two-step ML correlations of pairs of continuous variables with blanks
+    (``lav_bvreg_cor_twostep_fit``): the bivariate normal likelihood of the cases observing
+    both, means and variances fixed at their univariate estimates, maximized in rho within
+    [-0.999, 0.999] by safeguarded Newton; cases whose likelihood is below sqrt(machine
+    epsilon) are left out, as lavaan does."""
+    if not len(k1):
+        return np.zeros(0)
+    z1, z2 = (uni.dev / uni.sd).T[k1], (uni.dev / uni.sd).T[k2]
+    log_s12 = np.log(uni.sd[k1] * uni.sd[k2])[:, None]
+    a, c = z1 * z1 + z2 * z2, z1 * z2
+
+    def terms(r):
+        rr = r[:, None]
+        big_r = 1 - rr * rr
+        q = a - 2 * rr * c
+        log_lik = -np.log(2 * np.pi) - log_s12 - np.log(big_r) / 2 - q / (2 * big_r)
+        keep = seen & (log_lik >= np.log(_SQRT_EPS))
+        score = (rr + c) / big_r - q * rr / big_r ** 2
+        d_score = (1 / big_r + 2 * rr * (rr + c) / big_r ** 2
+                   - (a - 4 * rr * c) / big_r ** 2 - 4 * rr * (a * rr - 2 * rr * rr * c) / big_r ** 3)
+        return (np.where(keep, log_lik, 0.0).sum(axis=1), np.where(keep, score, 0.0).sum(axis=1),
+                np.where(keep, d_score, 0.0).sum(axis=1))
+
+    r = np.clip(start, -0.999, 0.999)
+    ll, score, hess = terms(r)
+    for _ in range(max_iter):
+        step = np.clip(np.where(hess < 0, -score / hess, np.sign(score) * 0.1), -0.5, 0.5)
+        new = np.clip(r + step, -0.999, 0.999)
+        ll_new, s_new, h_new = terms(new)
+        for _ in range(40):  # halve steps that lower the likelihood
+            worse = ll_new < ll - 1e-12 * np.abs(ll)
+            if not worse.any():
+                break
+            new = np.where(worse, (r + new) / 2, new)
+            ll_new, s_new, h_new = terms(new)
+        done = (new - r) ** 2 < tol
+        r, ll, score, hess = new, ll_new, s_new, h_new
+        if done.all():
+            break
+    return r

@@ -418,7 +418,10 @@ MIXED = {
     "mixed_hs_wlsmv": (["x7", "x8", "x9"], []),
     "covariate_grid_wlsmv": (["age2"], ["age2"]),
     "covariate_hs_wlsmv": (["x7", "x8", "x9", "agec"], ["agec"]),
+    "mixed_hs_missing_wlsmv": (["x7", "x8", "x9"], []),
 }
+# the mixed cases fitted with missing = "pairwise" (the others: lavaan's default, listwise)
+MIXED_PAIRWISE = {"mixed_hs_missing_wlsmv"}
 # the added line of each derived model (after a comment line) and the model it extends
 EXTENDED_MODELS = {
     "grid_governance_mixed": ("grid_governance", "years2 ~ ID + CN"),
@@ -438,8 +441,10 @@ def test_mixed_header_options_and_inputs(name):
     case = load(name)
     numeric, exogenous = MIXED[name]
     assert case["case"] == name
+    pairwise = name in MIXED_PAIRWISE
     assert case["call"] == (f"sem(model = model, data = {case['data_file'].split('/')[-1][:-4]}, "
-                            f"ordered = items, estimator = \"WLSMV\")")
+                            f"ordered = items, estimator = \"WLSMV\""
+                            + (', missing = "pairwise")' if pairwise else ")"))
     assert case["converged"] is True and case["warnings"] == []
     assert case["model"] == (REPO / case["model_file"]).read_text(encoding="utf-8").rstrip("\n")
     assert case["numeric"] == numeric and case["exogenous"] == exogenous
@@ -447,7 +452,7 @@ def test_mixed_header_options_and_inputs(name):
     assert case["conditional_x"] is bool(exogenous) and case["options"]["conditional.x"] is bool(exogenous)
     o = case["options"]
     assert o["estimator"] == "DWLS" and o["se"] == ["robust.sem"] and o["test"] == ["scaled.shifted"]
-    assert o["parameterization"] == "delta" and o["missing"] == "listwise"
+    assert o["parameterization"] == "delta" and o["missing"] == ("pairwise" if pairwise else "listwise")
     assert o["fixed.x"] is bool(exogenous)  # lavaan's fixed.x = "default" resolves so
     # ordered = every observed variable that is not continuous, in model order
     rows = endogenous(case)
@@ -484,6 +489,17 @@ def test_mixed_data_are_derived_from_the_committed_data():
     pd.testing.assert_frame_equal(hs[["x4", "x5", "x6"]], binary[["x4", "x5", "x6"]])
     pd.testing.assert_frame_equal(hs[["x7", "x8", "x9"]], raw[["x7", "x8", "x9"]])
     np.testing.assert_allclose(hs["agec"], raw["ageyr"] + raw["agemo"] / 12 - 13, rtol=0, atol=1e-13)
+
+    # hs_mixed_missing.csv: exactly 3% of the x1..x9 cells blank (81 of 301 x 9), the rest as
+    # in hs_mixed.csv; no row blank everywhere (so lavaan's N is every row)
+    holed = pd.read_csv(REFERENCE / "hs_mixed_missing.csv")
+    items = [f"x{i}" for i in range(1, 10)]
+    assert list(holed.columns) == list(hs.columns)
+    blank = holed[items].isna()
+    assert int(blank.to_numpy().sum()) == round(0.03 * blank.size) == 81
+    assert blank.sum().min() >= 5 and not blank.all(axis=1).any() and not holed["agec"].isna().any()
+    np.testing.assert_array_equal(holed[items].to_numpy()[~blank.to_numpy()], hs[items].to_numpy()[~blank.to_numpy()])
+    np.testing.assert_array_equal(holed["agec"], hs["agec"])
 
 
 @pytest.mark.parametrize("name", sorted(MIXED))

@@ -11,7 +11,8 @@
 # grid_governance_empty_category.csv (first 400 rows, two items with an unchosen category),
 # hs_binary_sparse.csv (first 120 rows, two 2x2 tables with an empty cell),
 # grid_governance_mixed.csv (grid_governance.csv plus the continuous age2 and years2) and
-# hs_mixed.csv (x1..x6 cut into three or two categories, x7..x9 continuous); then one
+# hs_mixed.csv (x1..x6 cut into three or two categories, x7..x9 continuous), hs_mixed_missing.csv
+# (hs_mixed.csv with 3% of the x1..x9 cells blanked at random); then one
 # tests/reference/sem_ordinal/<case>.json per case. Models are tests/reference/sem_ordinal/models/*.lav;
 # the five-point data are the committed data/synthetic/*.csv.
 #
@@ -115,6 +116,16 @@ hs_mixed[c("x4", "x5", "x6")] <- hs_binary[c("x4", "x5", "x6")]
 hs_mixed$agec <- lavaan::HolzingerSwineford1939$ageyr + lavaan::HolzingerSwineford1939$agemo / 12 - 13
 write.csv(hs_mixed, hs_mixed_file, row.names = FALSE)
 
+# Missing values beside continuous variables: hs_mixed with exactly 3% of the x1..x9 cells (81 of
+# 301 x 9) drawn without replacement and blanked, as grid_governance_missing; agec is kept.
+hs_mixed_missing_file <- file.path(out_dir, "hs_mixed_missing.csv")
+set.seed(20261123)
+hs_mixed_missing <- hs_mixed
+cells <- as.matrix(hs_mixed_missing[paste0("x", 1:9)])
+cells[sample(length(cells), round(0.03 * length(cells)))] <- NA
+hs_mixed_missing[paste0("x", 1:9)] <- as.data.frame(cells)
+write_plain_csv(hs_mixed_missing, hs_mixed_missing_file)
+
 data_files <- list(
   hs_binary = hs_file,
   ri_asset = "data/synthetic/ri_asset.csv",
@@ -123,7 +134,8 @@ data_files <- list(
   grid_governance_empty_category = gg_empty_file,
   hs_binary_sparse = hs_sparse_file,
   grid_governance_mixed = gg_mixed_file,
-  hs_mixed = hs_mixed_file
+  hs_mixed = hs_mixed_file,
+  hs_mixed_missing = hs_mixed_missing_file
 )
 datasets <- lapply(data_files, read.csv, stringsAsFactors = FALSE, encoding = "UTF-8")
 
@@ -196,6 +208,11 @@ cases <- list(
        description = paste("Holzinger-Swineford 3-factor CFA on hs_mixed.csv: x1..x3 in three",
                            "categories (tertiles), x4..x6 binary (medians), both ordered; x7..x9",
                            "continuous, WLSMV")),
+  list(id = "mixed_hs_missing_wlsmv", model = "hs_binary_cfa", data = "hs_mixed_missing",
+       options = list(estimator = "WLSMV", missing = "pairwise"), numeric = c("x7", "x8", "x9"),
+       description = paste("Holzinger-Swineford 3-factor CFA on hs_mixed_missing.csv (hs_mixed.csv",
+                           "with 3% of the x1..x9 cells blanked completely at random): x1..x6",
+                           "ordered, x7..x9 continuous, WLSMV with pairwise deletion")),
   list(id = "covariate_grid_wlsmv", model = "grid_governance_covariate",
        data = "grid_governance_mixed", options = wlsmv, numeric = "age2",
        description = paste("grid_governance model plus ID ~ age2 (age / 10, an exogenous",
