@@ -7,7 +7,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from govstats._threads import single_threaded
 from govstats.errors import NotPositiveDefiniteWarning
@@ -20,6 +19,7 @@ from govstats.sem.inference import (casewise_scores, expected_information, first
 from govstats.sem.prepare import group_data, model_text, numeric_block
 from govstats.sem.results import SEMResults
 from govstats.sem.robust_test import baseline_scaling, trace_ugamma
+from govstats.sem.tables import estimate_tables
 from govstats.sem.standardize import defined_values, delta_se, standardize, standardize_batch
 
 ESTIMATORS = ("ML", "MLR")
@@ -241,17 +241,6 @@ def _inference(engine, data, opt, estimator, robust, clustered, meanstructure) -
         std_lv[defined] = defined_values(engine, theta, std=std_lv)
         if vcov is not None:
             se[defined] = delta_se(lambda t: defined_values(engine, t), theta, vcov)
-    z = np.where((free > 0) | defined, values / np.where(se > 0, se, np.nan), np.nan)
-    pvalue = 2 * stats.norm.sf(np.abs(z))
-    crit = stats.norm.ppf(0.975)
-    params = pd.DataFrame({
-        "lhs": table.lhs, "op": table.op, "rhs": table.rhs, "group": table.group, "label": table.label,
-        "est": values, "se": se, "z": z, "pvalue": pvalue,
-        "ci_lower": values - crit * np.nan_to_num(se), "ci_upper": values + crit * np.nan_to_num(se),
-        "std_lv": std_lv, "std_all": std_all,
-    })
-    params["label"] = params["label"].where(~params["label"].str.startswith("."), "")
-
     # standardized solution with delta-method standard errors (lavaan's standardizedSolution)
     std_se = np.full(len(table), np.nan)
     if vcov is not None:
@@ -264,12 +253,7 @@ def _inference(engine, data, opt, estimator, robust, clustered, meanstructure) -
         std_se = delta_se(all_std, theta, vcov, batch=batch)
         fixed_std = (free == 0) & ~defined
         std_se[fixed_std & (std_se < 1e-10)] = 0.0
-    std_z = std_all / np.where(std_se > 0, std_se, np.nan)
-    standardized = pd.DataFrame({
-        "lhs": table.lhs, "op": table.op, "rhs": table.rhs, "group": table.group, "est_std": std_all,
-        "se": std_se, "z": std_z, "pvalue": 2 * stats.norm.sf(np.abs(std_z)),
-        "ci_lower": std_all - crit * np.nan_to_num(std_se), "ci_upper": std_all + crit * np.nan_to_num(std_se),
-    })
+    params, standardized = estimate_tables(table, values, se, (free > 0) | defined, std_lv, std_all, std_se)
 
     trouble.heywood(params, messages)
 

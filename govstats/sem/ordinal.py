@@ -15,7 +15,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from govstats.sem import fit_measures as fm
 from govstats.sem import trouble
@@ -27,6 +26,7 @@ from govstats.sem.ordinal_stage1 import stage1
 from govstats.sem.prepare import numeric_block
 from govstats.sem.results import SEMResults
 from govstats.sem.standardize import defined_values, delta_se, standardize_batch
+from govstats.sem.tables import estimate_tables
 
 ORDINAL_ESTIMATORS = ("WLSMV", "ULSMV")
 _OP_ORDER = {"=~": 0, "~": 1, "|": 2, "~~": 3, "~*~": 4, "~1": 5, ":=": 6}
@@ -160,8 +160,6 @@ def _tables(model: OrdinalModel, theta: np.ndarray, vcov: np.ndarray | None):
     n_th = model.n_thresholds
     values = display.values(model.display_theta(theta))
     free = engine.table.free.to_numpy()           # the display table's rows, as the fit counts them
-    se = np.zeros(len(table))
-    th_se = np.zeros(n_th)
     if vcov is not None:
         diag = np.sqrt(np.clip(np.diag(vcov), 0, None))
         se = np.where(free > 0, diag[np.maximum(free, 1) - 1], 0.0)
@@ -209,22 +207,6 @@ def _tables(model: OrdinalModel, theta: np.ndarray, vcov: np.ndarray | None):
 
     order = np.argsort(frame.op.map(_OP_ORDER).to_numpy(), kind="stable")
     frame = frame.iloc[order].reset_index(drop=True)
-    std_se = std_se[order]
-    is_free = frame.free.to_numpy()
-    z = np.where(is_free, frame.est / np.where(frame.se > 0, frame.se, np.nan), np.nan)
-    crit = stats.norm.ppf(0.975)
-    params = pd.DataFrame({
-        "lhs": frame.lhs, "op": frame.op, "rhs": frame.rhs, "group": frame.group,
-        "label": frame.label.where(~frame.label.astype(str).str.startswith("."), ""),
-        "est": frame.est, "se": frame.se, "z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)),
-        "ci_lower": frame.est - crit * np.nan_to_num(frame.se), "ci_upper": frame.est + crit * np.nan_to_num(frame.se),
-        "std_lv": frame.std_lv, "std_all": frame.std_all,
-    })
-    std_z = frame.std_all / np.where(std_se > 0, std_se, np.nan)
-    standardized = pd.DataFrame({
-        "lhs": frame.lhs, "op": frame.op, "rhs": frame.rhs, "group": frame.group, "est_std": frame.std_all,
-        "se": std_se, "z": std_z, "pvalue": 2 * stats.norm.sf(np.abs(std_z)),
-        "ci_lower": frame.std_all - crit * np.nan_to_num(std_se),
-        "ci_upper": frame.std_all + crit * np.nan_to_num(std_se),
-    })
+    params, standardized = estimate_tables(frame, frame.est, frame.se, frame.free.to_numpy(), frame.std_lv,
+                                           frame.std_all, std_se[order])
     return params, standardized
