@@ -30,7 +30,7 @@ from govstats import load_instrument, simulate
 from govstats._threads import single_threaded
 from govstats.measurement.polychoric import polychoric
 from govstats.resources import seed_instrument_path
-from govstats.sem.ordinal_stage1 import stage1
+from govstats.sem.ordinal.stage1 import stage1
 
 R_SCRIPT = r"""
 suppressMessages(library(lavaan))

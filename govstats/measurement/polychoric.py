@@ -4,7 +4,7 @@ Step 1: each item's thresholds from its marginal proportions (qnorm of the cumul
 the categories observed). Step 2: for every pair at once, the correlation maximizing the
 bivariate-normal likelihood of the pair's contingency table with the thresholds fixed, as
 lavaan's ``lavCor(ordered = ...)`` (``lav_bvord_cor_twostep_fit`` in lavaan 0.6.14). Shared with
-ordinal SEM (WLSMV, :mod:`govstats.sem.ordinal_stage1`), EFA and ordinal reliability.
+ordinal SEM (WLSMV, :mod:`govstats.sem.ordinal.stage1`), EFA and ordinal reliability.
 
 Step 2 is Newton's method on all pairs at once: d Phi2(h, k; r) / dr = phi2(h, k; r), so the
 derivatives of the cell probabilities in r are second differences of the bivariate density over
@@ -224,7 +224,7 @@ def bivariate_normal_cdf(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndar
 class PairTables:
     """Every item pair's contingency table and its likelihood pieces at the fitted correlations.
 
-    Private to govstats (used by :mod:`govstats.sem.ordinal_stage1`); arrays are indexed by
+    Private to govstats (used by :mod:`govstats.sem.ordinal.stage1`); arrays are indexed by
     pair ``q`` (``ia[q] < ib[q]``, numpy's ``triu_indices`` order) and cell ``(i, j)``.
     """
 

@@ -212,7 +212,7 @@ def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, basel
     (``means``) for the "with means" variants; the CRMR leaves the diagonal out; the RMR does
     the same with unstandardized residuals (``raw``: off-diagonal, then diagonal). lavaan's
     log-likelihood, AIC and BIC do not exist for these
-    estimators. ``robust`` (see :func:`govstats.sem.ordinal_fit.catml_robust`) gives lavaan's
+    estimators. ``robust`` (see :func:`govstats.sem.ordinal.estimation.catml_robust`) gives lavaan's
     robust CFI, TLI and RMSEA: the ML statistic of the polychoric matrix with its scaling
     factors, in the formulas of the continuous robust indices (RMSEA with N - 1).
     """

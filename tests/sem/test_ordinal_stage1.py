@@ -27,7 +27,7 @@ from scipy.stats import norm
 
 from govstats.errors import EmptyCategoryWarning, GovstatsWarning
 from govstats.measurement.polychoric import bivariate_normal_cdf
-from govstats.sem.ordinal_stage1 import stage1
+from govstats.sem.ordinal.stage1 import stage1
 from tests_support import lavaan_gamma
 from tests_support import load_ordinal_case as load
 

@@ -21,9 +21,9 @@ import pytest
 from scipy import optimize
 from scipy.stats import norm
 
-import govstats.sem.ordinal_stage1_covariates as covariates_module
+import govstats.sem.ordinal.stage1_covariates as covariates_module
 from govstats.measurement.polychoric import bivariate_normal_cdf
-from govstats.sem.ordinal_stage1 import stage1
+from govstats.sem.ordinal.stage1 import stage1
 from tests_support import lavaan_gamma
 from tests_support import load_ordinal_case as load
 

@@ -31,7 +31,7 @@ from scipy import optimize
 from scipy.stats import norm
 
 from govstats.errors import EmptyCategoryWarning
-from govstats.sem.ordinal_stage1 import stage1
+from govstats.sem.ordinal.stage1 import stage1
 from tests_support import lavaan_gamma
 from tests_support import load_ordinal_case as load
 

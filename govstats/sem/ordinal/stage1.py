@@ -38,9 +38,9 @@ Empty categories: with integer codes lavaan uses only the categories that occur 
 :class:`~govstats.errors.EmptyCategoryWarning` naming the item and the unused codes.
 
 Continuous variables beside the ordered items (``numeric=``) are handled in
-:mod:`govstats.sem.ordinal_stage1_mixed`: means and variances, polyserial and Pearson
+:mod:`govstats.sem.ordinal.stage1_mixed`: means and variances, polyserial and Pearson
 correlations, reported as covariances, as lavaan does (listwise or pairwise); exogenous covariates (``covariates=``,
-lavaan's ``conditional.x``) in :mod:`govstats.sem.ordinal_stage1_covariates`.
+lavaan's ``conditional.x``) in :mod:`govstats.sem.ordinal.stage1_covariates`.
 """
 
 from __future__ import annotations
@@ -209,14 +209,14 @@ def stage1(data: pd.DataFrame, items: list[str], missing: str = "listwise",
         Which of ``items`` are continuous (lavaan's observed variables not in ``ordered``, with
         ``conditional.x = FALSE``): each contributes its mean and variance, and its
         correlations with the others (polyserial with ordinal items, Pearson with continuous
-        ones) enter as covariances (see :mod:`govstats.sem.ordinal_stage1_mixed`). At least
+        ones) enter as covariances (see :mod:`govstats.sem.ordinal.stage1_mixed`). At least
         one item must stay ordinal. With ``missing="pairwise"`` their moments come from the
         cases observing each, their correlations from the cases observing both.
     covariates : sequence of str, optional
         Exogenous covariates (columns of ``data``, not in ``items``) to condition on, as lavaan
         does by default when the model has exogenous observed variables (``conditional.x``):
         probit regressions of the ordinal items and linear regressions of the continuous ones
-        on them, residual correlations (see :mod:`govstats.sem.ordinal_stage1_covariates`).
+        on them, residual correlations (see :mod:`govstats.sem.ordinal.stage1_covariates`).
         Only ``missing="listwise"``.
 
     Returns
@@ -305,10 +305,10 @@ def stage1(data: pd.DataFrame, items: list[str], missing: str = "listwise",
             f"'items'. Got {covariates!r} instead."
         )
     if covariates:
-        from govstats.sem.ordinal_stage1_covariates import covariate_stage1  # builds on this module
+        from govstats.sem.ordinal.stage1_covariates import covariate_stage1  # builds on this module
         return covariate_stage1(data, items, list(numeric or []), list(covariates), missing, levels)
     if numeric:
-        from govstats.sem.ordinal_stage1_mixed import mixed_stage1  # it builds on this module
+        from govstats.sem.ordinal.stage1_mixed import mixed_stage1  # it builds on this module
         return mixed_stage1(data, items, list(numeric), missing, levels)
     x = np.column_stack([data[item].to_numpy(dtype=float) for item in items])
     seen = ~np.isnan(x)

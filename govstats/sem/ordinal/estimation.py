@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from govstats.sem.ml import GroupData
-from govstats.sem.ordinal_model import OrdinalModel
-from govstats.sem.ordinal_stage1 import Stage1
+from govstats.sem.ordinal.model import OrdinalModel
+from govstats.sem.ordinal.stage1 import Stage1
 
 
 @dataclass

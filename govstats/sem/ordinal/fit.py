@@ -1,7 +1,7 @@
 """``fit(..., ordered=...)``: ordinal SEM by WLSMV or ULSMV, from the codes to SEMResults.
 
-Stage 1 (:mod:`govstats.sem.ordinal_stage1`) turns the codes into thresholds, polychoric
-correlations and their asymptotic covariance; stage 2 (:mod:`govstats.sem.ordinal_fit`) fits
+Stage 1 (:mod:`govstats.sem.ordinal.stage1`) turns the codes into thresholds, polychoric
+correlations and their asymptotic covariance; stage 2 (:mod:`govstats.sem.ordinal.estimation`) fits
 the model to them; this module checks the input and builds lavaan's tables: thresholds as
 ``item | t1``, the items' residual variances (1 - R^2 in the delta parameterization) and
 scale factors (``~*~``) as fixed rows, the standardized solution with delta-method SEs, and the
@@ -20,9 +20,9 @@ from govstats.sem import fit_measures as fm
 from govstats.sem import trouble
 from govstats.sem.partable import variable_names
 from govstats.sem.syntax import parse_model
-from govstats.sem.ordinal_fit import baseline, catml_robust, estimate, inference, sample_moments, weights
-from govstats.sem.ordinal_model import PARAMETERIZATIONS, OrdinalModel
-from govstats.sem.ordinal_stage1 import stage1
+from govstats.sem.ordinal.estimation import baseline, catml_robust, estimate, inference, sample_moments, weights
+from govstats.sem.ordinal.model import PARAMETERIZATIONS, OrdinalModel
+from govstats.sem.ordinal.stage1 import stage1
 from govstats.sem.prepare import numeric_block
 from govstats.sem.results import SEMResults
 from govstats.sem.standardize import defined_values, delta_se, standardize_batch

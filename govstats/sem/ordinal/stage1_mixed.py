@@ -42,7 +42,7 @@ returns the Pearson correlation itself). In Gamma a blank scores zero (lavaan's 
 and ``lav_matrix_crossprod`` sums with ``na.rm = TRUE``), and N is the number of rows with at
 least one value, as in the all-ordinal case.
 
-As in :mod:`govstats.sem.ordinal_stage1`, Gamma is assembled as N U'U from U' = H B^-1 S'
+As in :mod:`govstats.sem.ordinal.stage1`, Gamma is assembled as N U'U from U' = H B^-1 S'
 (statistics x cases): the ordinal rows come from the same per-category lookup tables; rows
 that involve a continuous variable are computed case by case, all pairs at once.
 """
@@ -54,7 +54,7 @@ import pandas as pd
 from scipy.special import ndtr
 
 from govstats.measurement.polychoric import PairTables, _edges, _item_thresholds, _recode, fit_pairs
-from govstats.sem.ordinal_stage1 import (
+from govstats.sem.ordinal.stage1 import (
     Stage1, _ordinal_u, _plain, _syrk, _warn_empty_categories, _zero_cells,
 )
 
@@ -67,7 +67,7 @@ _SQRT_2PI = np.sqrt(2 * np.pi)
 
 def mixed_stage1(data: pd.DataFrame, items: list[str], numeric: list[str], missing: str, levels) -> Stage1:
     """Stage 1 with the continuous variables ``numeric`` among ``items`` (checked by
-    :func:`govstats.sem.ordinal_stage1.stage1`, which calls this)."""
+    :func:`govstats.sem.ordinal.stage1.stage1`, which calls this)."""
     is_num = np.array([item in set(numeric) for item in items])
     if is_num.all():
         raise ValueError(

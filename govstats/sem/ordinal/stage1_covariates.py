@@ -39,8 +39,8 @@ import pandas as pd
 from scipy.special import ndtr
 
 from govstats.measurement.polychoric import _bvn_corners, _item_thresholds, _recode, fit_pairs
-from govstats.sem.ordinal_stage1 import Stage1, _plain, _syrk, _warn_empty_categories
-from govstats.sem.ordinal_stage1_mixed import Polyserial, pearson_scores, polyserial_start
+from govstats.sem.ordinal.stage1 import Stage1, _plain, _syrk, _warn_empty_categories
+from govstats.sem.ordinal.stage1_mixed import Polyserial, pearson_scores, polyserial_start
 
 _SQRT_EPS = float(np.sqrt(np.finfo(float).eps))
 _FAR = 100.0  # lavaan's offset for the open end of the bottom and top categories
@@ -52,7 +52,7 @@ _CHUNK = 50_000  # pairs x 4 cases per chunk of polychoric pairs (small: their a
 def covariate_stage1(data: pd.DataFrame, items: list[str], numeric: list[str], covariates: list[str],
                      missing: str, levels) -> Stage1:
     """Stage 1 of ``items`` (``numeric`` among them continuous) conditional on ``covariates``
-    (checked by :func:`govstats.sem.ordinal_stage1.stage1`, which calls this)."""
+    (checked by :func:`govstats.sem.ordinal.stage1.stage1`, which calls this)."""
     if missing != "listwise":
         raise ValueError(
             f"The 'missing' parameter of stage1 must be 'listwise' with 'covariates' (pairwise "
