@@ -295,7 +295,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("  Structural paths: standardized estimate (population value)")
     for r in paths.itertuples():
         true = truth[(truth.op == "~") & (truth.lhs == r.lhs) & (truth.rhs == r.rhs)].est
-        print(f"    {r.lhs} ~ {r.rhs:4s} {r.std_all:6.3f}  ({true.iloc[0]:.2f})   p = {r.pvalue:.3g}")
+        print(f"    {r.lhs + ' ~ ' + r.rhs:11s}{r.std_all:6.3f}  ({true.iloc[0]:.2f})   p = {r.pvalue:.3g}")
     return 0
 
 
