@@ -191,3 +191,14 @@ def test_defined_indirect_effect_matches_lavaan():
         mine = std.loc[(row["lhs"], row["op"], row["rhs"])]
         assert mine.est_std == pytest.approx(row["est.std"], abs=1e-3)
         assert mine.se == pytest.approx(row["se"], abs=1e-3)
+
+
+def test_ordered_true_leaves_exogenous_covariates_continuous_as_lavaan():
+    # lavaan's ordered = TRUE: every observed variable but the exogenous covariates
+    data = pd.read_csv(REPO / "tests" / "reference" / "sem_ordinal" / "hs_mixed.csv")
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual + textual ~ agec"
+    everything = fit(model, data, ordered=True)
+    named = fit(model, data, ordered=[f"x{i}" for i in range(1, 7)])
+    assert everything.converged and "x1~agec" in everything.stage1.names
+    np.testing.assert_allclose(everything.params.est, named.params.est, rtol=1e-12)
+    assert everything.fit_measures["chisq_scaled"] == pytest.approx(named.fit_measures["chisq_scaled"], rel=1e-12)

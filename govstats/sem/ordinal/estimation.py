@@ -76,7 +76,7 @@ def sample_moments(model: OrdinalModel, s1: Stage1) -> GroupData:
         # y = intercept + Pi x + residual: with L = Pi on y's rows and the identity on x's,
         # Sigma = residual moments + L Sigma_xx L', mu = intercepts + L mu_x
         x = model.x_pos
-        sxx_inv, mu_x = model._x_moments
+        sxx_inv, mu_x = model.covariate_moments
         loading = np.zeros((p, len(x)))
         loading[lay.slope_item, np.searchsorted(x, lay.slope_x)] = values[lay.slope]
         loading[x, np.arange(len(x))] = 1.0

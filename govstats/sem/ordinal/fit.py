@@ -32,14 +32,16 @@ ORDINAL_ESTIMATORS = ("WLSMV", "ULSMV")
 _OP_ORDER = {"=~": 0, "~": 1, "|": 2, "~~": 3, "~*~": 4, "~1": 5, ":=": 6}
 
 
-def ordered_items(syntax: str, ordered) -> tuple[list[str], list[str]]:
-    """(the model's observed variables, those of them that are continuous), from ``ordered``
-    (True for all, or a list of names). Continuous exogenous covariates are conditioned on, as
-    lavaan's default ``conditional.x`` for ordered data."""
+def ordered_items(syntax: str, ordered) -> tuple[list[str], list[str], list[str]]:
+    """(outcome variables, those of them that are continuous, exogenous covariates) of the model,
+    from ``ordered``: True for every observed variable but the exogenous covariates (lavaan's
+    ``ordered = TRUE``), or a list of names. Covariates are conditioned on, as lavaan's default
+    ``conditional.x`` for ordered data, and must be continuous (or dummy-coded)."""
     names = variable_names(parse_model(syntax))
-    observed = list(names.ov)
+    covariates = list(names.ov_x)
+    outcomes = [v for v in names.ov if v not in covariates]
     if ordered is True or (isinstance(ordered, str) and ordered == "all"):
-        return observed, []
+        return outcomes, [], covariates
     if isinstance(ordered, str):
         ordered = [ordered]
     try:
@@ -47,15 +49,15 @@ def ordered_items(syntax: str, ordered) -> tuple[list[str], list[str]]:
     except TypeError:
         raise ValueError(f"The 'ordered' parameter of fit must be True or a list of column names. "
                          f"Got {ordered!r} instead.") from None
-    continuous = [v for v in observed if v not in listed]
-    if len(continuous) == len(observed):
+    numeric = [v for v in outcomes if v not in listed]
+    if len(numeric) == len(outcomes):
         raise ValueError(f"None of the model's variables is in 'ordered' ({sorted(listed)[:10]}); name the "
                          "ordered items, or leave out 'ordered' to treat every variable as continuous.")
-    ordered_x = [v for v in names.ov_x if v in listed]
+    ordered_x = [v for v in covariates if v in listed]
     if ordered_x:
         raise ValueError(f"The exogenous covariate(s) {ordered_x} are in 'ordered'; as in lavaan, covariates are "
                          "conditioned on and must be continuous (or dummy-coded): leave them out of 'ordered'.")
-    return observed, continuous
+    return outcomes, numeric, covariates
 
 
 def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missing: str,
@@ -63,11 +65,8 @@ def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missin
     if parameterization not in PARAMETERIZATIONS:
         raise ValueError(f"The 'parameterization' parameter of fit must be one of {set(PARAMETERIZATIONS)}. "
                          f"Got {parameterization!r} instead.")
-    observed, continuous = ordered_items(syntax, ordered)
-    exogenous = set(variable_names(parse_model(syntax)).ov_x)
-    covariates = [v for v in observed if v in exogenous]
-    items = [v for v in observed if v not in exogenous]
-    numeric = [v for v in continuous if v not in exogenous]
+    items, numeric, covariates = ordered_items(syntax, ordered)
+    observed = list(variable_names(parse_model(syntax)).ov)
     x = numeric_block(data, items + covariates)
     frame = pd.DataFrame(x, columns=items + covariates)
     blank = np.isnan(x).any(axis=1)
@@ -99,7 +98,7 @@ def fit_ordinal(syntax: str, data: pd.DataFrame, ordered, estimator: str, missin
         mean[index] = block.mean(axis=0)
         cov[np.ix_(index, index)] = np.atleast_2d(np.cov(block, rowvar=False))
         x_moments = (mean, cov)
-    model = OrdinalModel(syntax, s1.names, continuous, parameterization, std_lv, x_moments)
+    model = OrdinalModel(syntax, s1.names, numeric + covariates, parameterization, std_lv, x_moments)
     w = weights(s1, estimator)
     est = estimate(model, s1, w)
     if not est.converged:
@@ -178,7 +177,7 @@ def _tables(model: OrdinalModel, theta: np.ndarray, vcov: np.ndarray | None):
         if vcov is not None:
             se[defined] = delta_se(lambda t: defined_values(display, model.display_theta(t)), theta, vcov)
 
-    sd = model.latent_response_sd(theta)
+    sd = model.latent_response_sd(theta)[model.is_ordered]
     th = model.threshold_table()
     scale = pd.DataFrame({"lhs": model.ordered, "op": "~*~", "rhs": model.ordered})
     frame = pd.concat([
@@ -187,8 +186,7 @@ def _tables(model: OrdinalModel, theta: np.ndarray, vcov: np.ndarray | None):
                       "std_lv": std_lv[:len(table)], "std_all": std_all[:len(table)]}),
         th.assign(group=1, label="", est=theta[model.n_struct:], se=th_se, free=True,
                   std_lv=std_lv[len(table):], std_all=std_all[len(table):]),
-        scale.assign(group=1, label="", est=1.0 / sd[model.is_ordered], se=0.0, free=False,
-                     std_lv=1.0 / sd[model.is_ordered], std_all=1.0),
+        scale.assign(group=1, label="", est=1.0 / sd, se=0.0, free=False, std_lv=1.0 / sd, std_all=1.0),
     ], ignore_index=True)
 
     std_se = np.full(len(frame), np.nan)

@@ -149,23 +149,19 @@ class OrdinalModel:
         Pi Sigma_xy, intercepts mu_y - Pi mu_x (rows of the covariates are left as they are)."""
         if not len(self.covariates):
             return sigma, None, mu
-        x, inv = self.x_pos, self._sigma_xx_inv
+        x, inv = self.x_pos, self.covariate_moments[0]
         pi = sigma[:, x] @ inv
         residual = sigma - pi @ sigma[x, :]
         return residual, pi, mu - pi @ mu[x]
 
     @property
-    def _x_moments(self) -> tuple[np.ndarray, np.ndarray]:
+    def covariate_moments(self) -> tuple[np.ndarray, np.ndarray]:
         """(Sigma_xx^-1, mu_x): the covariates' moments are fixed at their sample values (fixed.x),
         so they are read once from the model with every free parameter 0 (no paths)."""
         if getattr(self, "_x_cache", None) is None:
             sigma, mu = self.engine.models[0].implied(np.zeros(self.n_struct))[:2]
             self._x_cache = (np.linalg.inv(sigma[np.ix_(self.x_pos, self.x_pos)]), mu[self.x_pos])
         return self._x_cache
-
-    @property
-    def _sigma_xx_inv(self) -> np.ndarray:
-        return self._x_moments[0]
 
     def moments(self, theta: np.ndarray):
         """(model moments in wls.obs order, Sigma* of the latent responses given the covariates,
@@ -191,10 +187,10 @@ class OrdinalModel:
         if pi is not None:
             # d Pi = d Sigma_.x Sigma_xx^-1;  d Sigma_y|x = d Sigma - d Sigma_.x Pi' - Pi d Sigma_x.
             x = self.x_pos
-            dpi = np.einsum("ikq,kl->ilq", dS[:, x, :], self._sigma_xx_inv)
+            dpi = np.einsum("ikq,kl->ilq", dS[:, x, :], self.covariate_moments[0])
             cross = np.einsum("ikq,jk->ijq", dS[:, x, :], pi)
             dS = dS - cross - cross.transpose(1, 0, 2)
-            dmu = dmu - np.einsum("ikq,k->iq", dpi, self._x_moments[1])
+            dmu = dmu - np.einsum("ikq,k->iq", dpi, self.covariate_moments[1])
         lay, q_s, k_th = self.layout, self.n_struct, self.n_thresholds
         d = self._scale(sigma)
         out = np.zeros((lay.size, self.n_free))
@@ -263,13 +259,11 @@ class OrdinalModel:
         return out
 
     def latent_response_sd(self, theta: np.ndarray) -> np.ndarray:
-        """sd of each item's latent response: 1 (delta) or sqrt(diag Sigma*) (theta)."""
-        return self.latent_response_sd_batch(theta[None, :])[0]
-
-    def latent_response_sd_batch(self, thetas: np.ndarray) -> np.ndarray:
+        """sd of each item's latent response (given the covariates): 1 (delta) or sqrt(diag Sigma*)
+        (theta); lavaan's scale factors ``~*~`` are its inverse."""
         if self.parameterization == "delta":
-            return np.ones((len(thetas), len(self.items)))
-        return np.sqrt(self._item_variances(thetas))
+            return np.ones(len(self.items))
+        return np.sqrt(self._item_variances(theta[None, :])[0])
 
     def theta_start_from_delta(self, theta_delta: np.ndarray, residual: np.ndarray) -> np.ndarray:
         """Theta-parameterization start from a delta solution: rescale what touches an item's
