@@ -190,17 +190,16 @@ def _incremental(chisq, df, base_chisq, base_df, suffix="") -> dict:
     return {k + suffix: v for k, v in out.items()}
 
 
-def _rmsea_block(chisq, df, n, suffix="") -> dict:
-    out = {"rmsea": _rmsea(chisq, df, n)}
-    out["rmsea_ci_lower"], out["rmsea_ci_upper"] = _rmsea_ci(chisq, df, n)
-    out["rmsea_pvalue"] = _rmsea_pvalue(chisq, df, n)
-    out["rmsea_notclose_pvalue"] = _rmsea_pvalue(chisq, df, n, h0=0.08, close=False)
+def _rmsea_block(chisq, df, n, groups=1, suffix="") -> dict:
+    out = {"rmsea": _rmsea(chisq, df, n, groups)}
+    out["rmsea_ci_lower"], out["rmsea_ci_upper"] = _rmsea_ci(chisq, df, n, groups)
+    out["rmsea_pvalue"] = _rmsea_pvalue(chisq, df, n, groups)
+    out["rmsea_notclose_pvalue"] = _rmsea_pvalue(chisq, df, n, groups, h0=0.08, close=False)
     return {k + suffix: v for k, v in out.items()}
 
 
 def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, baseline_df, baseline_trace,
-                     baseline_trace2, off_diagonal, diagonal, means, raw, extra_moments=0,
-                     robust=None) -> dict:
+                     baseline_trace2, residual_groups, groups=1, robust=None) -> dict:
     """lavaan's fit measures for WLSMV/ULSMV (scaled-shifted test), as ``fitMeasures()`` names them.
 
     As lavaan 0.6 does for these estimators: the RMSEA uses N - 1 (the statistic is (N - 1) F);
@@ -212,7 +211,8 @@ def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, basel
     (``means``) for the "with means" variants; the CRMR leaves the diagonal out; the RMR does
     the same with unstandardized residuals (``raw``: off-diagonal, then diagonal). lavaan's
     log-likelihood, AIC and BIC do not exist for these
-    estimators. ``robust`` (see :func:`govstats.sem.ordinal.estimation.catml_robust`) gives lavaan's
+    estimators. With several groups the RMSEA uses N - G and the factor sqrt(G), and the SRMR
+    family averages the groups' values weighted by N_g / N, as for continuous data. ``robust`` (see :func:`govstats.sem.ordinal.estimation.catml_robust`) gives lavaan's
     robust CFI, TLI and RMSEA: the ML statistic of the polychoric matrix with its scaling
     factors, in the formulas of the continuous robust indices (RMSEA with N - 1).
     """
@@ -236,26 +236,33 @@ def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, basel
     }
     out.update(_incremental(chisq, df, baseline_chisq, baseline_df))
     out.update(_incremental(chisq_s, df, base_s, baseline_df, "_scaled"))
-    out.update(_rmsea_block(chisq, df, n - 1))
-    out.update(_rmsea_block(chisq_s, df, n - 1, "_scaled"))
+    out.update(_rmsea_block(chisq, df, n - groups, groups))
+    out.update(_rmsea_block(chisq_s, df, n - groups, groups, "_scaled"))
     out.update({"rmsea_ci_level": 0.90, "rmsea_close_h0": 0.05, "rmsea_notclose_h0": 0.08})
     if robust is not None:
         x3, c, x3_null, c_null = robust.chisq, robust.scaling, robust.baseline_chisq, robust.baseline_scaling
         out["cfi_robust"] = _cfi(x3, df, x3_null, baseline_df, c, c_null)
         out["rni_robust"] = 1 - (x3 - c * df) / (x3_null - c_null * baseline_df)
         out["tli_robust"] = out["nnfi_robust"] = _tli(x3, df, x3_null, baseline_df, c, c_null)
-        out["rmsea_robust"] = _rmsea(x3, df, n - 1, 1, c)
-        out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = _rmsea_ci(x3 / c, df, n - 1, 1, c)
-        out["rmsea_pvalue_robust"] = _rmsea_pvalue(x3 / c, df, n - 1, 1, c)
-        out["rmsea_notclose_pvalue_robust"] = _rmsea_pvalue(x3 / c, df, n - 1, 1, c, h0=0.08, close=False)
-    off, diag, mean = (float(np.sum(np.square(x))) for x in (off_diagonal, diagonal, means))
-    n_off, n_mean = len(off_diagonal), len(means)
-    n_vech = n_off + (1 + np.sqrt(1 + 8 * n_off)) / 2 + extra_moments
-    raw_ss = float(np.sum(np.square(raw)))
-    out["srmr"] = out["srmr_bentler_nomean"] = np.sqrt((off + diag) / n_vech)
-    out["srmr_bentler"] = np.sqrt((off + diag + mean) / (n_vech + n_mean))
-    out["rmr_nomean"] = np.sqrt(raw_ss / n_vech)
-    out["rmr"] = np.sqrt((raw_ss + mean) / (n_vech + n_mean))
-    out["crmr"] = np.sqrt((off + mean) / (n_off + n_mean))
-    out["crmr_nomean"] = np.sqrt(off / n_off)
+        out["rmsea_robust"] = _rmsea(x3, df, n - groups, groups, c)
+        out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = _rmsea_ci(x3 / c, df, n - groups, groups, c)
+        out["rmsea_pvalue_robust"] = _rmsea_pvalue(x3 / c, df, n - groups, groups, c)
+        out["rmsea_notclose_pvalue_robust"] = _rmsea_pvalue(x3 / c, df, n - groups, groups, c, h0=0.08,
+                                                            close=False)
+    srmr = {k: 0.0 for k in ("srmr", "srmr_bentler", "rmr_nomean", "rmr", "crmr", "crmr_nomean")}
+    total = sum(r["weight"] for r in residual_groups)
+    for r in residual_groups:
+        off, diag, mean = (float(np.sum(np.square(r[k]))) for k in ("off_diagonal", "diagonal", "means"))
+        n_off, n_mean = len(r["off_diagonal"]), len(r["means"])
+        n_vech = n_off + (1 + np.sqrt(1 + 8 * n_off)) / 2 + r["extra_moments"]
+        raw_ss = float(np.sum(np.square(r["raw"])))
+        w = r["weight"] / total
+        srmr["srmr"] += w * np.sqrt((off + diag) / n_vech)
+        srmr["srmr_bentler"] += w * np.sqrt((off + diag + mean) / (n_vech + n_mean))
+        srmr["rmr_nomean"] += w * np.sqrt(raw_ss / n_vech)
+        srmr["rmr"] += w * np.sqrt((raw_ss + mean) / (n_vech + n_mean))
+        srmr["crmr"] += w * np.sqrt((off + mean) / (n_off + n_mean))
+        srmr["crmr_nomean"] += w * np.sqrt(off / n_off)
+    out.update(srmr)
+    out["srmr_bentler_nomean"] = srmr["srmr"]
     return {k: float(v) for k, v in out.items()}

@@ -39,7 +39,8 @@ def _candidates(table: pd.DataFrame, names, group: int, meanstructure: bool) -> 
 
 def modification_indices(result, top: int | None = None) -> pd.DataFrame:
     """MI, EPC and standardized EPCs for every candidate parameter, sorted by MI (largest first)."""
-    engine, theta = result.engine, result.theta
+    bound, theta = result._bound, result._theta
+    engine = bound.model
     table = engine.table[engine.table.op != ":="]
     existing = set()
     for r in table.itertuples():
@@ -63,13 +64,14 @@ def modification_indices(result, top: int | None = None) -> pd.DataFrame:
     extended = pd.concat([table, add], ignore_index=True)
     n_ext = q + len(add)
     models = [RAMModel(extended, engine.names, g, n_ext) for g in range(1, engine.ngroups + 1)]
-    for model, original in zip(models, engine.models):  # fixed.x values set on the original model
+    for model, original in zip(models, bound.blocks):  # fixed.x values are the bound model's
         _copy_fixed(model, original)
     theta_ext = np.concatenate([theta, np.zeros(len(add))])
-    _, grad, hess = gradient_and_information(models, result.data, theta_ext, engine.meanstructure)
+    data = bound.statistics.blocks
+    _, grad, hess = gradient_and_information(models, data, theta_ext, engine.meanstructure)
     info = 0.5 * hess
     score = 0.5 * grad  # -(d logL / N): lavaan's sign for ML
-    n = sum(d.n for d in result.data)
+    n = sum(d.n for d in data)
     m_idx, e_idx = np.arange(q), np.arange(q, n_ext)
     i_mm_inv = np.linalg.inv(info[np.ix_(m_idx, m_idx)])
     v = info[np.ix_(e_idx, e_idx)] - info[np.ix_(e_idx, m_idx)] @ i_mm_inv @ info[np.ix_(m_idx, e_idx)]
@@ -97,10 +99,10 @@ def _copy_fixed(model: RAMModel, original: RAMModel) -> None:
 
 def _standardized_epc(result, add: pd.DataFrame):
     """EPCs standardized as lavaan's sepc.lv / sepc.all (covariances by residual variances)."""
-    engine, theta = result.engine, result.theta
+    theta = result._theta
     p = result.params
     sepc_lv, sepc_all = np.full(len(add), np.nan), np.full(len(add), np.nan)
-    for g, model in enumerate(engine.models, start=1):
+    for g, model in enumerate(result._bound.blocks, start=1):
         _, _, _, C, _ = model.implied(theta)
         sd = dict(zip(model.names, np.sqrt(np.diag(C))))
         lv = set(model.lv)

@@ -11,6 +11,7 @@ cross-group constraints fit the same machinery.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -20,6 +21,9 @@ import pandas as pd
 from govstats.sem.syntax import Formula, ModelSyntaxError
 
 COLUMNS = ["lhs", "op", "rhs", "group", "user", "free", "ustart", "exo", "label"]
+GROUP_EQUAL = ("loadings", "intercepts", "means", "thresholds", "regressions", "residuals",
+               "residual.covariances", "lv.variances", "lv.covariances")
+PARTIAL = re.compile(r"^\s*([A-Za-z_.][A-Za-z0-9_.]*)\s*(=~|~~|~\*~|~1|~|\|)\s*([A-Za-z0-9_.]*)\s*$")
 
 
 @dataclass(frozen=True)
@@ -65,27 +69,47 @@ def variable_names(formulas: list[Formula]) -> VariableNames:
 
 def build_partable(formulas: list[Formula], *, ngroups: int = 1, meanstructure: bool = False,
                    std_lv: bool = False, fixed_x: bool = True, orthogonal: bool = False,
-                   group_equal: tuple[str, ...] = ()) -> tuple[pd.DataFrame, VariableNames]:
-    """The full parameter table (one block of rows per group) and the variable names."""
+                   group_equal: tuple[str, ...] = (), group_partial: tuple[str, ...] = (),
+                   thresholds: dict[str, int] | None = None,
+                   parameterization: str = "delta") -> tuple[pd.DataFrame, VariableNames]:
+    """The full parameter table (one block of rows per group) and the variable names.
+
+    ``thresholds`` maps each ordered item to its number of thresholds (categories - 1): the
+    items get rows ``item | t1..tK`` (free), a fixed residual variance (1; in the delta
+    parameterization its value is derived, 1 - R^2), a fixed intercept (0) and a scale
+    factor ``item ~*~ item`` (fixed 1), as lavaan 0.6.14's ``lav_partable_flat``. With ordered
+    items the model always has a mean structure (lavaan's rule for categorical data).
+    """
     names = variable_names(formulas)
-    if any(f.op == "~1" for f in formulas):
+    thresholds = dict(thresholds or {})
+    unknown = [v for v in thresholds if v not in names.ov]
+    if unknown:
+        raise ValueError(f"Ordered variable(s) {unknown} are not observed variables of the model.")
+    ordered_x = [v for v in thresholds if v in names.ov_x]
+    if ordered_x:
+        raise ValueError(f"The exogenous covariate(s) {ordered_x} are ordered; as in lavaan, covariates are "
+                         "conditioned on and must be continuous (or dummy-coded): leave them out of 'ordered'.")
+    if any(f.op == "~1" for f in formulas) or thresholds:
         meanstructure = True
     rows: list[dict] = []
     for g in range(1, ngroups + 1):
-        rows += _group_rows(formulas, names, g, ngroups, meanstructure, std_lv, fixed_x, orthogonal)
+        rows += _group_rows(formulas, names, g, ngroups, meanstructure, std_lv, fixed_x, orthogonal, thresholds)
     table = pd.DataFrame(rows, columns=COLUMNS + ["line"])
-    table = _apply_group_equal(table, group_equal, names, ngroups, std_lv)
+    table = _apply_group_equal(table, tuple(group_equal), tuple(group_partial), names, ngroups, std_lv,
+                               thresholds, parameterization)
     table = _assign_free(table)
     # lavaan stores the expression without spaces; so do we, so the two tables line up.
-    defined = [{"lhs": f.lhs, "op": ":=", "rhs": "".join(f.expression.split()), "group": 0, "user": 1, "free": 0,
-                "ustart": np.nan, "exo": 0, "label": f.lhs, "line": f.line}
-               for f in formulas if f.op == ":="]
-    if defined:
-        table = pd.concat([table, pd.DataFrame(defined)], ignore_index=True)
-    unsupported = [f for f in formulas if f.op in ("==", "<", ">", "|")]
-    if unsupported:
-        f = unsupported[0]
-        raise ModelSyntaxError(f"line {f.line}: '{f.op}' is not supported by this estimator yet.")
+    extra = [{"lhs": f.lhs if f.op == ":=" else "".join(f.lhs.split()), "op": f.op,
+              "rhs": "".join(f.expression.split()), "group": 0, "user": 1, "free": 0,
+              "ustart": np.nan, "exo": 0, "label": f.lhs if f.op == ":=" else "", "line": f.line}
+             for f in formulas if f.op in (":=", "==", "<", ">")]
+    if extra:
+        table = pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
+    user_thresholds = [f for f in formulas if f.op == "|" and f.lhs not in thresholds]
+    if user_thresholds:
+        f = user_thresholds[0]
+        raise ModelSyntaxError(f"line {f.line}: thresholds of '{f.lhs}' are given, but '{f.lhs}' is not "
+                               "ordered; pass ordered=True or ordered=[..., '" + f.lhs + "'].")
     return table, names
 
 
@@ -100,30 +124,43 @@ def _term_value(values: list, g: int, ngroups: int, what: str, line: int):
 
 
 def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstructure: bool, std_lv: bool,
-                fixed_x: bool, orthogonal: bool) -> list[dict]:
-    user, seen = [], set()
+                fixed_x: bool, orthogonal: bool, thresholds: dict[str, int]) -> list[dict]:
+    user, where = [], {}
     for f in formulas:
         if f.op in (":=", "==", "<", ">"):
             continue
         term = f.terms[0]
         rhs = "" if f.op == "~1" else term.name
         lhs = f.lhs
-        if f.op == "~~" and (rhs, lhs) in {(r["lhs"], r["rhs"]) for r in user if r["op"] == "~~"}:
+        if f.op == "~~" and (rhs, lhs) in where:
             lhs, rhs = rhs, lhs
-        key = (lhs, f.op, rhs)
-        if key in seen:
-            continue  # lavaan ignores duplicated formulas, and so do we
-        seen.add(key)
         fixed = _term_value(term.fixed, g, ngroups, "values", f.line) if term.fixed else "unset"
-        label = _term_value(term.label, g, ngroups, "labels", f.line) or ""
+        label = _term_value(term.label, g, ngroups, "labels", f.line)
+        start = _term_value(term.start, g, ngroups, "start values", f.line)
+        key = (lhs, f.op, rhs)
+        if key in where:
+            # lavaan merges repeated terms: a later modifier adds to (or overrides) the earlier ones
+            row = where[key]
+            if fixed != "unset":
+                row["_fixed"] = fixed
+            if label:
+                row["label"] = label
+            if start is not None:
+                row["_start"] = start
+            continue
         row = {"lhs": lhs, "op": f.op, "rhs": rhs, "group": g, "user": 1, "free": 1, "ustart": np.nan,
-               "exo": 0, "label": label, "line": f.line, "_fixed": fixed}
+               "exo": 0, "label": label or "", "line": f.line, "_fixed": fixed, "_start": start}
+        where[key] = row
         user.append(row)
 
     default = []
     add = lambda lhs, op, rhs: default.append({"lhs": lhs, "op": op, "rhs": rhs, "group": g, "user": 0,
                                               "free": 1, "ustart": np.nan, "exo": 0, "label": "",
-                                              "line": 0, "_fixed": "unset"})
+                                              "line": 0, "_fixed": "unset", "_start": None})
+    ordered = [v for v in names.ov if v in thresholds]
+    for v in ordered:  # lavaan: thresholds come first, then variances
+        for k in range(1, thresholds[v] + 1):
+            add(v, "|", f"t{k}")
     for v in names.ov_nox + names.lv:
         add(v, "~~", v)
     for a, b in combinations(names.lv_x, 2):
@@ -133,27 +170,38 @@ def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstruct
     for i, a in enumerate(names.ov_x):
         for b in names.ov_x[: i + 1]:
             add(b, "~~", a)
+    for v in ordered:
+        add(v, "~*~", v)
     if meanstructure:
         for v in names.ov + names.lv:
             add(v, "~1", "")
-    have = {(r["lhs"], r["op"], r["rhs"]) for r in user}
-    have |= {(r["rhs"], r["op"], r["lhs"]) for r in user if r["op"] == "~~"}
+    have = set(where)
+    have |= {(r, op, l) for (l, op, r) in where if op == "~~"}
     rows = user + [r for r in default if (r["lhs"], r["op"], r["rhs"]) not in have]
 
     first_loading = {}
     for r in rows:
         if r["op"] == "=~" and r["lhs"] not in first_loading:
             first_loading[r["lhs"]] = r
-    indicators = {}
+    indicators, loads_on = {}, {}
     for r in rows:
         if r["op"] == "=~":
             indicators.setdefault(r["lhs"], []).append(r["rhs"])
-    singles = {ind[0] for lv, ind in indicators.items() if len(ind) == 1}
+            loads_on.setdefault(r["rhs"], []).append(r["lhs"])
+    # lavaan's auto.fix.single: the residual variance of an observed indicator that is the only
+    # indicator of its factor and loads on nothing else is fixed at 0
+    singles = {ind[0] for lv, ind in indicators.items() if len(ind) == 1 and len(loads_on[ind[0]]) == 1}
     for r in rows:
         op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
         if r["user"] == 0:
             if std_lv and op == "~~" and lhs == rhs and lhs in names.lv:
                 r["free"], r["ustart"] = 0, 1.0
+            elif op == "~~" and lhs == rhs and lhs in thresholds:
+                r["free"], r["ustart"] = 0, 1.0   # delta: derived (1 - R^2); theta: 1
+            elif op == "~*~":
+                r["free"], r["ustart"] = 0, 1.0   # delta: 1; theta: derived
+            elif op == "~1" and lhs in thresholds:
+                r["free"], r["ustart"] = 0, 0.0   # the thresholds take the intercepts' place
             elif op == "~~" and lhs == rhs and lhs in singles and lhs not in names.lv:
                 r["free"], r["ustart"] = 0, 0.0
             elif orthogonal and op == "~~" and lhs != rhs and lhs in names.lv and rhs in names.lv:
@@ -169,52 +217,61 @@ def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstruct
                 r["free"], r["ustart"] = 1, np.nan
             else:
                 r["free"], r["ustart"] = 0, float(r["_fixed"])
-        del r["_fixed"]
+        if r["_start"] is not None and r["free"]:
+            r["ustart"] = float(r["_start"])
+        del r["_fixed"], r["_start"]
     return rows
 
 
-def _apply_group_equal(table: pd.DataFrame, group_equal, names: VariableNames, ngroups: int,
-                       std_lv: bool) -> pd.DataFrame:
-    """Cross-group equality by shared labels (lavaan's group.equal), and what it frees in later groups."""
+def _apply_group_equal(table: pd.DataFrame, group_equal, group_partial, names: VariableNames, ngroups: int,
+                       std_lv: bool, thresholds: dict, parameterization: str) -> pd.DataFrame:
+    """Cross-group equality by shared labels (lavaan's group.equal, minus group.partial), and what
+    it frees in later groups (lavaan 0.6.14's rules)."""
     if ngroups == 1 or not group_equal:
         return table
-    kinds = {"loadings": "=~", "intercepts": "~1", "regressions": "~", "residuals": "~~",
-             "lv.variances": "~~", "lv.covariances": "~~", "means": "~1", "residual.covariances": "~~"}
-    bad = [k for k in group_equal if k not in kinds]
+    bad = [k for k in group_equal if k not in GROUP_EQUAL]
     if bad:
-        raise ValueError(f"The 'group_equal' parameter must name some of {sorted(kinds)}. Got {bad!r} instead.")
+        raise ValueError(f"The 'group_equal' parameter must name some of {sorted(GROUP_EQUAL)}. Got {bad!r} instead.")
+    partial = set()
+    for text in group_partial:
+        match = PARTIAL.match(text)
+        if not match:
+            raise ValueError(f"The 'group_partial' parameter holds {text!r}, which is not a parameter such as "
+                             "'f1=~x2', 'x1~1', 'x1~~x1' or 'x1|t1'.")
+        lhs, op, rhs = match.groups()
+        partial.add((lhs, op, "" if op == "~1" else rhs))
+        if op == "~~":
+            partial.add((rhs, op, lhs))
     table = table.copy()
     lv, ov = set(names.lv), set(names.ov)
-
-    def selected(kind, r):
-        if kind == "loadings":
-            return r.op == "=~"
-        if kind == "regressions":
-            return r.op == "~"
-        if kind == "intercepts":
-            return r.op == "~1" and r.lhs in ov
-        if kind == "means":
-            return r.op == "~1" and r.lhs in lv
-        if kind == "residuals":
-            return r.op == "~~" and r.lhs == r.rhs and r.lhs in ov
-        if kind == "residual.covariances":
-            return r.op == "~~" and r.lhs != r.rhs and r.lhs in ov
-        if kind == "lv.variances":
-            return r.op == "~~" and r.lhs == r.rhs and r.lhs in lv
-        return r.op == "~~" and r.lhs != r.rhs and r.lhs in lv
-
-    for i, r in table.iterrows():
-        if r.free == 0 or r.label:
-            continue
-        if any(selected(k, r) for k in group_equal):
-            table.at[i, "label"] = f".{r.lhs}{r.op}{r.rhs}"
-    # Equal intercepts identify latent means: free them after the first group, as lavaan does.
-    if "intercepts" in group_equal and "means" not in group_equal:
-        rows = (table.op == "~1") & table.lhs.isin(lv) & (table.group > 1) & (table.user == 0)
-        table.loc[rows, ["free", "ustart"]] = [1, np.nan]
+    op, lhs, rhs = table.op.to_numpy(), table.lhs.to_numpy(), table.rhs.to_numpy()
+    is_lv, is_ov = table.lhs.isin(lv).to_numpy(), table.lhs.isin(ov).to_numpy()
+    same = lhs == rhs
+    kinds = {
+        "loadings": op == "=~", "regressions": op == "~", "thresholds": op == "|",
+        "intercepts": (op == "~1") & is_ov, "means": (op == "~1") & is_lv,
+        "residuals": (op == "~~") & same & is_ov, "residual.covariances": (op == "~~") & ~same & is_ov,
+        "lv.variances": (op == "~~") & same & is_lv, "lv.covariances": (op == "~~") & ~same & is_lv,
+    }
+    chosen = np.zeros(len(table), dtype=bool)
+    for kind in group_equal:
+        chosen |= kinds[kind]
+    free = table.free.to_numpy() > 0
+    labelled = table.label.astype(bool).to_numpy()
+    keys = list(zip(lhs, op, rhs))
+    for i in np.flatnonzero(chosen & free & ~labelled):
+        if keys[i] not in partial:
+            table.at[i, "label"] = f".{lhs[i]}{op[i]}{rhs[i]}"
+    later = (table.group > 1).to_numpy() & (table.user == 0).to_numpy()
+    # Equal intercepts or thresholds identify latent means: free them after the first group.
+    if ("intercepts" in group_equal or "thresholds" in group_equal) and "means" not in group_equal:
+        table.loc[later & kinds["means"], ["free", "ustart"]] = [1, np.nan]
     if std_lv and "loadings" in group_equal and "lv.variances" not in group_equal:
-        rows = (table.op == "~~") & (table.lhs == table.rhs) & table.lhs.isin(lv) & (table.group > 1) & \
-            (table.user == 0)
+        table.loc[later & kinds["lv.variances"], ["free", "ustart"]] = [1, np.nan]
+    if "thresholds" in group_equal and thresholds:
+        # the latent responses' scales (delta) or residual variances (theta) become free
+        ordered = table.lhs.isin(set(thresholds)).to_numpy()
+        rows = later & ordered & ((op == "~*~") if parameterization == "delta" else ((op == "~~") & same))
         table.loc[rows, ["free", "ustart"]] = [1, np.nan]
     return table
 

@@ -1,11 +1,15 @@
-"""From user input to what the estimator needs: model syntax, the data matrix, sample moments."""
+"""From user input to what the estimator needs: model syntax, the data matrix, and the
+statistics layer (:mod:`govstats.sem.statistics`) of every group."""
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
 
-from govstats.sem.ml import GroupData
+from govstats.sem.statistics import (Moments, OrdinalStatistics, Statistics, covariate_moments,
+                                     dwls_weights)
 
 
 def model_text(model) -> str:
@@ -38,13 +42,102 @@ def numeric_block(data: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return out
 
 
-def group_data(x: np.ndarray, cluster: np.ndarray | None) -> GroupData:
-    n = x.shape[0]
-    mean = x.mean(axis=0)
-    centered = x - mean
-    cov = centered.T @ centered / n
-    sign, logdet = np.linalg.slogdet(cov)
-    if sign <= 0:
-        raise ValueError("The sample covariance matrix of the model's variables is not positive definite "
-                         "(a variable is constant or a linear combination of others); check the data.")
-    return GroupData(n=n, mean=mean, cov=cov, raw=x, logdet=logdet, cluster=cluster)
+def _group_rows(data: pd.DataFrame, group: str | None):
+    """[(label, boolean row mask)] in lavaan's order (first appearance in the data)."""
+    if group is None:
+        return [(None, np.ones(len(data), dtype=bool))]
+    if group not in data.columns:
+        raise ValueError(f"The 'group' parameter of fit names column {group!r}, which the data do not have.")
+    labels = list(pd.unique(data[group].dropna()))
+    if len(labels) < 2:
+        raise ValueError(f"The 'group' column {group!r} has {len(labels)} value(s); a multiple-group model needs "
+                         "at least two groups.")
+    column = data[group].to_numpy()
+    return [(label, column == label) for label in labels]
+
+
+def moment_statistics(data: pd.DataFrame, columns: list[str], group: str | None = None,
+                      cluster: str | None = None) -> Statistics:
+    """Complete-data moments per group (listwise deletion of rows with a blank in the model's
+    variables or in the cluster column)."""
+    if cluster is not None and cluster not in data.columns:
+        raise ValueError(f"The 'cluster' parameter of fit names column {cluster!r}, which the data do not have.")
+    x_all = numeric_block(data, columns)
+    complete = ~np.isnan(x_all).any(axis=1)
+    if cluster is not None:
+        complete &= data[cluster].notna().to_numpy()
+    blocks, labels = [], []
+    for label, rows in _group_rows(data, group):
+        rows = rows & complete
+        x = x_all[rows]
+        where = "" if label is None else f" in group {label!r}"
+        if len(x) <= len(columns):
+            raise ValueError(f"Only {len(x)} complete rows{where} for {len(columns)} variables; the model cannot "
+                             "be estimated.")
+        constant = [c for c, sd in zip(columns, x.std(axis=0)) if sd == 0]
+        if constant:
+            raise ValueError(f"Column(s) {constant} are constant{where}; a constant cannot be modeled.")
+        clusters = data.loc[rows, cluster].to_numpy() if cluster is not None else None
+        blocks.append(Moments.from_rows(x, clusters, label))
+        labels.append(label)
+    return Statistics(blocks=blocks, group_labels=labels, n_dropped=int((~complete).sum()),
+                      clustered=cluster is not None)
+
+
+def ordinal_statistics(data: pd.DataFrame, items: list[str], numeric: list[str], covariates: list[str],
+                       observed: list[str], estimator: str, missing: str = "listwise",
+                       group: str | None = None, levels: dict | None = None) -> Statistics:
+    """Stage-1 statistics per group (thresholds, polychorics, Gamma) with the DWLS/ULS weights.
+
+    Stage-1 warnings (empty categories and cells) are re-raised at the caller and kept in
+    :attr:`Statistics.messages`.
+    """
+    from govstats.sem.ordinal.stage1 import stage1
+
+    x = numeric_block(data, items + covariates)
+    blank = np.isnan(x).any(axis=1)
+    empty = np.isnan(x).all(axis=1)
+    keep = ~blank if missing == "listwise" else ~empty
+    blocks, labels, messages = [], [], []
+    for label, rows in _group_rows(data, group):
+        frame = pd.DataFrame(x[rows & keep], columns=items + covariates)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            extra = {"numeric": numeric} if numeric else {}  # the all-ordered path stays the fast one
+            if covariates:
+                extra["covariates"] = covariates
+            s1 = stage1(frame, items, missing=missing, levels=levels, **extra)
+        for w in caught:
+            text = str(w.message) if label is None else f"group {label!r}: {w.message}"
+            messages.append(text)
+            warnings.warn(text, w.category, stacklevel=4)
+        gamma = s1.gamma.to_numpy()
+        undefined = [name for name, bad in zip(s1.names, np.isnan(np.diag(gamma))) if bad]
+        if undefined:
+            where = "" if label is None else f" in group {label!r}"
+            raise ValueError(f"The sampling variance of {', '.join(undefined)}{where} is undefined (a 2 x 2 table "
+                             "with two empty cells: the two items split the respondents identically); drop one of "
+                             "the items or merge their categories before fitting.")
+        x_moments = covariate_moments(frame, covariates, observed) if covariates else None
+        blocks.append(OrdinalStatistics(stage1=s1, n=s1.nobs, values=s1.values, gamma=gamma,
+                                        weights=dwls_weights(gamma, estimator), x_moments=x_moments))
+        labels.append(label)
+    n_dropped = int((~keep).sum()) + (int((~_group_rows(data, group)[0][1]).sum()) if False else 0)
+    return Statistics(blocks=blocks, group_labels=labels, n_dropped=int((~keep).sum()), messages=messages)
+
+
+def threshold_counts(statistics: Statistics) -> dict[str, int]:
+    """Ordered item -> number of thresholds, the same in every group (lavaan requires it)."""
+    counts = None
+    for label, block in zip(statistics.group_labels, statistics.blocks):
+        th = block.stage1.thresholds.index.str.rsplit("|", n=1).str[0]
+        here = dict(pd.Series(th).value_counts(sort=False))
+        here = {v: int(here[v]) for v in dict.fromkeys(th)}
+        if counts is None:
+            counts = here
+        elif here != counts:
+            diff = [v for v in counts if counts[v] != here.get(v)]
+            raise ValueError(f"Ordered item(s) {diff} have different numbers of observed categories in group "
+                             f"{label!r} than in group {statistics.group_labels[0]!r}; with ordered items every group "
+                             "must use the same categories (merge sparse categories before fitting).")
+    return counts or {}

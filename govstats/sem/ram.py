@@ -13,6 +13,7 @@ analytically and vectorized over parameters; one free index may fill several cel
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,7 @@ class Cells:
     col: np.ndarray
     param: np.ndarray
     value: np.ndarray  # fixed values (used where param == -1)
+    exo: np.ndarray    # fixed.x cells: their value is the sample's, set by with_exogenous
 
 
 class RAMModel:
@@ -46,14 +48,15 @@ class RAMModel:
         for r in rows.itertuples():
             param = int(r.free) - 1
             value = 0.0 if np.isnan(r.ustart) else float(r.ustart)
+            exo = bool(r.exo) and param < 0
             if r.op == "=~":
-                a.append((index[r.rhs], index[r.lhs], param, value))
+                a.append((index[r.rhs], index[r.lhs], param, value, False))
             elif r.op == "~":
-                a.append((index[r.lhs], index[r.rhs], param, value))
+                a.append((index[r.lhs], index[r.rhs], param, value, False))
             elif r.op == "~~":
-                s.append((index[r.lhs], index[r.rhs], param, value))
+                s.append((index[r.lhs], index[r.rhs], param, value, exo))
             else:
-                mm.append((index[r.lhs], 0, param, value))
+                mm.append((index[r.lhs], 0, param, value, exo))
         self.A = self._cells(a)
         self.S = self._cells(s)
         self.M = self._cells(mm)
@@ -61,14 +64,31 @@ class RAMModel:
         self.rows = rows
         self.power_order = self._power_order()
         self.vech_rows, self.vech_cols = np.tril_indices(self.p)
+        self._indicator = None
+        self._cell_indicator()
 
     @staticmethod
     def _cells(entries) -> Cells:
         if not entries:
             e = np.zeros(0, dtype=int)
-            return Cells(e, e, e, np.zeros(0))
-        r, c, p, v = zip(*entries)
-        return Cells(np.array(r), np.array(c), np.array(p), np.array(v, dtype=float))
+            return Cells(e, e, e, np.zeros(0), np.zeros(0, dtype=bool))
+        r, c, p, v, x = zip(*entries)
+        return Cells(np.array(r), np.array(c), np.array(p), np.array(v, dtype=float), np.array(x, dtype=bool))
+
+    def with_exogenous(self, mean: np.ndarray, cov: np.ndarray) -> "RAMModel":
+        """A copy whose fixed.x cells hold the sample's means and covariances (indexed over the
+        observed variables); self is unchanged, so one compiled model serves every refit."""
+        if not (self.S.exo.any() or self.M.exo.any()):
+            return self
+        out = copy.copy(self)
+        s, m = self.S, self.M
+        s_value = s.value.copy()
+        s_value[s.exo] = cov[s.row[s.exo], s.col[s.exo]]
+        m_value = m.value.copy()
+        m_value[m.exo] = mean[m.row[m.exo]]
+        out.S = Cells(s.row, s.col, s.param, s_value, s.exo)
+        out.M = Cells(m.row, m.col, m.param, m_value, m.exo)
+        return out
 
     # -- matrices -------------------------------------------------------------------------
     def _fill(self, cells: Cells, theta: np.ndarray, shape, symmetric=False) -> np.ndarray:

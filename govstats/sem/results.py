@@ -22,7 +22,8 @@ class SEMResults:
     ----------
     params : DataFrame
         One row per parameter, as lavaan's ``parameterEstimates(fit, standardized=TRUE)``:
-        ``lhs, op, rhs, group, label, est, se, z, pvalue, ci_lower, ci_upper, std_lv, std_all``.
+        ``lhs, op, rhs, user, group, level, free, label, est, se, z, pvalue, ci_lower, ci_upper,
+        std_lv, std_all`` (``free`` is the parameter's position in :attr:`coef`, 0 when fixed).
         Fixed parameters have ``se`` 0 and ``z`` NaN.
     fit_measures : dict
         lavaan's ``fitMeasures()`` names with ``.`` written ``_``.
@@ -30,6 +31,8 @@ class SEMResults:
         lavaan's ``standardizedSolution()``: std.all estimates with delta-method SEs.
     nobs, n_dropped : int
         Rows used, and rows left out because a model variable was missing (listwise).
+    options : dict
+        The normalized options: ``fit(model, data, **results.options)`` reproduces the fit.
     converged : bool
     seconds : float
         Wall time of estimation and inference, without reading data.
@@ -49,12 +52,99 @@ class SEMResults:
     warnings_: list = field(default_factory=list)
     se_type: str = "standard"
     test_type: str = "standard"
-    engine: object = None
-    theta: np.ndarray | None = None
-    vcov: np.ndarray | None = None
-    data: list = field(default_factory=list, repr=False)
-    ordinal: object = field(default=None, repr=False)   # OrdinalModel of an ordinal (WLSMV/ULSMV) fit
-    stage1: object = field(default=None, repr=False)    # its thresholds, polychorics and Gamma
+    options: dict = field(default_factory=dict)
+    nobs_groups: list = field(default_factory=list)
+    _bound: object = field(default=None, repr=False)
+    _theta: np.ndarray | None = field(default=None, repr=False)
+    _vcov: np.ndarray | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_estimate(cls, bound, opt, options, inference, seconds: float) -> "SEMResults":
+        """Results of an estimate: the tables are built here, once."""
+        from govstats.sem import trouble
+        from govstats.sem.tables import results_tables
+
+        params, standardized = results_tables(bound, opt.theta, inference.vcov)
+        messages = list(inference.messages)
+        trouble.heywood(params, messages)
+        stats = bound.statistics
+        return cls(params=params, fit_measures=inference.fit_measures, standardized=standardized,
+                   nobs=stats.ntotal, n_dropped=stats.n_dropped, estimator=options.estimator,
+                   converged=opt.converged, iterations=opt.iterations, seconds=seconds, syntax=bound.model.syntax,
+                   group_labels=list(stats.group_labels), warnings_=messages, se_type=inference.se_type,
+                   test_type=inference.test_type, options=options.to_dict(),
+                   nobs_groups=[int(b.n) for b in stats.blocks], _bound=bound, _theta=opt.theta,
+                   _vcov=inference.vcov)
+
+    # -- lavaan's accessors -----------------------------------------------------------------
+    def _free_rows(self) -> pd.DataFrame:
+        p = self.params
+        return p[p.free > 0]
+
+    @property
+    def coef(self) -> pd.Series:
+        """Free parameters named as lavaan's ``coef()`` (``visual=~x2``, a label when given,
+        ``.g2`` appended in later groups); parameters held equal appear once per row, as lavaan."""
+        rows = self._free_rows()
+        return pd.Series(rows.est.to_numpy(), index=_lavaan_names(rows), name="est")
+
+    @property
+    def vcov(self) -> pd.DataFrame | None:
+        """Covariance matrix of the estimates, aligned with :attr:`coef` (lavaan's ``vcov()``)."""
+        if self._vcov is None:
+            return None
+        rows = self._free_rows()
+        index = rows.free.to_numpy() - 1
+        names = _lavaan_names(rows)
+        return pd.DataFrame(self._vcov[np.ix_(index, index)], index=names, columns=names)
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Wald confidence intervals of the free and defined parameters (lavaan's ``parameterEstimates(level=)``)."""
+        if not 0 < level < 1:
+            raise ValueError(f"The 'level' parameter of conf_int must be between 0 and 1. Got {level!r} instead.")
+        from scipy import stats
+
+        crit = stats.norm.ppf(0.5 + level / 2)
+        p = self.params[(self.params.free > 0) | (self.params.op == ":=")]
+        return pd.DataFrame({"lhs": p.lhs, "op": p.op, "rhs": p.rhs, "group": p.group, "est": p.est,
+                             "ci_lower": p.est - crit * p.se, "ci_upper": p.est + crit * p.se}).reset_index(drop=True)
+
+    def fitted(self, group: int = 1) -> dict:
+        """Model-implied moments (lavaan's ``fitted()``): ``cov`` and ``mean`` of the observed
+        variables; for ordered items the implied correlations of the latent responses and the
+        implied thresholds (``th``)."""
+        block = self._bound.blocks[group - 1]
+        names = list(self._bound.model.names.ov)
+        if self._bound.model.is_ordinal:
+            m, sigma, pieces = block.moments(self._theta)
+            d = block._scale(self._theta, sigma)
+            cov = sigma * np.outer(d, d)
+            np.fill_diagonal(cov, np.where(block.is_ordered, 1.0, np.diag(sigma)))
+            th = pd.Series(m[block.layout.th], index=block.layout.threshold_names)
+            return {"cov": pd.DataFrame(cov, index=names, columns=names), "th": th}
+        sigma, mu = block.implied(self._theta)[:2]
+        return {"cov": pd.DataFrame(sigma, index=names, columns=names), "mean": pd.Series(mu, index=names)}
+
+    def predict(self, data: pd.DataFrame | None = None, method: str = "regression") -> pd.DataFrame:
+        """Factor scores (lavaan's ``lavPredict``): ``"regression"`` (Thurstone) or ``"Bartlett"``;
+        continuous ML fits, single group, on the fitted data or new ``data``."""
+        from govstats.sem.scores import factor_scores
+
+        return factor_scores(self, data, method)
+
+    def sample_statistics(self, group: int = 1):
+        """What the fit read from the data for a group (lavaan's ``lavInspect(fit, "sampstat")``):
+        :class:`~govstats.sem.statistics.Moments` (``n``, ``mean``, ``cov``) or
+        :class:`~govstats.sem.statistics.OrdinalStatistics` (``stage1`` with thresholds, polychorics
+        and Gamma; ``values`` in lavaan's ``wls.obs`` order)."""
+        return self._bound.statistics.blocks[group - 1]
+
+    def __repr__(self) -> str:
+        f = self.fit_measures
+        chisq = f.get("chisq_scaled", f.get("chisq", float("nan")))
+        return (f"<SEMResults {self.estimator}: {'converged' if self.converged else 'NOT converged'}, "
+                f"N = {self.nobs}, npar = {int(f.get('npar', 0))}, chisq = {chisq:.3f}, df = {f.get('df', 0):.0f}, "
+                f"CFI = {f.get('cfi', float('nan')):.3f}, RMSEA = {f.get('rmsea', float('nan')):.3f}>")
 
     # -- derived tables -------------------------------------------------------------------
     def r2(self) -> pd.Series:
@@ -66,11 +156,17 @@ class SEMResults:
 
     def residual_correlations(self, group: int = 1) -> pd.DataFrame:
         """Observed minus implied correlations (lavaan's residuals(type = "cor"))."""
-        model, d = self.engine.models[group - 1], self.data[group - 1]
-        sigma, _ = model.implied(self.theta)[:2]
-        sd_s, sd_m = np.sqrt(np.diag(d.cov)), np.sqrt(np.diag(sigma))
-        resid = d.cov / np.outer(sd_s, sd_s) - sigma / np.outer(sd_m, sd_m)
-        return pd.DataFrame(resid, index=model.ov, columns=model.ov)
+        if self._bound.model.is_ordinal:
+            implied = self.fitted(group)["cov"].to_numpy()
+            block, d = self._bound.blocks[group - 1], self._bound.statistics.blocks[group - 1]
+            sample = block.sample_moments(d).cov
+        else:
+            implied = self._bound.blocks[group - 1].implied(self._theta)[0]
+            sample = self._bound.statistics.blocks[group - 1].cov
+        sd_s, sd_m = np.sqrt(np.diag(sample)), np.sqrt(np.diag(implied))
+        resid = sample / np.outer(sd_s, sd_s) - implied / np.outer(sd_m, sd_m)
+        names = list(self._bound.model.names.ov)
+        return pd.DataFrame(resid, index=names, columns=names)
 
     def effects(self) -> pd.DataFrame:
         """Direct, indirect and total effects among the variables of the structural part (unstandardized)."""
@@ -78,8 +174,8 @@ class SEMResults:
         outcomes = set(p.loc[p.op == "~", "lhs"])
         structural = outcomes | set(p.loc[p.op == "~", "rhs"])
         rows = []
-        for g, model in enumerate(self.engine.models, start=1):
-            A, _, _ = model.matrices(self.theta)
+        for g, model in enumerate(self._bound.display_models, start=1):
+            A, _, _ = model.matrices(self._bound.extended_batch(self._theta[None, :])[0])
             total = np.linalg.inv(np.eye(model.m) - A) - np.eye(model.m)
             for i, y in enumerate(model.names):
                 if y not in outcomes:
@@ -94,7 +190,7 @@ class SEMResults:
         """Modification indices with EPC and standardized EPC, largest first (lavaan's modindices)."""
         from govstats.sem.modindices import modification_indices
 
-        if self.ordinal is not None:
+        if self._bound.model.is_ordinal:
             raise ValueError("Modification indices are available for ML and MLR fits, not yet for ordered items "
                              f"({self.estimator}); refit with estimator='MLR' on the codes to screen for them.")
         return modification_indices(self, top=top)
@@ -108,9 +204,10 @@ class SEMResults:
         if self.n_dropped:
             lines.append(f"  Rows left out (missing values, listwise)      {self.n_dropped:>10d}")
         lines.append(f"  Number of model parameters                    {int(f['npar']):>10d}")
-        if self.ordinal is not None:
-            lines.append(f"  Ordered items ({self.ordinal.parameterization} parameterization)"
-                         f"{'':{max(0, 21 - len(self.ordinal.parameterization))}s}{len(self.ordinal.items):>10d}")
+        if self._bound.model.is_ordinal:
+            model = self._bound.model
+            lines.append(f"  Ordered items ({model.parameterization} parameterization)"
+                         f"{'':{max(0, 21 - len(model.parameterization))}s}{len(model.ordered):>10d}")
         lines += ["", "Model Test User Model:", ""]
         robust = "chisq_scaled" in f
         # second column: lavaan prints robust indices for MLR, scaled ones for WLSMV/ULSMV
@@ -195,3 +292,16 @@ class SEMResults:
 
     def to_json(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def _lavaan_names(rows: pd.DataFrame) -> list[str]:
+    """lavaan's names of free parameters: the user's label, else ``lhs op rhs`` (``x1~1`` for an
+    intercept), with ``.g<k>`` in groups after the first."""
+    out = []
+    for r in rows.itertuples():
+        if r.label:
+            out.append(r.label)
+            continue
+        name = f"{r.lhs}{r.op}{r.rhs}"
+        out.append(name if r.group <= 1 else f"{name}.g{r.group}")
+    return out

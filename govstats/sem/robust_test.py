@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from govstats.sem.inference import h1_trace
+from govstats.sem.ml_inference import h1_trace
 
 
 def trace_ugamma(models, data, theta, meanstructure, b0, info_inv, clustered) -> float:

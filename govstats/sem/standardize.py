@@ -9,24 +9,18 @@ variances, as lavaan does). std.lv does the same for latent variables only.
 
 from __future__ import annotations
 
-import math
-import re
-
 import numpy as np
-
-_SAFE = {name: getattr(math, name) for name in ("exp", "log", "sqrt", "sin", "cos", "tan", "pi")}
-_SAFE["abs"] = abs
 
 
 class _Plan:
-    """Index arrays for vectorized standardization, built once per model (the delta method
-    calls standardize 2q times: a pandas loop here took 9.7 s for q = 101, this 40 ms)."""
+    """Index arrays for vectorized standardization, built once per compiled model (the delta
+    method standardizes q + 1 parameter vectors: a pandas loop took 9.7 s for q = 101, this 40 ms)."""
 
-    OPS = {"=~": 0, "~": 1, "~1": 2, "~~": 3}
+    OPS = {"=~": 0, "~": 1, "~1": 2, "~~": 3, "|": 2, "~*~": 4}
 
-    def __init__(self, engine):
-        table = engine.table
-        self.rows = np.flatnonzero(table.op.to_numpy() != ":=")
+    def __init__(self, model, display_models):
+        table = model.table
+        self.rows = np.flatnonzero(table.op.isin(list(self.OPS)).to_numpy())
         sub = table.iloc[self.rows]
         self.group = sub.group.to_numpy()
         self.op = np.array([self.OPS[o] for o in sub.op])
@@ -34,41 +28,43 @@ class _Plan:
         self.rhs = np.zeros(len(sub), dtype=int)
         self.var_row = []  # per group: for each variable, the table row of its (residual) variance or -1
         self.is_lv = []
-        for g, model in enumerate(engine.models, start=1):
-            index = {v: i for i, v in enumerate(model.names)}
+        for g, ram in enumerate(display_models, start=1):
+            index = {v: i for i, v in enumerate(ram.names)}
             mask = self.group == g
             self.lhs[mask] = [index[v] for v in sub.lhs[mask]]
             self.rhs[mask] = [index.get(v, 0) for v in sub.rhs[mask]]
-            rows = np.full(model.m, -1)
+            rows = np.full(ram.m, -1)
             for pos, r in zip(np.flatnonzero(mask), sub[mask].itertuples()):
                 if r.op == "~~" and r.lhs == r.rhs:
                     rows[index[r.lhs]] = self.rows[pos]
             self.var_row.append(rows)
-            lv = np.zeros(model.m, dtype=bool)
-            lv[model.p:] = True
+            lv = np.zeros(ram.m, dtype=bool)
+            lv[ram.p:] = True
             self.is_lv.append(lv)
         self.diag = (self.op == 3) & (self.lhs == self.rhs)
 
 
-def standardize(engine, theta: np.ndarray, kind: str) -> np.ndarray:
-    """Standardized value of every (non-defined) row of the parameter table."""
-    return standardize_batch(engine, theta[None, :], kind)[0]
+def _plan(bound) -> _Plan:
+    model = bound.model
+    if getattr(model, "_std_plan", None) is None:  # a pure cache: the plan depends on the model only
+        model._std_plan = _Plan(model, bound.display_models)
+    return model._std_plan
 
 
-def standardize_batch(engine, thetas: np.ndarray, kind: str) -> np.ndarray:
-    """Standardized values for many parameter vectors at once (k x rows)."""
-    plan = getattr(engine, "_std_plan", None)
-    if plan is None:
-        plan = engine._std_plan = _Plan(engine)
-    is_free, index, fixed = engine._value_cache()
-    values = np.where(is_free[None, :], thetas[:, index], fixed[None, :])
+def standardize_batch(bound, thetas: np.ndarray, kind: str, values: np.ndarray | None = None) -> np.ndarray:
+    """Standardized values of every table row for many parameter vectors (k x rows; NaN for
+    := and constraint rows)."""
+    plan = _plan(bound)
+    extended = bound.extended_batch(thetas)
+    if values is None:
+        values = bound.values_batch(thetas, extended)
     out = np.full(values.shape, np.nan)
     v = values[:, plan.rows]
     result = np.full(v.shape, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        for g, model in enumerate(engine.models, start=1):
+        for g, ram in enumerate(bound.display_models, start=1):
             mask = plan.group == g
-            var = model.variance_batch(thetas)
+            var = ram.variance_batch(extended)
             sd = np.sqrt(np.where(var > 0, var, np.nan))
             if kind == "std.lv":
                 sd = np.where(plan.is_lv[g - 1][None, :], sd, 1.0)
@@ -76,10 +72,14 @@ def standardize_batch(engine, thetas: np.ndarray, kind: str) -> np.ndarray:
             residual = np.where(rows >= 0, values[:, np.maximum(rows, 0)], np.nan)
             li, ri, op = plan.lhs[mask], plan.rhs[mask], plan.op[mask]
             x = v[:, mask]
+            # a (residual) covariance over the residual sds; lavaan keeps the sign of a negative
+            # residual variance's root out of it by using the product's square root
+            product = residual[:, li] * residual[:, ri]
             res = np.select(
-                [op == 0, op == 1, op == 2, plan.diag[mask]],
-                [x * sd[:, li] / sd[:, ri], x * sd[:, ri] / sd[:, li], x / sd[:, li], x / sd[:, li] ** 2],
-                default=x / np.sqrt(residual[:, li] * residual[:, ri]),
+                [op == 0, op == 1, op == 2, plan.diag[mask], op == 4],
+                [x * sd[:, li] / sd[:, ri], x * sd[:, ri] / sd[:, li], x / sd[:, li], x / sd[:, li] ** 2,
+                 np.ones_like(x) if kind == "std.all" else x],
+                default=x / np.sqrt(product),
             )
             if kind == "std.lv":
                 # as lavaan: a (residual) covariance is divided by the residual sds of its latent
@@ -89,50 +89,27 @@ def standardize_batch(engine, thetas: np.ndarray, kind: str) -> np.ndarray:
                 res = np.where((op == 3) & ~plan.diag[mask], x / np.sqrt(scale), res)
             result[:, mask] = res
     out[:, plan.rows] = result
+    defined = bound.model._rows.defined
+    if defined.any():
+        out[:, defined] = bound.defined(out)
     return out
 
 
-def _r_to_python(expression: str) -> str:
-    return expression.replace("^", "**")
+def row_values_batch(bound, thetas: np.ndarray) -> np.ndarray:
+    """Every row's value, := rows included, for many parameter vectors."""
+    values = bound.values_batch(thetas)
+    defined = bound.model._rows.defined
+    if defined.any():
+        values[:, defined] = bound.defined(values)
+    return values
 
 
-def defined_values(engine, theta: np.ndarray, std: np.ndarray | None = None) -> np.ndarray:
-    """Values of the := rows from the labeled parameters (or their standardized values)."""
-    table = engine.table
-    values = engine.values(theta) if std is None else std
-    scope = dict(_SAFE)
-    for r in table[table.label.astype(bool) & (table.op != ":=")].itertuples():
-        scope.setdefault(r.label, values[r.Index])
-    out = []
-    for r in table[table.op == ":="].itertuples():
-        try:
-            value = float(eval(compile(_r_to_python(r.rhs), "<defined>", "eval"), {"__builtins__": {}}, scope))
-        except NameError as exc:
-            name = re.search(r"'(.+?)'", str(exc))
-            raise ValueError(f"The defined parameter '{r.lhs} := {r.rhs}' uses "
-                             f"'{name.group(1) if name else exc}', which is not a parameter label.") from None
-        scope[r.lhs] = value
-        out.append(value)
-    return np.array(out)
-
-
-def delta_se(function, theta: np.ndarray, vcov: np.ndarray, step: float = 1e-7, batch=None) -> np.ndarray:
-    """Delta-method standard errors of function(theta), with a forward-difference Jacobian.
-
-    Forward differences (q + 1 evaluations, not 2q) with a 1e-7 relative step: the
-    truncation and rounding errors, about 1e-7, are far below the 1e-3 asked of the
-    standardized SEs. ``batch`` (a function of a k x q matrix) evaluates all at once.
-    """
+def delta_se(batch, theta: np.ndarray, vcov: np.ndarray, step: float = 1e-7) -> np.ndarray:
+    """Delta-method standard errors of batch(theta) (a function of a k x q matrix), with a
+    forward-difference Jacobian: q + 1 evaluations in one batch. The 1e-7 relative step keeps
+    truncation and rounding errors near 1e-7, far below the agreement asked of the SEs."""
     steps = step * np.maximum(1.0, np.abs(theta))
-    if batch is not None:
-        values = batch(np.vstack([theta, theta + np.diag(steps)]))
-        base, jac = values[0], ((values[1:] - values[0]) / steps[:, None]).T
-    else:
-        base = function(theta)
-        jac = np.empty((len(base), len(theta)))
-        for k in range(len(theta)):
-            e = np.zeros(len(theta))
-            e[k] = steps[k]
-            jac[:, k] = (function(theta + e) - base) / e[k]
+    values = batch(np.vstack([theta, theta + np.diag(steps)]))
+    jac = ((values[1:] - values[0]) / steps[:, None]).T
     var = np.einsum("ik,kl,il->i", jac, vcov, jac)
     return np.sqrt(np.clip(var, 0, None))

@@ -75,3 +75,50 @@ def _factor_start(items: list[dict], index: dict, cov: np.ndarray):
         root = np.sqrt(phi)
         return {v: ratio[v] * root for v in ind}, None
     return {v: ratio[v] * scale for v in ind}, phi / scale ** 2
+
+
+def start_values(bound) -> np.ndarray:
+    """Starting values of a bound model: the moment-based ones above (on the polychorics for
+    ordered items), the sample thresholds, scale factors and residual variances of latent
+    responses 1, and the user's ``start()`` values. In the theta parameterization the
+    correlation-scale start is rescaled so that the latent responses' residual variances are 1."""
+    model, stats = bound.model, bound.statistics.blocks
+    moments = [s if s.kind == "moments" else block.sample_moments(s) for block, s in zip(bound.blocks, stats)]
+    table = model.table
+    theta = starting_values(table, moments, [model.names.ov] * model.ngroups, model.n_free)
+    ordered = set(model.ordered)
+    if ordered:
+        free = table.free.to_numpy()
+        unit = ((table.op == "~*~") | ((table.op == "~~") & (table.lhs == table.rhs) & table.lhs.isin(ordered)))
+        theta[free[unit.to_numpy() & (free > 0)] - 1] = 1.0
+        for block, s in zip(reversed(bound.blocks), reversed(stats)):  # the first group's value wins
+            k = block.th_param >= 0
+            theta[block.th_param[k]] = s.values[block.layout.th][k]
+        if model.parameterization == "theta":
+            theta = _theta_from_correlation_scale(bound, theta)
+    for r in table[(table.free > 0) & table.ustart.notna()].itertuples():
+        theta[r.free - 1] = r.ustart  # start() modifiers
+    return theta
+
+
+def _theta_from_correlation_scale(bound, theta: np.ndarray) -> np.ndarray:
+    """Rescale what touches an item's latent response by its residual sd (1 - explained variance
+    on the correlation scale), so that the residual variances become 1."""
+    out = theta.copy()
+    table = bound.model.table
+    for g, block in enumerate(bound.blocks, start=1):
+        explained = block.ram.variance_batch(theta[None, :])[0][:len(block.items)]
+        explained -= np.where(block.is_ordered, 1.0, 0.0)  # the fixed residual variance 1 of theta
+        sd = {v: np.sqrt(np.clip(1.0 - explained[i], 1e-2, None)) for i, v in enumerate(block.items)
+              if v in block.ordered}
+        for r in table[(table.group == g) & (table.free > 0)].itertuples():
+            k = int(r.free) - 1
+            if r.op == "=~" and r.rhs in sd:
+                out[k] = theta[k] / sd[r.rhs]
+            elif r.op == "~" and r.lhs in sd:
+                out[k] = theta[k] / sd[r.lhs]
+            elif r.op == "~~" and r.lhs in sd and r.rhs in sd and r.lhs != r.rhs:
+                out[k] = theta[k] / (sd[r.lhs] * sd[r.rhs])
+            elif r.op == "|" and r.lhs in sd:
+                out[k] = theta[k] / sd[r.lhs]
+    return out

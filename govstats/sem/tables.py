@@ -6,29 +6,60 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from govstats.sem.standardize import delta_se, row_values_batch, standardize_batch
+
 _CRIT = stats.norm.ppf(0.975)
+_SHOWN = ("=~", "~", "~~", "~1", "|", "~*~", ":=")
 
 
-def estimate_tables(rows: pd.DataFrame, est, se, estimated, std_lv, std_all, std_se):
-    """(params, standardized) from the rows' keys (lhs, op, rhs, group, label) and their values.
+def results_tables(bound, theta: np.ndarray, vcov: np.ndarray | None):
+    """(params, standardized) of a bound model at ``theta`` with covariance ``vcov`` (or None).
 
-    ``estimated`` marks free and defined rows: only they get z and p; a fixed row keeps its
-    0 standard error. Internal labels (".p1." and the like) are blanked as lavaan prints them.
+    Free rows get their SEs from ``vcov``, defined (:=) rows and the standardized solution by
+    the delta method; fixed rows keep SE 0. Internal labels (".x1|t1" and the like, made for
+    group_equal) are blanked as lavaan prints them.
     """
-    est, se, std_all, std_se = (np.asarray(v, dtype=float) for v in (est, se, std_all, std_se))
+    table = bound.model.table
+    shown = table.op.isin(_SHOWN).to_numpy()
+    rows = table[shown]
+    values = row_values_batch(bound, theta[None, :])[0]
+    free = table.free.to_numpy()
+    defined = table.op.to_numpy() == ":="
+    se = np.where(free > 0, np.nan, 0.0)
+    std_all = standardize_batch(bound, theta[None, :], "std.all")[0]
+    std_lv = standardize_batch(bound, theta[None, :], "std.lv")[0]
+    std_se = np.full(len(table), np.nan)
+    if vcov is not None:
+        diag = np.sqrt(np.clip(np.diag(vcov), 0, None))
+        se = np.where(free > 0, diag[np.maximum(free, 1) - 1], 0.0)
+        if defined.any():
+            se[defined] = delta_se(lambda ts: row_values_batch(bound, ts)[:, defined], theta, vcov)
+        std_se = delta_se(lambda ts: standardize_batch(bound, ts, "std.all"), theta, vcov)
+        std_se[(free == 0) & ~defined & (np.nan_to_num(std_se) < 1e-10)] = 0.0
+        std_se[table.op.to_numpy() == "~*~"] = 0.0
+    else:
+        se[defined] = np.nan
+    estimated = (free > 0) | defined
+    est = values
     z = np.where(estimated, est / np.where(se > 0, se, np.nan), np.nan)
     label = rows.label.astype(str)
+    level = np.where(rows.op.to_numpy() == ":=", 0, 1)
     params = pd.DataFrame({
         "lhs": rows.lhs.to_numpy(), "op": rows.op.to_numpy(), "rhs": rows.rhs.to_numpy(),
-        "group": rows.group.to_numpy(), "label": label.where(~label.str.startswith("."), "").to_numpy(),
-        "est": est, "se": se, "z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)),
-        "ci_lower": est - _CRIT * np.nan_to_num(se), "ci_upper": est + _CRIT * np.nan_to_num(se),
-        "std_lv": np.asarray(std_lv, dtype=float), "std_all": std_all,
+        "user": rows.user.to_numpy(), "group": rows.group.to_numpy(), "level": level, "free": free[shown],
+        "label": label.where(~label.str.startswith("."), "").to_numpy(),
+        "est": est[shown], "se": se[shown], "z": z[shown], "pvalue": 2 * stats.norm.sf(np.abs(z[shown])),
+        "ci_lower": (est - _CRIT * np.nan_to_num(se))[shown], "ci_upper": (est + _CRIT * np.nan_to_num(se))[shown],
+        "std_lv": std_lv[shown], "std_all": std_all[shown],
     })
+    nan_ci = ~np.isfinite(se[shown])
+    params.loc[nan_ci, ["ci_lower", "ci_upper"]] = np.nan
     std_z = std_all / np.where(std_se > 0, std_se, np.nan)
     standardized = pd.DataFrame({
-        "lhs": params.lhs, "op": params.op, "rhs": params.rhs, "group": params.group, "est_std": std_all,
-        "se": std_se, "z": std_z, "pvalue": 2 * stats.norm.sf(np.abs(std_z)),
-        "ci_lower": std_all - _CRIT * np.nan_to_num(std_se), "ci_upper": std_all + _CRIT * np.nan_to_num(std_se),
+        "lhs": params.lhs, "op": params.op, "rhs": params.rhs, "group": params.group,
+        "est_std": std_all[shown], "se": std_se[shown], "z": std_z[shown],
+        "pvalue": 2 * stats.norm.sf(np.abs(std_z[shown])),
+        "ci_lower": (std_all - _CRIT * np.nan_to_num(std_se))[shown],
+        "ci_upper": (std_all + _CRIT * np.nan_to_num(std_se))[shown],
     })
     return params, standardized

@@ -102,14 +102,16 @@ def test_r2_of_latent_responses(case):
 def test_sample_statistics(case):
     ref, res = case
     th = pd.Series(ref["sample_th"]["values"], index=ref["sample_th"]["names"])
-    np.testing.assert_allclose(res.stage1.thresholds.loc[th.index], th, atol=1e-4)
-    assert res.stage1.names == ref["stage1_names"]
-    np.testing.assert_allclose(res.stage1.values, ref["wls_obs"], atol=1e-4)
+    stats = res.sample_statistics()
+    np.testing.assert_allclose(stats.stage1.thresholds.loc[th.index], th, atol=1e-4)
+    assert stats.names == ref["stage1_names"]
+    np.testing.assert_allclose(stats.values, ref["wls_obs"], atol=1e-4)
     if ref["options"]["conditional.x"]:
         return  # lavaan's sampstat then holds residual moments and slopes: wls_obs above has them
     # lavaan's sampstat: polychoric correlations, and covariances where continuous variables are
     names = ref["sample_cov"]["names"]
-    ours = pd.DataFrame(res.data[0].cov, index=res.ordinal.items, columns=res.ordinal.items)
+    observed = list(res.fitted()["cov"].index)
+    ours = pd.DataFrame(res._bound.blocks[0].sample_moments(stats).cov, index=observed, columns=observed)
     np.testing.assert_allclose(ours.loc[names, names], ref["sample_cov"]["values"], atol=1e-4)
 
 

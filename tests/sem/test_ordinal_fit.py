@@ -199,6 +199,6 @@ def test_ordered_true_leaves_exogenous_covariates_continuous_as_lavaan():
     model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual + textual ~ agec"
     everything = fit(model, data, ordered=True)
     named = fit(model, data, ordered=[f"x{i}" for i in range(1, 7)])
-    assert everything.converged and "x1~agec" in everything.stage1.names
+    assert everything.converged and "x1~agec" in everything.sample_statistics().names
     np.testing.assert_allclose(everything.params.est, named.params.est, rtol=1e-12)
     assert everything.fit_measures["chisq_scaled"] == pytest.approx(named.fit_measures["chisq_scaled"], rel=1e-12)

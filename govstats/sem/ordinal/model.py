@@ -1,15 +1,18 @@
-"""The model of ordered items: latent responses y* behind the codes, cut at thresholds.
+"""One group's model of ordered items: latent responses y* behind the codes, cut at thresholds.
 
-Two compiled versions of the user's model share one parameter vector (the structural
-parameters, then the thresholds, as lavaan counts them):
+The parameter table holds everything (thresholds ``item | tk``, scale factors ``item ~*~ item``,
+the items' residual variances); one parameter vector serves every group. Two RAM versions of
+the group's rows are compiled:
 
-- ``engine`` fits: the items' residual variances are not parameters. In lavaan's *delta*
-  parameterization the latent responses have unit variance, so a residual variance is
-  1 - R^2 and only the implied correlations enter the fit (the engine fixes them at 0 and reads
-  the off-diagonal). In the *theta* parameterization the residual variances are fixed at 1 and
-  the implied correlations and standardized thresholds divide by sqrt(diag Sigma*).
-- ``display`` reports: the user's model with residual variances and (zero) intercepts as rows,
-  so that the standardized solution, R^2 and effects reuse the continuous machinery.
+- ``ram`` fits. In lavaan's *delta* parameterization the latent responses have variance
+  1 / delta^2 (delta the scale factor, fixed at 1 unless freed by equal thresholds across
+  groups), so an item's residual variance is derived (1 / delta^2 - explained variance) and only
+  the implied covariances off the diagonal, times delta_i delta_j, enter the fit (the RAM fixes the
+  derived residuals at 0). In the *theta* parameterization the residual variances are
+  parameters (fixed at 1, or free) and the moments divide by sqrt(diag Sigma*).
+- ``display`` reports: the derived residual variances are extra entries of an extended
+  parameter vector (theta, then derived values), so that the standardized solution, R^2 and
+  effects reuse the continuous machinery.
 
 The moments fitted are lavaan's ``wls.obs``, in its order (read from the statistics' names by
 :class:`StatLayout`): thresholds item by item (and minus the means of continuous variables),
@@ -21,13 +24,12 @@ Sigma_y|x = Sigma_yy - Pi Sigma_xy, with the covariates' moments fixed at the sa
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 
-from govstats.sem.engine import CompiledModel
-from govstats.sem.ml import GroupData
-from govstats.sem.partable import _assign_free, build_partable
-from govstats.sem.syntax import parse_model
+from govstats.sem.ram import RAMModel
 
 PARAMETERIZATIONS = ("delta", "theta")
 
@@ -73,216 +75,218 @@ class StatLayout:
         self.threshold_names = [names[k] for k in th]
 
 
-class OrdinalModel:
-    """A model of ordered items, possibly beside continuous variables.
+class OrdinalBlock:
+    """A group's model of ordered items (and continuous variables beside them).
 
     Parameters
     ----------
-    syntax : str
-        lavaan-style model syntax.
+    table : DataFrame
+        The full parameter table (every group).
+    derived_offset, n_extended : int, optional
+        Where this group's derived residual variances start in the extended parameter vector
+        (theta, then every group's derived values), and its length.
+    names : VariableNames
+    group : int
+    n_free : int
+    ordered : collection of str
+        The ordered items (the model's other observed variables are continuous; those that are
+        exogenous covariates are conditioned on).
     stat_names : list of str
-        Names of the stage-1 statistics in lavaan's order (``Stage1.names``).
-    numeric : collection of str
-        The model's continuous observed variables (all others are ordered); those that are
-        exogenous covariates are conditioned on.
+        Names of the group's stage-1 statistics in lavaan's order (``Stage1.names``).
     parameterization : {"delta", "theta"}
-    std_lv : bool
-    x_moments : (mean, cov), optional
-        The covariates' sample means and covariances, as vectors/matrices over the model's
-        observed variables (only the covariates' entries are read). Required with covariates.
     """
 
-    def __init__(self, syntax: str, stat_names: list[str], numeric=(), parameterization: str = "delta",
-                 std_lv: bool = False, x_moments: tuple[np.ndarray, np.ndarray] | None = None):
+    def __init__(self, table: pd.DataFrame, names, group: int, n_free: int, ordered, stat_names: list[str],
+                 parameterization: str = "delta", derived_offset: int | None = None, n_extended: int | None = None):
         self.parameterization = parameterization
-        formulas = parse_model(syntax)
-        full_table, names = build_partable(formulas, meanstructure=True, std_lv=std_lv)
+        self.group = group
         self.items = list(names.ov)
-        # exogenous covariates (fixed.x): the statistics are conditional on them (lavaan's conditional.x)
-        self.covariates = [v for v in names.ov_x if v in set(numeric)]
+        ordered = set(ordered)
+        self.ordered = [v for v in self.items if v in ordered]
+        self.is_ordered = np.array([v in ordered for v in self.items])
+        self.covariates = [v for v in names.ov_x if v not in ordered]
         self.x_pos = np.array([self.items.index(v) for v in self.covariates], dtype=int)
-        self.ordered = [v for v in self.items if v not in set(numeric)]
-        self.is_ordered = np.array([v in set(self.ordered) for v in self.items])
-        table = full_table.copy()
-        ordered = set(self.ordered)
-        residual = (table.op == "~~") & (table.lhs == table.rhs) & table.lhs.isin(ordered)
-        user_residual = table[residual & (table.user == 1) & (table.free > 0)]
+        self.n_free = n_free
+        rows = table[table.group == group]
+        residual = (rows.op == "~~") & (rows.lhs == rows.rhs) & rows.lhs.isin(ordered)
+        user_residual = rows[residual & (rows.user == 1) & (rows.free > 0)]
         if len(user_residual):
+            v = user_residual.lhs.iloc[0]
             raise ValueError(f"The residual variances of ordered items are not free parameters (delta and theta "
-                             f"parameterizations fix them); remove '{user_residual.lhs.iloc[0]} ~~ "
-                             f"{user_residual.lhs.iloc[0]}' from the model.")
-        table.loc[residual, "free"] = 0
-        self.fixed_residual = 0.0 if parameterization == "delta" else 1.0
-        table.loc[residual, "ustart"] = self.fixed_residual
-        # lavaan: intercepts of ordered items are fixed at 0 (the thresholds take their place)
-        intercept = (table.op == "~1") & table.lhs.isin(ordered)
-        table.loc[intercept, ["free", "ustart"]] = [0, 0.0]
-        shown = full_table.copy()
-        shown.loc[intercept, ["free", "ustart"]] = [0, 0.0]
-        self.display = CompiledModel.from_table(syntax, _assign_free(shown), names, formulas=formulas)
-        self.engine = CompiledModel.from_table(syntax, _assign_free(table), names, formulas=formulas)
-        if len(self.covariates):
-            mean, cov = x_moments
-            moments = GroupData(n=0, mean=mean, cov=cov, raw=None, logdet=0.0)
-            self.engine.set_exogenous([moments])
-            self.display.set_exogenous([moments])
-        self.n_struct = self.engine.n_free
+                             f"parameterizations fix them); remove '{v} ~~ {v}' from the model.")
+        # delta: residual variances fixed by the parameterization are derived, not parameters
+        self.derived_items = (list(rows.loc[residual & (rows.free == 0), "lhs"])
+                              if parameterization == "delta" else [])
+        derived = residual & (rows.free == 0) & (parameterization == "delta")
+        fitted = rows.copy()
+        fitted.loc[derived, "ustart"] = 0.0
+        self.ram = RAMModel(fitted, names, group, n_free)
+        shown = rows.copy()
+        position = {v: k for k, v in enumerate(self.derived_items)}
+        offset = n_free if derived_offset is None else derived_offset
+        self.derived_offset = offset
+        if derived.any():
+            shown.loc[derived, "free"] = [offset + 1 + position[v] for v in shown.loc[derived, "lhs"]]
+        self.display = RAMModel(shown, names, group, n_extended or n_free + len(self.derived_items))
+        self.derived_pos = np.array([self.items.index(v) for v in self.derived_items], dtype=int)
 
+        index = {v: i for i, v in enumerate(self.items)}
+        scale = rows[rows.op == "~*~"].set_index("lhs")
+        self.scale_param = np.full(len(self.items), -1)
+        self.scale_fixed = np.ones(len(self.items))
+        for v in self.ordered:
+            if v in scale.index:
+                self.scale_param[index[v]] = int(scale.at[v, "free"]) - 1
+                self.scale_fixed[index[v]] = 1.0 if np.isnan(scale.at[v, "ustart"]) else scale.at[v, "ustart"]
         self.layout = StatLayout(stat_names, self.items)
-        self.threshold_items = [(name.split("|")[0], int(name.split("|t")[1]) - 1)
-                                for name in self.layout.threshold_names]
-        self.n_thresholds = len(self.threshold_items)
-        self.n_free = self.n_struct + self.n_thresholds
+        th = rows[rows.op == "|"]
+        lookup = {f"{r.lhs}|{r.rhs}": (int(r.free) - 1, r.ustart) for r in th.itertuples()}
+        missing = [n for n in self.layout.threshold_names if n not in lookup]
+        extra = sorted(set(lookup) - set(self.layout.threshold_names))
+        if missing or extra:
+            raise ValueError(f"The thresholds of group {group} do not match the categories observed: "
+                             f"{'missing ' + ', '.join(missing) if missing else ''}"
+                             f"{' extra ' + ', '.join(extra) if extra else ''} (every group must use the same "
+                             "categories of each ordered item).")
+        self.th_param = np.array([lookup[n][0] for n in self.layout.threshold_names], dtype=int)
+        self.th_fixed = np.array([0.0 if np.isnan(lookup[n][1]) else lookup[n][1]
+                                  for n in self.layout.threshold_names])
         self.th_item = self.layout.th_item
-        self._display_map()
+        self.x_inverse = None
+
+    def bind(self, x_moments) -> "OrdinalBlock":
+        """A copy whose covariates' moments are fixed at the sample's (fixed.x); self is unchanged."""
+        if not len(self.covariates):
+            return self
+        out = copy.copy(self)
+        mean, cov = x_moments
+        out.ram = self.ram.with_exogenous(mean, cov)
+        out.display = self.display.with_exogenous(mean, cov)
+        sigma, mu = out.ram.implied(np.zeros(self.n_free))[:2]
+        out.x_inverse = (np.linalg.inv(sigma[np.ix_(self.x_pos, self.x_pos)]), mu[self.x_pos])
+        return out
 
     # -- moments ----------------------------------------------------------------------------
-    def _scale(self, sigma: np.ndarray) -> np.ndarray:
-        """1 / sd of each latent response in the theta parameterization; 1 otherwise."""
+    def _vector(self, theta, param, fixed):
+        return np.where(param >= 0, theta[np.maximum(param, 0)], fixed)
+
+    def _scale(self, theta: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+        """delta: the scale factors; theta: 1 / sd of each latent response; 1 for continuous."""
         if self.parameterization == "delta":
-            return np.ones(len(self.items))
-        return np.where(self.is_ordered, 1.0 / np.sqrt(np.diag(sigma)), 1.0)
+            return self._vector(theta, self.scale_param, self.scale_fixed)
+        with np.errstate(invalid="ignore", divide="ignore"):  # a line-search trial may leave the admissible region
+            return np.where(self.is_ordered, 1.0 / np.sqrt(np.diag(sigma)), 1.0)
 
     def _conditional(self, sigma: np.ndarray, mu: np.ndarray):
         """(Sigma of y given x, slopes Pi (all variables x covariates), intercepts): with no
         covariates Sigma and mu themselves. Pi = Sigma_yx Sigma_xx^-1, Sigma_y|x = Sigma_yy -
-        Pi Sigma_xy, intercepts mu_y - Pi mu_x (rows of the covariates are left as they are)."""
+        Pi Sigma_xy, intercepts mu_y - Pi mu_x."""
         if not len(self.covariates):
             return sigma, None, mu
-        x, inv = self.x_pos, self.covariate_moments[0]
+        x, inv = self.x_pos, self.x_inverse[0]
         pi = sigma[:, x] @ inv
         residual = sigma - pi @ sigma[x, :]
         return residual, pi, mu - pi @ mu[x]
 
-    @property
-    def covariate_moments(self) -> tuple[np.ndarray, np.ndarray]:
-        """(Sigma_xx^-1, mu_x): the covariates' moments are fixed at their sample values (fixed.x),
-        so they are read once from the model with every free parameter 0 (no paths)."""
-        if getattr(self, "_x_cache", None) is None:
-            sigma, mu = self.engine.models[0].implied(np.zeros(self.n_struct))[:2]
-            self._x_cache = (np.linalg.inv(sigma[np.ix_(self.x_pos, self.x_pos)]), mu[self.x_pos])
-        return self._x_cache
-
     def moments(self, theta: np.ndarray):
-        """(model moments in wls.obs order, Sigma* of the latent responses given the covariates,
-        structural pieces)."""
-        full, mu, B, C, M = self.engine.models[0].implied(theta[:self.n_struct])
+        """(model moments in wls.obs order, Sigma* given the covariates, pieces for the Jacobian)."""
+        full, mu, B, C, M = self.ram.implied(theta)
         sigma, pi, intercept = self._conditional(full, mu)
-        lay, d = self.layout, self._scale(sigma)
+        lay, d = self.layout, self._scale(theta, sigma)
+        tau = self._vector(theta, self.th_param, self.th_fixed)
         m = np.empty(lay.size)
-        m[lay.th] = theta[self.n_struct:] * d[lay.th_item]
+        m[lay.th] = (tau - intercept[lay.th_item]) * d[lay.th_item]
         m[lay.mean] = -intercept[lay.mean_item]
         if pi is not None:
             m[lay.slope] = pi[lay.slope_item, np.searchsorted(self.x_pos, lay.slope_x)] * d[lay.slope_item]
         m[lay.var] = sigma[lay.var_item, lay.var_item]
         m[lay.pair] = sigma[lay.pair_a, lay.pair_b] * d[lay.pair_a] * d[lay.pair_b]
-        return m, sigma, (B, C, M, full, pi)
+        return m, sigma, (B, C, M, full, pi, intercept, tau, d)
 
     def jacobian(self, theta: np.ndarray, sigma=None, pieces=None) -> np.ndarray:
         """d moments / d theta (moments x parameters), analytic."""
         if sigma is None:
             _, sigma, pieces = self.moments(theta)
-        B, C, M, full, pi = pieces
-        dS, dmu = self.engine.models[0].jacobian(theta[:self.n_struct], B, C, M)
+        B, C, M, full, pi, intercept, tau, d = pieces
+        dS, dmu = self.ram.jacobian(theta, B, C, M)
         if pi is not None:
             # d Pi = d Sigma_.x Sigma_xx^-1;  d Sigma_y|x = d Sigma - d Sigma_.x Pi' - Pi d Sigma_x.
             x = self.x_pos
-            dpi = np.einsum("ikq,kl->ilq", dS[:, x, :], self.covariate_moments[0])
+            dpi = np.einsum("ikq,kl->ilq", dS[:, x, :], self.x_inverse[0])
             cross = np.einsum("ikq,jk->ijq", dS[:, x, :], pi)
             dS = dS - cross - cross.transpose(1, 0, 2)
-            dmu = dmu - np.einsum("ikq,k->iq", dpi, self.covariate_moments[1])
-        lay, q_s, k_th = self.layout, self.n_struct, self.n_thresholds
-        d = self._scale(sigma)
+            dmu = dmu - np.einsum("ikq,k->iq", dpi, self.x_inverse[1])
+        lay = self.layout
         out = np.zeros((lay.size, self.n_free))
         diagonal = np.arange(len(self.items))
-        # d log var of each latent response: only where theta rescales it
-        rescaled = self.is_ordered & (self.parameterization == "theta")
-        dlog = np.where(rescaled[:, None], dS[diagonal, diagonal, :] / np.where(rescaled, np.diag(sigma), 1.0)[:, None],
-                        0.0)
+        # d log d of each item: theta rescales by 1/sd(y*), delta by its free scale factors
+        if self.parameterization == "theta":
+            rescaled = self.is_ordered
+            dlog = np.where(rescaled[:, None], -0.5 * dS[diagonal, diagonal, :]
+                            / np.where(rescaled, np.diag(sigma), 1.0)[:, None], 0.0)
+        else:
+            dlog = np.zeros((len(self.items), self.n_free))
+            free = self.scale_param >= 0
+            dlog[np.flatnonzero(free), self.scale_param[free]] = 1.0 / d[free]
         a, b = lay.pair_a, lay.pair_b
         pair = sigma[a, b] * d[a] * d[b]
-        out[lay.pair, :q_s] = dS[a, b, :] * (d[a] * d[b])[:, None] - pair[:, None] * (dlog[a] + dlog[b]) / 2
-        out[lay.mean, :q_s] = -dmu[lay.mean_item, :]
-        out[lay.var, :q_s] = dS[lay.var_item, lay.var_item, :]
+        out[lay.pair] = dS[a, b, :] * (d[a] * d[b])[:, None] + pair[:, None] * (dlog[a] + dlog[b])
+        out[lay.mean] = -dmu[lay.mean_item, :]
+        out[lay.var] = dS[lay.var_item, lay.var_item, :]
         if pi is not None:
             j, k = lay.slope_item, np.searchsorted(self.x_pos, lay.slope_x)
-            out[lay.slope, :q_s] = (dpi[j, k, :] * d[j][:, None] - (pi[j, k] * d[j])[:, None] * dlog[j] / 2)
+            out[lay.slope] = dpi[j, k, :] * d[j][:, None] + (pi[j, k] * d[j])[:, None] * dlog[j]
         j = lay.th_item
-        tau = theta[q_s:]
-        out[lay.th, :q_s] = -(tau * d[j])[:, None] * dlog[j] / 2
-        out[lay.th, q_s + np.arange(k_th)] = d[j]
+        shifted = tau - intercept[j]
+        out[lay.th] = -dmu[j, :] * d[j][:, None] + (shifted * d[j])[:, None] * dlog[j]
+        free = self.th_param >= 0
+        out[lay.th[free], self.th_param[free]] += d[j][free]
         return out
 
     # -- reporting --------------------------------------------------------------------------
-    def _display_map(self) -> None:
-        """For every free display parameter: its engine index, or the item whose residual it is."""
-        engine_free = {(r.lhs, r.op, r.rhs): int(r.free) for r in self.engine.table.itertuples() if r.free > 0}
-        table = self.display.table
-        free = table[table.free > 0].drop_duplicates("free").sort_values("free")
-        self.from_engine = np.full(self.display.n_free, -1)
-        self.from_residual = np.full(self.display.n_free, -1)
-        for r in free.itertuples():
-            k = int(r.free) - 1
-            if (r.lhs, r.op, r.rhs) in engine_free:
-                self.from_engine[k] = engine_free[(r.lhs, r.op, r.rhs)] - 1
-            elif r.op == "~~" and r.lhs == r.rhs and r.lhs in self.ordered:
-                self.from_residual[k] = self.items.index(r.lhs)
-            else:
-                raise RuntimeError(f"display parameter {r.lhs}{r.op}{r.rhs} has no source")  # pragma: no cover
-
-    def _item_variances(self, thetas: np.ndarray) -> np.ndarray:
-        """diag Sigma* (given the covariates, if any) for many parameter vectors (k x items)."""
+    def derived_batch(self, thetas: np.ndarray) -> np.ndarray:
+        """The derived residual variances (delta: 1 / delta^2 minus the explained variance of y*
+        given the covariates) for many parameter vectors (k x derived items)."""
+        if not self.derived_items:
+            return np.zeros((len(thetas), 0))
+        pos = self.derived_pos
         if len(self.covariates):
-            model = self.engine.models[0]
-            return np.vstack([np.diag(self._conditional(*model.implied(t[:self.n_struct])[:2])[0])
-                              for t in thetas])
-        return self.engine.models[0].variance_batch(thetas[:, :self.n_struct])[:, :len(self.items)]
+            explained = np.vstack([np.diag(self._conditional(*self.ram.implied(t)[:2])[0])[pos] for t in thetas])
+        else:
+            explained = self.ram.variance_batch(thetas)[:, pos]
+        scale = np.where(self.scale_param[pos] >= 0, thetas[:, np.maximum(self.scale_param[pos], 0)],
+                         self.scale_fixed[pos])
+        return 1.0 / scale ** 2 - explained
 
-    def residual_variances(self, theta: np.ndarray) -> np.ndarray:
-        """The items' residual variances as lavaan reports them: 1 - R^2 (delta) or 1 (theta)."""
-        return self.residual_variances_batch(theta[None, :])[0]
+    def scale_values(self, theta: np.ndarray) -> np.ndarray:
+        """The ordered items' scale factors ``~*~`` (1 / sd of the latent response given the
+        covariates), in :attr:`ordered` order."""
+        sigma = self._conditional(*self.ram.implied(theta)[:2])[0]
+        return self._scale(theta, sigma)[self.is_ordered] if self.parameterization == "delta" else \
+            1.0 / np.sqrt(np.diag(sigma)[self.is_ordered])
 
-    def residual_variances_batch(self, thetas: np.ndarray) -> np.ndarray:
-        if self.parameterization == "theta":
-            return np.ones((len(thetas), len(self.items)))
-        return 1.0 - (self._item_variances(thetas) - self.fixed_residual)
+    def sample_moments(self, stats) -> "Moments":
+        """The stage-1 statistics as a covariance matrix and means: latent responses with unit
+        variance and mean 0, continuous variables with their own; given covariates, the (residual)
+        moments of y plus what the sample slopes and the covariates' own moments imply (for start
+        values and residuals)."""
+        from govstats.sem.statistics import Moments
 
-    def display_theta(self, theta: np.ndarray) -> np.ndarray:
-        """The display model's parameter vector for a (structural + threshold) vector."""
-        return self.display_theta_batch(theta[None, :])[0]
-
-    def display_theta_batch(self, thetas: np.ndarray) -> np.ndarray:
-        out = np.where(self.from_engine >= 0, thetas[:, np.maximum(self.from_engine, 0)], 0.0)
-        has_residual = self.from_residual >= 0
-        if has_residual.any():
-            out[:, has_residual] = self.residual_variances_batch(thetas)[:, self.from_residual[has_residual]]
-        return out
-
-    def latent_response_sd(self, theta: np.ndarray) -> np.ndarray:
-        """sd of each item's latent response (given the covariates): 1 (delta) or sqrt(diag Sigma*)
-        (theta); lavaan's scale factors ``~*~`` are its inverse."""
-        if self.parameterization == "delta":
-            return np.ones(len(self.items))
-        return np.sqrt(self._item_variances(theta[None, :])[0])
-
-    def theta_start_from_delta(self, theta_delta: np.ndarray, residual: np.ndarray) -> np.ndarray:
-        """Theta-parameterization start from a delta solution: rescale what touches an item's
-        latent response by its residual sd, so that the residual variances become 1."""
-        sd = np.sqrt(np.clip(residual, 1e-4, None))
-        index = {v: i for i, v in enumerate(self.items) if v in self.ordered}
-        out = theta_delta.copy()
-        for r in self.engine.table[self.engine.table.free > 0].itertuples():
-            k = int(r.free) - 1
-            if r.op == "=~" and r.rhs in index:
-                out[k] = theta_delta[k] / sd[index[r.rhs]]
-            elif r.op == "~" and r.lhs in index:
-                out[k] = theta_delta[k] / sd[index[r.lhs]]
-            elif r.op == "~~" and r.lhs in index and r.rhs in index:
-                out[k] = theta_delta[k] / (sd[index[r.lhs]] * sd[index[r.rhs]])
-        out[self.n_struct:] = theta_delta[self.n_struct:] / sd[self.th_item]
-        return out
-
-    def threshold_table(self) -> pd.DataFrame:
-        """Rows ``item | t<k>`` in lavaan's order."""
-        return pd.DataFrame({"lhs": [item for item, _ in self.threshold_items], "op": "|",
-                             "rhs": [f"t{k + 1}" for _, k in self.threshold_items]})
+        lay, values = self.layout, stats.values
+        p = len(self.items)
+        cov, mean = np.eye(p), np.zeros(p)
+        cov[lay.var_item, lay.var_item] = values[lay.var]
+        cov[lay.pair_a, lay.pair_b] = cov[lay.pair_b, lay.pair_a] = values[lay.pair]
+        mean[lay.mean_item] = -values[lay.mean]
+        if len(self.covariates):
+            # y = intercept + Pi x + residual: with L = Pi on y's rows and the identity on x's,
+            # Sigma = residual moments + L Sigma_xx L', mu = intercepts + L mu_x
+            x = self.x_pos
+            x_mean, x_cov = stats.x_moments
+            loading = np.zeros((p, len(x)))
+            loading[lay.slope_item, np.searchsorted(x, lay.slope_x)] = values[lay.slope]
+            loading[x, np.arange(len(x))] = 1.0
+            cov[x, x] = 0.0
+            cov = cov + loading @ x_cov[np.ix_(x, x)] @ loading.T
+            mean = mean + loading @ x_mean[x]
+        return Moments(n=stats.n, mean=mean, cov=cov, raw=None, logdet=float(np.linalg.slogdet(cov)[1]))

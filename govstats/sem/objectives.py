@@ -1,0 +1,89 @@
+"""Objectives: one interface over the estimators, read by the one optimizer and the inference.
+
+An objective evaluates, at a parameter vector, the discrepancy F (summed over groups), its
+gradient, and an approximation of its Hessian (the expected information: Fisher scoring for
+ML, Gauss-Newton for DWLS/ULS). ``chisq = scale * F`` gives the standard test statistic.
+
+- :class:`MLObjective`: normal-theory ML, F = sum_g (N_g / N) F_g (lavaan's likelihood =
+  "normal"), chisq = N F.
+- :class:`WLSObjective`: DWLS (WLSMV) or ULS (ULSMV) on stage-1 statistics, F = sum_g c_g
+  (s_g - m_g)' W_g (s_g - m_g) / C with c_g = N_g - 1 and C = sum c_g, chisq = C F (lavaan's
+  statistic; its weights carry the N_g / (N_g - 1)).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from govstats.sem.ml import discrepancy, gradient_and_information
+
+
+class MLObjective:
+    """Normal-theory maximum likelihood on complete-data moments."""
+
+    scoring_steps = 2  # measured: 2 -> 0.12 s CPU, 4 -> 0.16 s on ri_asset (N = 1000)
+
+    def __init__(self, bound):
+        self.bound = bound
+        self.models = bound.blocks
+        self.data = bound.statistics.blocks
+        self.meanstructure = bound.model.meanstructure
+        self.scale = float(sum(d.n for d in self.data))
+
+    def value(self, theta: np.ndarray) -> float:
+        return discrepancy(self.models, self.data, theta, self.meanstructure)
+
+    def evaluate(self, theta: np.ndarray, information: bool = True):
+        """(F, gradient, expected Hessian of F or None); (inf, None, None) outside the admissible region."""
+        return gradient_and_information(self.models, self.data, theta, self.meanstructure, information)
+
+
+class WLSObjective:
+    """Diagonally weighted (or unweighted) least squares on stage-1 statistics, every group."""
+
+    scoring_steps = 10 ** 9  # Gauss-Newton throughout: its information costs one product J'WJ
+
+    def __init__(self, bound):
+        self.bound = bound
+        self.blocks = bound.blocks
+        self.data = bound.statistics.blocks
+        self.c = np.array([d.n - 1.0 for d in self.data])
+        self.scale = float(self.c.sum())
+
+    def residuals(self, theta: np.ndarray):
+        out = []
+        for block, d in zip(self.blocks, self.data):
+            m, sigma, pieces = block.moments(theta)
+            out.append((d.values - m, sigma, pieces))
+        return out
+
+    def value(self, theta: np.ndarray) -> float:
+        total = 0.0
+        for c, d, (r, _, _) in zip(self.c, self.data, self.residuals(theta)):
+            total += c * float(r @ (d.weights * r))
+        return total / self.scale if np.isfinite(total) else np.inf
+
+    def evaluate(self, theta: np.ndarray, information: bool = True):
+        q = len(theta)
+        value, grad = 0.0, np.zeros(q)
+        hess = np.zeros((q, q)) if information else None
+        for c, block, d, (r, sigma, pieces) in zip(self.c, self.blocks, self.data, self.residuals(theta)):
+            if not np.all(np.isfinite(r)):
+                return np.inf, None, None
+            J = block.jacobian(theta, sigma, pieces)
+            wj = d.weights[:, None] * J
+            value += c * float(r @ (d.weights * r))
+            grad -= 2.0 * c * (wj.T @ r)
+            if information:
+                hess += 2.0 * c * (J.T @ wj)
+        return value / self.scale, grad / self.scale, None if hess is None else hess / self.scale
+
+
+def objective_for(bound):
+    """The objective of a bound model: WLS for stage-1 statistics, ML for moments."""
+    kinds = {d.kind for d in bound.statistics.blocks}
+    if kinds == {"ordinal"}:
+        return WLSObjective(bound)
+    if kinds == {"moments"}:
+        return MLObjective(bound)
+    raise ValueError(f"Statistics of different kinds across groups ({sorted(kinds)}) cannot be fitted together.")

@@ -1,0 +1,75 @@
+"""The one optimizer: Fisher scoring (Gauss-Newton) steps, then BFGS, with a line search.
+
+Any objective of :mod:`govstats.sem.objectives` works: it gives F, its gradient and an
+approximate Hessian (the expected information). Fisher scoring alone converges only
+linearly when the model does not fit exactly (the expected and the actual Hessian differ by
+the misfit): 55 steps for the Holzinger-Swineford CFA (chisq 85). BFGS, whose first inverse
+Hessian is the inverse expected information, converges superlinearly from there: 14 steps in
+all. For DWLS the information is one product J'WJ, so its objective asks for scoring steps
+throughout (Gauss-Newton).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Optimum:
+    theta: np.ndarray
+    fmin: float
+    iterations: int
+    converged: bool
+    message: str
+
+
+def minimize(objective, theta0: np.ndarray, max_iter: int = 500, tol: float = 1e-9) -> Optimum:
+    """Minimize ``objective`` from ``theta0``; see the module docstring."""
+    scoring = objective.scoring_steps
+    theta = np.array(theta0, dtype=float)
+    value, grad, hess = objective.evaluate(theta)
+    if grad is None:
+        return Optimum(theta, np.inf, 0, False, "the starting values imply a covariance matrix that is "
+                       "not positive definite")
+    inv_h = None
+    for iteration in range(1, max_iter + 1):
+        if iteration <= scoring or inv_h is None:
+            try:
+                inv_h = np.linalg.inv(hess)
+            except np.linalg.LinAlgError:
+                inv_h = np.linalg.pinv(hess)
+        direction = -inv_h @ grad
+        slope = grad @ direction
+        if slope >= 0:  # not a descent direction: restart from the information
+            inv_h = np.linalg.pinv(hess) if hess is not None else np.eye(len(theta))
+            direction = -inv_h @ grad
+            slope = grad @ direction
+        scale = 1.0
+        while True:
+            candidate = theta + scale * direction
+            new_value = objective.value(candidate)
+            if new_value <= value + 1e-4 * scale * slope or scale < 1e-10:
+                break
+            scale /= 2
+        if not np.isfinite(new_value):
+            return Optimum(theta, value, iteration, False, "no admissible step from the current estimates")
+        step = scale * direction
+        use_information = iteration < scoring
+        new_value, new_grad, new_hess = objective.evaluate(candidate, information=use_information)
+        if new_grad is None:
+            return Optimum(theta, value, iteration, False, "estimates imply a non-positive-definite matrix")
+        if not use_information:
+            y = new_grad - grad
+            sy = step @ y
+            if sy > 1e-16:
+                rho = 1.0 / sy
+                hy = inv_h @ y
+                inv_h = inv_h + (rho * rho * (y @ hy) + rho) * np.outer(step, step) \
+                    - rho * (np.outer(hy, step) + np.outer(step, hy))
+            new_hess = hess
+        theta, value, grad, hess = candidate, new_value, new_grad, new_hess
+        if np.max(np.abs(step)) < tol * max(1.0, np.max(np.abs(theta))) or np.max(np.abs(grad)) < 1e-11:
+            return Optimum(theta, value, iteration, True, "")
+    return Optimum(theta, value, max_iter, False, f"no convergence in {max_iter} iterations")
