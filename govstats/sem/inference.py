@@ -21,7 +21,7 @@ from govstats.sem import trouble
 from govstats.sem.ml_inference import (casewise_scores, expected_information, first_order_information,
                                        observed_information)
 from govstats.sem.ordinal import estimation as wls
-from govstats.sem.robust_test import baseline_scaling, trace_ugamma
+from govstats.sem.robust_test import baseline_scaling, h1_information, trace_ugamma
 
 
 @dataclass
@@ -63,17 +63,20 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
     n_total = bound.statistics.ntotal
     clustered = options.cluster is not None
     robust = options.se.startswith("robust")
-    if options.information == "observed":
-        information = observed_information(models, data, theta, meanstructure)
-    else:
-        information = expected_information(models, data, theta, meanstructure)
-    info_inv = _checked_inverse(information, messages)
-    vcov, b0 = None, None
     scaled = options.test == "yuan.bentler.mplus"
-    if info_inv is not None and (robust or scaled):
+    observed = None
+    if options.information == "observed" or (scaled and options.observed_information == "hessian"):
+        observed = observed_information(models, data, theta, meanstructure)
+    b0 = None
+    if robust or scaled or options.information == "first.order":
         scores = casewise_scores(models, data, theta, meanstructure)
         b0 = first_order_information(scores, data, clustered)
-    if info_inv is not None:
+    information = {"observed": observed, "first.order": b0}.get(options.information)
+    if information is None:
+        information = expected_information(models, data, theta, meanstructure)
+    vcov = None
+    info_inv = None if options.se == "none" and not scaled else _checked_inverse(information, messages)
+    if info_inv is not None and options.se != "none":
         if robust:
             vcov = info_inv @ b0 @ info_inv / n_total
             eig = np.linalg.eigvalsh(vcov)
@@ -104,10 +107,13 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
     test_type = "standard"
     if scaled and info_inv is not None and df > 0:
         test_type = "yuan.bentler.mplus"
-        # lavaan's scaled test uses the observed information whatever the SEs use
-        test_inv = info_inv if options.information == "observed" else np.linalg.inv(
-            observed_information(models, data, theta, meanstructure))
-        trace = trace_ugamma(models, data, theta, meanstructure, b0, test_inv, clustered)
+        if options.information == "expected":
+            e_inv = info_inv
+        elif options.observed_information == "h1":
+            e_inv = np.linalg.inv(h1_information(models, data, theta, meanstructure))
+        else:
+            e_inv = np.linalg.inv(observed)
+        trace = trace_ugamma(data, meanstructure, b0, e_inv, clustered)
         c = trace / df
         c_null = baseline_scaling(data, meanstructure, base_df, clustered)
         measures.update(fm.robust_measures(chisq=chisq, df=df, n=n_total, groups=len(models), c=c,
@@ -126,7 +132,8 @@ def _infer_wls(bound, opt, options, messages) -> Inference:
         trace2=inf.trace2, baseline_chisq=b_chisq, baseline_df=b_df, baseline_trace=b_trace,
         baseline_trace2=b_trace2, groups=len(bound.blocks), **_standardized_residuals(bound, inf.residuals),
         robust=wls.catml_robust(bound, inf))
-    return Inference(inf.vcov, measures, "robust.sem", "scaled.shifted", messages)
+    vcov = None if options.se == "none" else inf.vcov
+    return Inference(vcov, measures, options.se, "scaled.shifted", messages)
 
 
 def _standardized_residuals(bound, residuals) -> dict:

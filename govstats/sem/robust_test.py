@@ -3,8 +3,9 @@
 c = tr(U Gamma) / df with tr(U Gamma) = tr(B1 A1^-1) - tr(B0 E^-1): B1 and A1 the
 first-order and ordinary information of the saturated model at the sample moments, B0
 the first-order information of the model (summed within clusters with G/(G-1) when
-clustered) and E the model information used for the test (lavaan's source:
-lav_test_yuan_bentler.R).
+clustered) and E the model information used for the test: expected, the Hessian (MLR), or the
+h1 information at the implied moments (ML with several tests, e.g. with ``cluster``), as
+lavaan's source (lav_test_yuan_bentler.R) chooses it.
 """
 
 from __future__ import annotations
@@ -14,16 +15,19 @@ import numpy as np
 from govstats.sem.ml_inference import h1_trace
 
 
-def trace_ugamma(models, data, theta, meanstructure, b0, info_inv, clustered) -> float:
-    if not clustered:
-        return h1_trace(data, meanstructure) - np.sum(b0 * info_inv.T)
-    # lavaan's cluster test takes the model information from the observed h1 information at
-    # the implied moments (observed.information = "h1"); with it the scaling factor matches
-    # lavaan's to 1e-5 (the Hessian-based one is off by 1e-3).
+def trace_ugamma(data, meanstructure, b0, e_inv, clustered) -> float:
+    """tr(U Gamma) = tr(B1 A1^-1) - tr(B0 E^-1), with E^-1 the inverse of the information the
+    test uses (lavaan: expected, the Hessian, or the h1 information at the implied moments)."""
+    h1 = cluster_h1_trace(data, meanstructure) if clustered else h1_trace(data, meanstructure)
+    return h1 - np.sum(b0 * e_inv.T)
+
+
+def h1_information(models, data, theta, meanstructure) -> np.ndarray:
+    """The observed h1 information at the implied moments, summed over groups (lavaan's
+    observed.information = "h1"; with it the cluster scaling factor matches lavaan's to 1e-5,
+    the Hessian-based one is off by 1e-3)."""
     n_total = sum(d.n for d in data)
-    e_test = sum(d.n / n_total * h1_structured_information(m, d, theta, meanstructure)
-                 for m, d in zip(models, data))
-    return cluster_h1_trace(data, meanstructure) - np.sum(b0 * np.linalg.inv(e_test).T)
+    return sum(d.n / n_total * h1_structured_information(m, d, theta, meanstructure) for m, d in zip(models, data))
 
 
 def cluster_h1_trace(data, meanstructure) -> float:

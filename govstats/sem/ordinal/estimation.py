@@ -114,44 +114,56 @@ class CatMLRobust:
 def catml_robust(bound, inf: OrdinalInference) -> CatMLRobust | None:
     """Savalei's (2021) robust fit ingredients, as lavaan's ``lav_fit_catml_dwls``.
 
-    The normal-theory (ML) discrepancy between the polychoric matrix R and the implied
-    correlations at the DWLS estimates (lavaan refits nothing when every variable is ordered),
-    times N, is scaled by c = tr(U' V U Gamma) / df with V the ML weights of the correlations at
-    the implied matrix and U = I - Delta (Delta' W Delta)^-1 Delta' W on the correlations; the
-    baseline by tr(Gamma) / p*. None where lavaan gives NA: with continuous variables, or when R
-    is not positive definite (an eigenvalue below sqrt(machine epsilon)). Only single-group fits.
-
-    With P = Delta A^-1 and H = Gamma W Delta (correlation rows), U Gamma U' = Gamma - P H' - H P'
-    + P (H' W Delta) P', so tr(V U Gamma U') needs products of p* x q matrices only (O(p*^2 q)
-    instead of the O(p*^3) of forming U).
+    The normal-theory (ML) discrepancy between each group's polychoric matrix R_g and the
+    implied correlations at the DWLS estimates (lavaan refits nothing when every variable is
+    ordered), times N_g and summed, is scaled by c = tr(U' V U Gamma) / df, with, over the
+    correlations of every group stacked: V the ML weights at the implied matrices (times
+    f_g = N_g / N), Gamma the polychorics' Gamma (over f_g), and U = I - Delta E^-1 Delta' W with
+    E the DWLS information; the baseline by tr(Gamma) / p*. None where lavaan gives NA: with
+    continuous variables or covariates, or when some R_g is not positive definite (an eigenvalue
+    below sqrt(machine epsilon)).
     """
-    if len(bound.blocks) != 1 or inf.a_inv is None:
+    if inf.a_inv is None:
         return None
-    block, d = bound.blocks[0], bound.statistics.blocks[0]
-    lay = block.layout
-    if len(lay.mean) or len(lay.var) or len(lay.slope):
-        return None
-    r = d.stage1.correlations.loc[block.items, block.items].to_numpy()
-    if np.linalg.eigvalsh(r).min() < np.sqrt(np.finfo(float).eps):
-        return None
-    a, b = lay.pair_a, lay.pair_b
-    implied = np.eye(len(block.items))
-    residuals, w = inf.residuals[0], d.weights
-    implied[a, b] = implied[b, a] = d.values[lay.pair] - residuals[lay.pair]
-    try:
-        inv = np.linalg.inv(implied)
-    except np.linalg.LinAlgError:
-        return None
-    p, n = len(block.items), d.n
-    f_ml = np.linalg.slogdet(implied)[1] + np.sum(r * inv) - np.linalg.slogdet(r)[1] - p
-    v = inv[np.ix_(a, a)] * inv[np.ix_(b, b)] + inv[np.ix_(a, b)] * inv[np.ix_(b, a)]
-    jc, wc = inf.jacobians[0][lay.pair], w[lay.pair]
-    gamma = d.gamma[np.ix_(lay.pair, lay.pair)]
-    # inf.a_inv is (c Delta' W Delta)^-1 with c = N - 1; the formula wants (Delta' W Delta)^-1
-    pm = jc @ (inf.a_inv * (n - 1))
-    h = gamma @ (wc[:, None] * jc)
-    vp = v @ pm
-    ks = float(np.sum(v * gamma) - 2 * np.sum(vp * h) + np.sum(vp * (pm @ (h.T @ (wc[:, None] * jc)))))
-    df = len(lay.pair) + len(lay.th) - bound.n_free
-    return CatMLRobust(chisq=n * f_ml, scaling=ks / df, baseline_chisq=-n * np.linalg.slogdet(r)[1],
-                       baseline_scaling=float(np.trace(gamma)) / len(lay.pair))
+    n_total = bound.statistics.ntotal
+    chisq = base_chisq = 0.0
+    v_blocks, g_blocks, w_blocks, d_rows = [], [], [], []
+    for block, d, resid, J in zip(bound.blocks, bound.statistics.blocks, inf.residuals, inf.jacobians):
+        lay = block.layout
+        if len(lay.mean) or len(lay.var) or len(lay.slope):
+            return None
+        r = d.stage1.correlations.loc[block.items, block.items].to_numpy()
+        if np.linalg.eigvalsh(r).min() < np.sqrt(np.finfo(float).eps):
+            return None
+        a, b = lay.pair_a, lay.pair_b
+        implied = np.eye(len(block.items))
+        implied[a, b] = implied[b, a] = d.values[lay.pair] - resid[lay.pair]
+        try:
+            inv = np.linalg.inv(implied)
+        except np.linalg.LinAlgError:
+            return None
+        f_ml = np.linalg.slogdet(implied)[1] + np.sum(r * inv) - np.linalg.slogdet(r)[1] - len(block.items)
+        chisq += d.n * f_ml
+        base_chisq += -d.n * np.linalg.slogdet(r)[1]
+        fg = d.n / n_total
+        v_blocks.append(fg * (inv[np.ix_(a, a)] * inv[np.ix_(b, b)] + inv[np.ix_(a, b)] * inv[np.ix_(b, a)]))
+        g_blocks.append(d.gamma[np.ix_(lay.pair, lay.pair)] / fg)
+        # Delta E^-1 Delta' W with lavaan's E = A / N and W = (N_g - 1) / N times ours: A^-1 c_g W_g
+        w_blocks.append((d.n - 1.0) * d.weights[lay.pair])
+        d_rows.append(J[lay.pair])
+    delta = np.vstack(d_rows)
+    v_all, g_all = _block_diagonal(v_blocks), _block_diagonal(g_blocks)
+    u = np.eye(len(delta)) - (delta @ inf.a_inv @ delta.T) * np.concatenate(w_blocks)[None, :]
+    ks = float(np.sum((u.T @ v_all @ u) * g_all.T))
+    return CatMLRobust(chisq=chisq, scaling=ks / inf.df, baseline_chisq=base_chisq,
+                       baseline_scaling=float(np.trace(g_all)) / len(delta))
+
+
+def _block_diagonal(blocks: list[np.ndarray]) -> np.ndarray:
+    size = sum(len(b) for b in blocks)
+    out = np.zeros((size, size))
+    at = 0
+    for b in blocks:
+        out[at:at + len(b), at:at + len(b)] = b
+        at += len(b)
+    return out
