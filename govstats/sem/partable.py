@@ -219,6 +219,8 @@ def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstruct
                 r["free"], r["ustart"] = 0, float(r["_fixed"])
         if r["_start"] is not None and r["free"]:
             r["ustart"] = float(r["_start"])
+        if thresholds and op == "~" and rhs in names.ov_x and lhs not in names.ov_x:
+            r["exo"] = 1  # lavaan's conditional.x marks the regressions on covariates
         del r["_fixed"], r["_start"]
     return rows
 

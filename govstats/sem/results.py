@@ -132,6 +132,15 @@ class SEMResults:
 
         return factor_scores(self, data, method)
 
+    def partable(self) -> pd.DataFrame:
+        """The parameter table, as lavaan's ``parTable()``: ``id, lhs, op, rhs, user, group, free,
+        ustart, exo, label``. Parameters held equal (by a shared label or ``group_equal``) share one
+        ``free`` number, where lavaan numbers each and adds ``==`` rows."""
+        t = self._bound.model.table
+        out = t[["lhs", "op", "rhs", "user", "group", "free", "ustart", "exo", "label"]].copy()
+        out.insert(0, "id", np.arange(1, len(out) + 1))
+        return out.reset_index(drop=True)
+
     def sample_statistics(self, group: int = 1):
         """What the fit read from the data for a group (lavaan's ``lavInspect(fit, "sampstat")``):
         :class:`~govstats.sem.statistics.Moments` (``n``, ``mean``, ``cov``) or
