@@ -154,12 +154,17 @@ def ordered_items(names, ordered) -> tuple[list[str], list[str], list[str]]:
     return outcomes, numeric, covariates
 
 
-def refit(compiled: CompiledModel, statistics, start: np.ndarray | None = None) -> Optimum:
+def refit(compiled: CompiledModel, statistics, start: np.ndarray | Optimum | None = None) -> Optimum:
     """Estimates only: the compiled model on new statistics, warm-started from ``start``.
 
-    The compiled model is not changed, so one model serves every bootstrap draw or power
-    replication; BLAS runs single-threaded inside (measured: 70x faster on these small matrices).
+    ``start`` is a parameter vector, or an earlier :class:`Optimum` (its estimates and its
+    curvature: no scoring steps, about three times faster). The compiled model is not changed,
+    so one model serves every bootstrap draw or power replication; BLAS runs single-threaded
+    inside (measured: 70x faster on these small matrices).
     """
     with single_threaded():
         bound = compiled.bind(statistics)
-        return minimize(objective_for(bound), start_values(bound) if start is None else start)
+        objective = objective_for(bound)
+        if isinstance(start, Optimum):
+            return minimize(objective, start.theta, inverse_hessian=start.inverse_hessian)
+        return minimize(objective, start_values(bound) if start is None else start)

@@ -23,17 +23,26 @@ class Optimum:
     iterations: int
     converged: bool
     message: str
+    inverse_hessian: np.ndarray | None = None  # BFGS's last approximation: a warm start's curvature
 
 
-def minimize(objective, theta0: np.ndarray, max_iter: int = 500, tol: float = 1e-9) -> Optimum:
-    """Minimize ``objective`` from ``theta0``; see the module docstring."""
-    scoring = objective.scoring_steps
+def minimize(objective, theta0: np.ndarray, max_iter: int = 500, tol: float = 1e-9,
+             inverse_hessian: np.ndarray | None = None) -> Optimum:
+    """Minimize ``objective`` from ``theta0``; see the module docstring.
+
+    ``inverse_hessian`` (an earlier fit's :attr:`Optimum.inverse_hessian`) skips the scoring
+    steps: a refit on resampled data starts from the earlier solution and its curvature, with
+    BFGS steps that need only gradients (ri_asset, 41 items, N = 1000: 10.5 ms a refit with two
+    scoring steps, 3.6 ms without).
+    """
+    warm = inverse_hessian is not None and objective.scoring_steps < 10 ** 6
+    scoring = 0 if warm else objective.scoring_steps
     theta = np.array(theta0, dtype=float)
-    value, grad, hess = objective.evaluate(theta)
+    value, grad, hess = objective.evaluate(theta, information=not warm)
     if grad is None:
         return Optimum(theta, np.inf, 0, False, "the starting values imply a covariance matrix that is "
                        "not positive definite")
-    inv_h = None
+    inv_h = inverse_hessian.copy() if warm else None
     for iteration in range(1, max_iter + 1):
         if iteration <= scoring or inv_h is None:
             try:
@@ -43,7 +52,9 @@ def minimize(objective, theta0: np.ndarray, max_iter: int = 500, tol: float = 1e
         direction = -inv_h @ grad
         slope = grad @ direction
         if slope >= 0:  # not a descent direction: restart from the information
-            inv_h = np.linalg.pinv(hess) if hess is not None else np.eye(len(theta))
+            if hess is None:
+                hess = objective.evaluate(theta)[2]
+            inv_h = np.linalg.pinv(hess)
             direction = -inv_h @ grad
             slope = grad @ direction
         scale = 1.0
@@ -71,5 +82,5 @@ def minimize(objective, theta0: np.ndarray, max_iter: int = 500, tol: float = 1e
             new_hess = hess
         theta, value, grad, hess = candidate, new_value, new_grad, new_hess
         if np.max(np.abs(step)) < tol * max(1.0, np.max(np.abs(theta))) or np.max(np.abs(grad)) < 1e-11:
-            return Optimum(theta, value, iteration, True, "")
-    return Optimum(theta, value, max_iter, False, f"no convergence in {max_iter} iterations")
+            return Optimum(theta, value, iteration, True, "", inv_h)
+    return Optimum(theta, value, max_iter, False, f"no convergence in {max_iter} iterations", inv_h)
