@@ -9,7 +9,9 @@ import sys
 
 from govstats import __version__
 from govstats.errors import GovstatsError, InstrumentError
-from govstats.instrument import load_instrument
+
+# Only the standard library and govstats.errors at import time: `govstats --help` builds the
+# parser without numpy, pandas or scipy; each command imports what it needs when it runs.
 
 
 def _utf8_streams() -> None:
@@ -20,6 +22,8 @@ def _utf8_streams() -> None:
 
 
 def cmd_instrument_check(args: argparse.Namespace) -> int:
+    from govstats.instrument import load_instrument
+
     report, failed = [], 0
     for path in args.paths:
         try:
@@ -42,12 +46,15 @@ def cmd_instrument_check(args: argparse.Namespace) -> int:
 
 
 def cmd_instrument_show(args: argparse.Namespace) -> int:
+    from govstats.instrument import load_instrument
+
     print(load_instrument(args.path).summary(lang=args.lang))
     return 0
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     from govstats.data import simulate_to_csv
+    from govstats.instrument import load_instrument
 
     inst = load_instrument(args.instrument)
     truth = simulate_to_csv(
@@ -67,6 +74,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from govstats.data import check_responses, read_responses
+    from govstats.instrument import load_instrument
 
     inst = load_instrument(args.instrument)
     report = check_responses(inst, read_responses(args.responses, inst, encoding=args.encoding))
@@ -82,6 +90,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_score(args: argparse.Namespace) -> int:
     from govstats.data import read_responses, score
+    from govstats.instrument import load_instrument
 
     inst = load_instrument(args.instrument)
     scores = score(inst, read_responses(args.responses, inst, encoding=args.encoding),
@@ -105,6 +114,7 @@ def _share(text: str) -> float:
 
 def cmd_form(args: argparse.Namespace) -> int:
     from govstats.forms import write_form
+    from govstats.instrument import load_instrument
 
     out = write_form(load_instrument(args.instrument), args.output, format=args.format, lang=args.lang)
     print(f"{out}: {args.format} form ({args.lang})")
@@ -113,6 +123,7 @@ def cmd_form(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     from govstats.forms import write_schema
+    from govstats.instrument import load_instrument
 
     out = write_schema(load_instrument(args.instrument), args.output, format=args.format)
     print(f"{out}: {args.format}")
@@ -121,6 +132,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from govstats.forms import export_responses
+    from govstats.instrument import load_instrument
 
     out = export_responses(args.data, load_instrument(args.instrument), args.output, format=args.format,
                            lang=args.lang)
@@ -140,6 +152,7 @@ def _read_table(path: str):
 def cmd_fit(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from govstats.instrument import load_instrument
     from govstats.sem.fit import fit
 
     model_path = Path(args.model)
@@ -167,6 +180,7 @@ def _instrument_items(inst) -> list[str]:
 
 
 def cmd_efa(args: argparse.Namespace) -> int:
+    from govstats.instrument import load_instrument
     from govstats.measurement import efa, harman
 
     inst = load_instrument(args.instrument)
@@ -188,6 +202,7 @@ def cmd_efa(args: argparse.Namespace) -> int:
 
 
 def cmd_reliability(args: argparse.Namespace) -> int:
+    from govstats.instrument import load_instrument
     from govstats.measurement import reliability
 
     result = reliability(load_instrument(args.instrument), _read_table(args.data))
@@ -200,6 +215,7 @@ def cmd_reliability(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from govstats.instrument import load_instrument
     from govstats.resources import DEMO_INSTRUMENT, seed_instrument_path
 
     path = seed_instrument_path(DEMO_INSTRUMENT)

@@ -5,9 +5,56 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
+
+import govstats
 from govstats.cli import main
 from govstats.resources import SEED_INSTRUMENTS, seed_instrument_path
+
+REPO = Path(__file__).resolve().parents[1]
+HEAVY = ("numpy", "pandas", "scipy", "statsmodels", "sklearn", "matplotlib")
+
+
+def python(*args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True, encoding="utf-8")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def test_import_govstats_imports_no_numeric_stack():
+    # Start-up: the public names are imported on first use, so `import govstats` stays cheap.
+    out = python("-c", "import govstats, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+                       f"{HEAVY!r}))").stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["fit", "--help"], ["demo", "--help"]])
+def test_parser_imports_no_numeric_stack(argv):
+    # `govstats --help` builds the parser only; the commands import numpy, pandas and scipy when they run.
+    result = python("-X", "importtime", "-m", "govstats.cli", *argv)
+    assert "govstats" in result.stdout
+    imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()
+                if line.startswith("import time:")]
+    assert "govstats.cli" in imported or "govstats" in imported
+    assert [m for m in imported if m.split(".")[0] in HEAVY] == []
+
+
+def test_public_names_resolve_lazily_to_their_objects():
+    from govstats.data import simulate
+    from govstats.sem.fit import fit
+
+    assert govstats.fit is fit and govstats.simulate is simulate
+    assert set(govstats.__all__) <= set(dir(govstats))
+    for name in govstats.__all__:
+        assert getattr(govstats, name) is not None, name
+    namespace: dict = {}
+    exec("from govstats import *", namespace)
+    assert set(govstats.__all__) <= set(namespace)
+    assert govstats.__version__ == namespace["__version__"]
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        govstats.nope  # noqa: B018
 
 
 def test_check_all_seed_instruments_exits_0(capsys):

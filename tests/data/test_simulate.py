@@ -37,6 +37,7 @@ def large(instruments):
             for name, inst in instruments.items()}
 
 
+@pytest.mark.slow  # large simulation
 @pytest.mark.parametrize("name", SEED_INSTRUMENTS)
 def test_latent_response_covariance_matches_the_model(instruments, large, name):
     inst, sim = instruments[name], large[name]
@@ -55,6 +56,7 @@ def test_latent_response_covariance_matches_the_model(instruments, large, name):
     assert np.abs(np.cov(eta, rowvar=False) - r.to_numpy()).max() < tol
 
 
+@pytest.mark.slow  # large simulation
 @pytest.mark.parametrize("name", SEED_INSTRUMENTS)
 def test_item_proportions_match_the_declared_thresholds(instruments, large, name):
     inst, sim = instruments[name], large[name]
@@ -66,6 +68,7 @@ def test_item_proportions_match_the_declared_thresholds(instruments, large, name
         assert np.all(np.abs(observed.to_numpy() - p) < 5 * se), item.id
 
 
+@pytest.mark.slow  # large simulation
 def test_reverse_coded_items_are_written_reversed(instruments, large):
     for name, inst in instruments.items():
         sim = large[name]
@@ -79,6 +82,7 @@ def test_reverse_coded_items_are_written_reversed(instruments, large):
             assert row.est == pytest.approx(-item.loading)
 
 
+@pytest.mark.slow  # 6,000 respondents and four mixed models
 def test_community_icc_is_recovered(instruments):
     inst = instruments["ri_asset"]
     communities = 300
@@ -103,6 +107,7 @@ def test_same_seed_same_data_other_seed_other_data(instruments):
     assert not a.responses[["GE1", "BE1", "role"]].equals(c.responses[["GE1", "BE1", "role"]])
 
 
+@pytest.mark.slow  # more than a chunk of respondents, twice
 def test_streaming_writes_the_same_bytes_across_chunks(instruments, tmp_path):
     inst = instruments["ri_element"]
     n = CHUNK + 123  # crosses a chunk boundary

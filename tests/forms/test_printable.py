@@ -76,6 +76,7 @@ def normalized(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+@pytest.mark.slow  # PDF rendering
 @pytest.mark.parametrize("name", SEED_INSTRUMENTS)
 def test_pdf_contains_every_items_chinese_text(name):
     import pypdf  # in the test extra: a missing pypdf must fail, not skip
@@ -89,6 +90,7 @@ def test_pdf_contains_every_items_chinese_text(name):
     assert any("CJK" in f for f in fonts), fonts  # not a fallback font that draws empty boxes
 
 
+@pytest.mark.slow  # PDF rendering
 def test_pdf_is_deterministic():
     inst = seed("platform_dilemma")
     assert questionnaire_pdf(inst, lang="zh") == questionnaire_pdf(inst, lang="zh")

@@ -16,6 +16,7 @@ from govstats.resources import SEED_INSTRUMENTS
 ZH, EN = "label::中文 (zh)", "label::English (en)"
 
 
+@pytest.mark.slow  # ODK Validate on Java
 @pytest.mark.parametrize("name", SEED_INSTRUMENTS)
 def test_seed_form_passes_odk_validate(name, tmp_path):
     # Written to .xlsx and read back, as a survey team would upload it; validate=True runs
@@ -101,6 +102,7 @@ def test_choice_lists_carry_the_scale_codes():
     assert consent == [("1", "Yes, I agree"), ("0", "No, I do not agree")]
 
 
+@pytest.mark.slow  # ODK Validate on Java
 def test_likert_appearance_and_mixed_scales_validate(example, write):
     inst = load_instrument(write(with_missing_codes(example)))
     form = xlsform(inst, grid="likert")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from govstats import Instrument, InstrumentError, load_instrument
 from tests_support import readme_example_text
+
+pytestmark = pytest.mark.slow  # hundreds of generated instruments
 
 EXAMPLE = yaml.safe_load(readme_example_text())
 
