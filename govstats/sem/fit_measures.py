@@ -8,7 +8,7 @@ scaling factor c; the scaled RMSEA with the trace of UGamma as its degrees of fr
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, stats
+from govstats.sem.distributions import chi2_cdf, chi2_sf, increasing_root, ncx2_cdf
 
 LOG_2PI = np.log(2 * np.pi)
 
@@ -39,18 +39,18 @@ def _rmsea(x2, df, n, groups=1, c=1.0):
 
 def _rmsea_ci(x2, df, n, groups=1, c=1.0, level=0.90):
     upper_p, lower_p = 1 - (1 - level) / 2, (1 - level) / 2
-    f_lower = lambda lam: stats.ncx2.cdf(x2, df, lam) - upper_p if lam > 0 else stats.chi2.cdf(x2, df) - upper_p
-    f_upper = lambda lam: stats.ncx2.cdf(x2, df, lam) - lower_p if lam > 0 else stats.chi2.cdf(x2, df) - lower_p
+    f_lower = lambda lam: ncx2_cdf(x2, df, lam) - upper_p if lam > 0 else chi2_cdf(x2, df) - upper_p
+    f_upper = lambda lam: ncx2_cdf(x2, df, lam) - lower_p if lam > 0 else chi2_cdf(x2, df) - lower_p
     if df < 1 or f_lower(0) < 0:
         lower = 0.0
     else:
-        lam = optimize.brentq(f_lower, 0, x2, xtol=1e-12)
+        lam = increasing_root(lambda t: -f_lower(t), 0, x2)
         lower = np.sqrt(c * lam / (n * df)) * np.sqrt(groups)
     top = max(n, 4 * x2)
     if df < 1 or f_upper(top) > 0 or f_upper(0) < 0:
         upper = 0.0
     else:
-        lam = optimize.brentq(f_upper, 0, top, xtol=1e-12)
+        lam = increasing_root(lambda t: -f_upper(t), 0, top)
         upper = np.sqrt(c * lam / (n * df)) * np.sqrt(groups)
     return float(lower), float(upper)
 
@@ -59,7 +59,7 @@ def _rmsea_pvalue(x2, df, n, groups=1, c=1.0, h0=0.05, close=True):
     if df <= 0:
         return float("nan")
     ncp = (n * df / c * h0 ** 2) / groups
-    cdf = stats.ncx2.cdf(x2, df, ncp)
+    cdf = ncx2_cdf(x2, df, ncp) if ncp > 0 else chi2_cdf(x2, df)
     return float(1 - cdf) if close else float(cdf)
 
 
@@ -67,9 +67,9 @@ def standard_measures(*, chisq, df, n, groups, npar, logl, unrestricted_logl, ba
                       srmr) -> dict:
     out = {
         "npar": float(npar), "chisq": chisq, "df": float(df),
-        "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"),
+        "pvalue": float(chi2_sf(chisq, df)) if df > 0 else float("nan"),
         "baseline_chisq": baseline_chisq, "baseline_df": float(baseline_df),
-        "baseline_pvalue": float(stats.chi2.sf(baseline_chisq, baseline_df)),
+        "baseline_pvalue": float(chi2_sf(baseline_chisq, baseline_df)),
     }
     out.update(_incremental(chisq, df, baseline_chisq, baseline_df))
     out["logl"] = logl
@@ -96,9 +96,9 @@ def robust_measures(*, chisq, df, n, groups, c, trace_ugamma, baseline_chisq, ba
     baseline_scaled = baseline_chisq / c_null
     out = {
         "chisq_scaled": scaled, "df_scaled": float(df),
-        "pvalue_scaled": float(stats.chi2.sf(scaled, df)), "chisq_scaling_factor": c,
+        "pvalue_scaled": float(chi2_sf(scaled, df)), "chisq_scaling_factor": c,
         "baseline_chisq_scaled": baseline_scaled, "baseline_df_scaled": float(baseline_df),
-        "baseline_pvalue_scaled": float(stats.chi2.sf(baseline_scaled, baseline_df)),
+        "baseline_pvalue_scaled": float(chi2_sf(baseline_scaled, baseline_df)),
         "baseline_chisq_scaling_factor": c_null,
         "cfi_scaled": _cfi(scaled, df, baseline_scaled, baseline_df),
         "tli_scaled": _tli(scaled, df, baseline_scaled, baseline_df),
@@ -224,14 +224,14 @@ def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, basel
     base_s, base_factor, _ = scaled(baseline_chisq, baseline_df, baseline_trace, baseline_trace2)
     out = {
         "npar": float(npar), "fmin": chisq / (2 * n),
-        "chisq": chisq, "df": float(df), "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"),
+        "chisq": chisq, "df": float(df), "pvalue": float(chi2_sf(chisq, df)) if df > 0 else float("nan"),
         "chisq_scaled": chisq_s, "df_scaled": float(df),
-        "pvalue_scaled": float(stats.chi2.sf(chisq_s, df)) if df > 0 else float("nan"),
+        "pvalue_scaled": float(chi2_sf(chisq_s, df)) if df > 0 else float("nan"),
         "chisq_scaling_factor": factor, "chisq_shift_parameter": shift,
         "baseline_chisq": baseline_chisq, "baseline_df": float(baseline_df),
-        "baseline_pvalue": float(stats.chi2.sf(baseline_chisq, baseline_df)),
+        "baseline_pvalue": float(chi2_sf(baseline_chisq, baseline_df)),
         "baseline_chisq_scaled": base_s, "baseline_df_scaled": float(baseline_df),
-        "baseline_pvalue_scaled": float(stats.chi2.sf(base_s, baseline_df)),
+        "baseline_pvalue_scaled": float(chi2_sf(base_s, baseline_df)),
         "baseline_chisq_scaling_factor": base_factor,
     }
     out.update(_incremental(chisq, df, baseline_chisq, baseline_df))

@@ -102,9 +102,9 @@ class SEMResults:
         """Wald confidence intervals of the free and defined parameters (lavaan's ``parameterEstimates(level=)``)."""
         if not 0 < level < 1:
             raise ValueError(f"The 'level' parameter of conf_int must be between 0 and 1. Got {level!r} instead.")
-        from scipy import stats
+        from govstats.sem.distributions import norm_ppf
 
-        crit = stats.norm.ppf(0.5 + level / 2)
+        crit = float(norm_ppf(0.5 + level / 2))
         p = self.params[(self.params.free > 0) | (self.params.op == ":=")]
         return pd.DataFrame({"lhs": p.lhs, "op": p.op, "rhs": p.rhs, "group": p.group, "est": p.est,
                              "ci_lower": p.est - crit * p.se, "ci_upper": p.est + crit * p.se}).reset_index(drop=True)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from govstats.sem.distributions import norm_ppf, norm_sf
 from govstats.sem.standardize import delta_se, row_values_batch, standardize_batch
 
-_CRIT = stats.norm.ppf(0.975)
+_CRIT = float(norm_ppf(0.975))
 _SHOWN = ("=~", "~", "~~", "~1", "|", "~*~", ":=")
 
 
@@ -48,7 +48,7 @@ def results_tables(bound, theta: np.ndarray, vcov: np.ndarray | None):
         "lhs": rows.lhs.to_numpy(), "op": rows.op.to_numpy(), "rhs": rows.rhs.to_numpy(),
         "user": rows.user.to_numpy(), "group": rows.group.to_numpy(), "level": level, "free": free[shown],
         "label": label.where(~label.str.startswith("."), "").to_numpy(),
-        "est": est[shown], "se": se[shown], "z": z[shown], "pvalue": 2 * stats.norm.sf(np.abs(z[shown])),
+        "est": est[shown], "se": se[shown], "z": z[shown], "pvalue": 2 * norm_sf(np.abs(z[shown])),
         "ci_lower": (est - _CRIT * np.nan_to_num(se))[shown], "ci_upper": (est + _CRIT * np.nan_to_num(se))[shown],
         "std_lv": std_lv[shown], "std_all": std_all[shown],
     })
@@ -58,7 +58,7 @@ def results_tables(bound, theta: np.ndarray, vcov: np.ndarray | None):
     standardized = pd.DataFrame({
         "lhs": params.lhs, "op": params.op, "rhs": params.rhs, "group": params.group,
         "est_std": std_all[shown], "se": std_se[shown], "z": std_z[shown],
-        "pvalue": 2 * stats.norm.sf(np.abs(std_z[shown])),
+        "pvalue": 2 * norm_sf(np.abs(std_z[shown])),
         "ci_lower": (std_all - _CRIT * np.nan_to_num(std_se))[shown],
         "ci_upper": (std_all + _CRIT * np.nan_to_num(std_se))[shown],
     })
