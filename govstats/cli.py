@@ -168,8 +168,11 @@ def cmd_fit(args: argparse.Namespace) -> int:
     ordered = None
     if args.ordered:
         ordered = True if args.ordered == "all" else [name.strip() for name in args.ordered.split(",") if name.strip()]
+    split = lambda text: [part.strip() for part in text.split(",") if part.strip()]
     result = fit(model, _read_table(args.data), estimator=args.estimator, ordered=ordered, missing=args.missing,
-                 cluster=args.cluster, std_lv=args.std_lv, parameterization=args.parameterization)
+                 cluster=args.cluster, group=args.group, group_equal=split(args.group_equal),
+                 group_partial=split(args.group_partial), se=args.se, test=args.test, std_lv=args.std_lv,
+                 parameterization=args.parameterization)
     print(result.summary())
     if args.json:
         result.to_json(args.json)
@@ -414,6 +417,15 @@ def build_parser() -> argparse.ArgumentParser:
     fitp.add_argument("--parameterization", choices=("delta", "theta"), default="delta",
                       help="ordered items: scale of the latent responses (lavaan's default: delta)")
     fitp.add_argument("--cluster", help="column of cluster ids (communities): cluster-robust SEs and test")
+    fitp.add_argument("--group", help="column of group labels (districts, roles): a multiple-group model")
+    fitp.add_argument("--group-equal", metavar="a,b", default="",
+                      help="parameters held equal across groups, as lavaan's group.equal: loadings, intercepts, "
+                           "thresholds, residuals, means, regressions, lv.variances, ...")
+    fitp.add_argument("--group-partial", metavar="a,b", default="",
+                      help="exceptions to --group-equal, e.g. 'f=~x2,x3~1'")
+    fitp.add_argument("--se", default=None, help="lavaan's se: standard, robust.huber.white, robust.cluster, "
+                                                 "robust.sem, none (default: the estimator's)")
+    fitp.add_argument("--test", default=None, help="lavaan's test: standard, yuan.bentler.mplus, scaled.shifted")
     fitp.add_argument("--std-lv", action="store_true", help="fix factor variances to 1 instead of first loadings")
     fitp.add_argument("--json", help="write estimates and fit measures as JSON")
     fitp.set_defaults(func=cmd_fit)
