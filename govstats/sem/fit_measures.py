@@ -143,10 +143,18 @@ def srmr_measures(data, implied, meanstructure: bool) -> dict:
             "srmr_bentler_nomean": srmr_nomean}
 
 
-def loglik(data, implied, meanstructure) -> tuple[float, float]:
-    """(model log-likelihood, unrestricted log-likelihood), summed over groups."""
+def loglik(data, implied, meanstructure, exo=()) -> tuple[float, float]:
+    """(model log-likelihood, unrestricted log-likelihood), summed over groups. With fixed.x
+    covariates (``exo``: their positions) both are conditional on them, as lavaan reports them:
+    the covariates' marginal log-likelihood at their sample moments is subtracted."""
     logl = unrestricted = 0.0
+    exo = list(exo)
     for d, (sigma, mu) in zip(data, implied):
+        if exo:
+            px = len(exo)
+            marginal = -d.n / 2 * (px * LOG_2PI + np.linalg.slogdet(d.cov[np.ix_(exo, exo)])[1] + px)
+            logl -= marginal
+            unrestricted -= marginal
         p = d.cov.shape[0]
         sign, logdet = np.linalg.slogdet(sigma)
         inv = np.linalg.inv(sigma)

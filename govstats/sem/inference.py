@@ -97,9 +97,9 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
     n_exo = int(((table.exo == 1) & (table.free == 0)).sum())  # fixed.x moments are not fitted
     q = len(theta)
     df = n_moments - q - n_exo
-    logl, unrestricted = fm.loglik(data, implied, meanstructure)
     exo_names = set(bound.model.names.ov_x) if options.fixed_x else set()
     exo_index = [[i for i, v in enumerate(bound.model.names.ov) if v in exo_names] for _ in models]
+    logl, unrestricted = fm.loglik(data, implied, meanstructure, exo_index[0])
     base_chisq, base_df = fm.baseline(data, exo_index)
     measures = fm.standard_measures(chisq=chisq, df=df, n=n_total, groups=len(models), npar=q, logl=logl,
                                     unrestricted_logl=unrestricted, baseline_chisq=base_chisq,
@@ -113,9 +113,9 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
             e_inv = np.linalg.inv(h1_information(models, data, theta, meanstructure))
         else:
             e_inv = np.linalg.inv(observed)
-        trace = trace_ugamma(data, meanstructure, b0, e_inv, clustered)
+        trace = trace_ugamma(data, meanstructure, b0, e_inv, clustered, exo_index[0])
         c = trace / df
-        c_null = baseline_scaling(data, meanstructure, base_df, clustered)
+        c_null = baseline_scaling(data, meanstructure, base_df, clustered, exo_index[0])
         measures.update(fm.robust_measures(chisq=chisq, df=df, n=n_total, groups=len(models), c=c,
                                            trace_ugamma=trace, baseline_chisq=base_chisq, baseline_df=base_df,
                                            c_null=c_null))

@@ -15,11 +15,56 @@ import numpy as np
 from govstats.sem.ml_inference import h1_trace
 
 
-def trace_ugamma(data, meanstructure, b0, e_inv, clustered) -> float:
+def trace_ugamma(data, meanstructure, b0, e_inv, clustered, exo=()) -> float:
     """tr(U Gamma) = tr(B1 A1^-1) - tr(B0 E^-1), with E^-1 the inverse of the information the
     test uses (lavaan: expected, the Hessian, or the h1 information at the implied moments)."""
-    h1 = cluster_h1_trace(data, meanstructure) if clustered else h1_trace(data, meanstructure)
-    return h1 - np.sum(b0 * e_inv.T)
+    return saturated_trace(data, meanstructure, clustered, exo) - np.sum(b0 * e_inv.T)
+
+
+def saturated_trace(data, meanstructure: bool, clustered: bool, exo=()) -> float:
+    """tr(B1 A1^-1) of the saturated model, summed over groups. With fixed.x covariates (``exo``:
+    their positions) their own means and (co)variances are not estimated, so their rows leave
+    B1 and A1 (lavaan: the scaling factor of a MIMIC model, 1.0095 with the x part left out,
+    1.1022 with it)."""
+    if len(exo):
+        return sum(_explicit_saturated_trace(d, meanstructure, clustered, exo) for d in data)
+    return cluster_h1_trace(data, meanstructure) if clustered else h1_trace(data, meanstructure)
+
+
+def _explicit_saturated_trace(d, meanstructure: bool, clustered: bool, exo) -> float:
+    """tr(B1 A1^-1) from the casewise saturated scores and the expected information of (mu,
+    vech Sigma) at the sample moments, on the moments that are not the covariates' own."""
+    p = d.cov.shape[0]
+    inv = np.linalg.inv(d.cov)
+    z = (d.raw - d.mean) @ inv
+    rows, cols = np.tril_indices(p)
+    diagonal = rows == cols
+    scores = z[:, rows] * z[:, cols] - inv[rows, cols]
+    scores[:, diagonal] *= 0.5
+    f = np.where(diagonal, 0.5, 1.0)
+    info = (inv[rows][:, rows] * inv[cols][:, cols] + inv[rows][:, cols] * inv[cols][:, rows]) * np.outer(f, f)
+    is_x = np.zeros(p, dtype=bool)
+    is_x[list(exo)] = True
+    keep = ~(is_x[rows] & is_x[cols])
+    scores, info = scores[:, keep], info[np.ix_(keep, keep)]
+    if meanstructure:
+        scores = np.hstack([z[:, ~is_x], scores])
+        info = _block_diagonal(inv[np.ix_(~is_x, ~is_x)], info)
+    if clustered:
+        labels, inverse = np.unique(d.cluster, return_inverse=True)
+        summed = np.zeros((len(labels), scores.shape[1]))
+        np.add.at(summed, inverse, scores)
+        b1 = len(labels) / (len(labels) - 1) * summed.T @ summed / d.n
+    else:
+        b1 = scores.T @ scores / d.n
+    return float(np.sum(b1 * np.linalg.inv(info).T))
+
+
+def _block_diagonal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out = np.zeros((len(a) + len(b), len(a) + len(b)))
+    out[:len(a), :len(a)] = a
+    out[len(a):, len(a):] = b
+    return out
 
 
 def h1_information(models, data, theta, meanstructure) -> np.ndarray:
@@ -75,17 +120,18 @@ def h1_structured_information(model, d, theta, meanstructure) -> np.ndarray:
     return info
 
 
-def baseline_scaling(data, meanstructure: bool, base_df: float, clustered: bool) -> float:
+def baseline_scaling(data, meanstructure: bool, base_df: float, clustered: bool, exo=()) -> float:
     """Yuan-Bentler scaling factor of the independence model (for the robust CFI/TLI).
 
     The independence model's information is diagonal (1/s_jj for a mean, 1/(2 s_jj^2) for a
     variance), so its trace needs only the casewise scores.
     """
-    trace_h1 = cluster_h1_trace(data, meanstructure) if clustered else h1_trace(data, meanstructure)
+    trace_h1 = saturated_trace(data, meanstructure, clustered, exo)
     trace_h0 = 0.0
     for d in data:
-        s_jj = np.diag(d.cov)
-        centred = d.raw - d.mean
+        y = np.setdiff1d(np.arange(d.cov.shape[0]), list(exo))  # the covariates' moments are fixed
+        s_jj = np.diag(d.cov)[y]
+        centred = (d.raw - d.mean)[:, y]
         scores = [0.5 * (centred ** 2 / s_jj ** 2 - 1 / s_jj)]
         inv_info = [2 * s_jj ** 2]
         if meanstructure:

@@ -1,0 +1,35 @@
+# Exogenous observed covariates (fixed.x) with ML, MLR and cluster-robust fits: the scaled test
+# leaves the covariates' own moments out of the saturated model, as lavaan does.
+# Run from the repository root:  Rscript tests/reference/sem/covariates/make_covariates.R
+suppressMessages({library(lavaan); library(jsonlite)})
+hs <- read.csv("tests/reference/data/HolzingerSwineford1939.csv")
+hs$agec <- hs$ageyr - mean(hs$ageyr)
+ri <- read.csv("data/synthetic/ri_asset.csv")
+mimic <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual + textual ~ agec"
+ri_model <- "IC =~ IC1 + IC2 + IC3 + IC4\nPS =~ PS1 + PS2 + PS3 + PS4\nPS ~ IC + age + gender\nIC ~ age"
+cases <- list(
+  list(id = "hs_mimic_ml", data = "hs", model = mimic, args = list()),
+  list(id = "hs_mimic_mlr", data = "hs", model = mimic, args = list(estimator = "MLR")),
+  list(id = "ri_covariates_mlr", data = "ri", model = ri_model, args = list(estimator = "MLR")),
+  list(id = "ri_covariates_cluster", data = "ri", model = ri_model, args = list(cluster = "community_id")),
+  list(id = "ri_covariates_mlr_cluster", data = "ri", model = ri_model,
+       args = list(estimator = "MLR", cluster = "community_id"))
+)
+measures <- c("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "logl", "aic", "bic",
+              "baseline.chisq", "baseline.df", "chisq.scaled", "chisq.scaling.factor", "baseline.chisq.scaled",
+              "baseline.chisq.scaling.factor", "cfi.scaled", "tli.scaled", "cfi.robust", "tli.robust",
+              "rmsea.scaled", "rmsea.robust")
+out <- list(lavaan_version = as.character(packageVersion("lavaan")),
+            data_files = list(hs = "tests/reference/data/HolzingerSwineford1939.csv (agec = ageyr - mean)",
+                              ri = "data/synthetic/ri_asset.csv"), cases = list())
+for (cs in cases) {
+  data <- if (cs$data == "hs") hs else ri
+  f <- do.call("sem", c(list(model = cs$model, data = data), cs$args))
+  fm <- fitMeasures(f)
+  pe <- parameterEstimates(f, standardized = TRUE)
+  out$cases[[length(out$cases) + 1]] <- list(id = cs$id, data = cs$data, model = cs$model, args = cs$args,
+    fit = as.list(fm[intersect(measures, names(fm))]),
+    params = pe[, c("lhs", "op", "rhs", "est", "se", "std.all")])
+}
+writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"),
+           "tests/reference/sem/covariates/covariates.json")
