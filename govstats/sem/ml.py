@@ -26,15 +26,26 @@ def _inv_logdet(sigma: np.ndarray):
     return inv, 2.0 * np.log(np.diag(chol)).sum()
 
 
-def discrepancy(models, data, theta: np.ndarray, meanstructure: bool) -> float:
+def group_terms(models, theta: np.ndarray):
+    """Per group (implied moments and B, C, M, Sigma^-1, log|Sigma|), or None outside the
+    admissible region: what the discrepancy and its gradient share."""
+    out = []
+    for model in models:
+        implied = model.implied(theta)
+        il = _inv_logdet(implied[0])
+        if il is None:
+            return None
+        out.append((implied, il))
+    return out
+
+
+def discrepancy(models, data, theta: np.ndarray, meanstructure: bool, terms=None) -> float:
     total_n = sum(d.n for d in data)
     value = 0.0
-    for model, d in zip(models, data):
-        sigma, mu, *_ = model.implied(theta)
-        il = _inv_logdet(sigma)
-        if il is None:
-            return np.inf
-        inv, logdet = il
+    terms = group_terms(models, theta) if terms is None else terms
+    if terms is None:
+        return np.inf
+    for model, d, ((sigma, mu, *_), (inv, logdet)) in zip(models, data, terms):
         f = logdet + np.sum(d.cov * inv) - d.logdet - model.p
         if meanstructure:
             diff = d.mean - mu
@@ -43,19 +54,19 @@ def discrepancy(models, data, theta: np.ndarray, meanstructure: bool) -> float:
     return value
 
 
-def gradient_and_information(models, data, theta: np.ndarray, meanstructure: bool, information: bool = True):
-    """(F, gradient of F, expected Hessian of F or None); (inf, None, None) outside the admissible region."""
+def gradient_and_information(models, data, theta: np.ndarray, meanstructure: bool, information: bool = True,
+                             terms=None):
+    """(F, gradient of F, expected Hessian of F or None); (inf, None, None) outside the admissible region.
+    ``terms`` (:func:`group_terms` at ``theta``) saves their recomputation."""
     total_n = sum(d.n for d in data)
     q = len(theta)
     grad = np.zeros(q)
     hess = np.zeros((q, q)) if information else None
     value = 0.0
-    for model, d in zip(models, data):
-        sigma, mu, B, C, M = model.implied(theta)
-        il = _inv_logdet(sigma)
-        if il is None:
-            return np.inf, None, None
-        inv, logdet = il
+    terms = group_terms(models, theta) if terms is None else terms
+    if terms is None:
+        return np.inf, None, None
+    for model, d, ((sigma, mu, B, C, M), (inv, logdet)) in zip(models, data, terms):
         w = d.n / total_n
         diff = d.mean - mu
         f = logdet + np.sum(d.cov * inv) - d.logdet - model.p

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from govstats.sem.ml import discrepancy, gradient_and_information
+from govstats.sem.ml import discrepancy, gradient_and_information, group_terms
 
 
 class MLObjective:
@@ -29,13 +29,26 @@ class MLObjective:
         self.data = bound.statistics.blocks
         self.meanstructure = bound.model.meanstructure
         self.scale = float(sum(d.n for d in self.data))
+        self._last = None
+
+    def _terms(self, theta: np.ndarray):
+        # the optimizer asks for the value at a trial point, then for its gradient: share the work
+        if self._last is not None and np.array_equal(self._last[0], theta):
+            return self._last[1]
+        terms = group_terms(self.models, theta)
+        self._last = (theta.copy(), terms)
+        return terms
 
     def value(self, theta: np.ndarray) -> float:
-        return discrepancy(self.models, self.data, theta, self.meanstructure)
+        terms = self._terms(theta)
+        return np.inf if terms is None else discrepancy(self.models, self.data, theta, self.meanstructure, terms)
 
     def evaluate(self, theta: np.ndarray, information: bool = True):
         """(F, gradient, expected Hessian of F or None); (inf, None, None) outside the admissible region."""
-        return gradient_and_information(self.models, self.data, theta, self.meanstructure, information)
+        terms = self._terms(theta)
+        if terms is None:
+            return np.inf, None, None
+        return gradient_and_information(self.models, self.data, theta, self.meanstructure, information, terms)
 
 
 class WLSObjective:
