@@ -66,3 +66,18 @@ def lavaan_gamma(case: dict):
     out[rows, cols] = vals
     out[cols, rows] = vals
     return out
+
+
+def assert_fit_measures_match(ours: dict, lavaan: dict, chisq_rtol: float = 1e-6, atol: float = 1e-5) -> None:
+    """Every fit measure lavaan reported (None: NA, skipped): chi-squares and likelihood-based
+    ones to a relative tolerance, the others to an absolute one."""
+    import pytest
+
+    for name, value in lavaan.items():
+        if value is None:
+            continue
+        mine = ours[name.replace(".", "_")]
+        if ("chisq" in name and "factor" not in name) or name in ("logl", "aic", "bic"):
+            assert mine == pytest.approx(value, rel=chisq_rtol), name
+        else:
+            assert mine == pytest.approx(value, abs=atol), name

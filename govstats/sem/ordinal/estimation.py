@@ -17,9 +17,11 @@ tr(U Gamma) = tr(W Gamma) - tr(A^-1 H' W Delta) with H = Gamma W Delta, and the 
 trace likewise, so that no moments x moments product of three matrices is formed: O(K^2 q)
 instead of O(K^3) for K moments (K = 555 for 30 five-point items).
 
-With several groups every sum runs over groups with weights c_g = N_g - 1: A = sum c_g
-Delta_g' W_g Delta_g, B = sum c_g Delta_g' W_g Gamma_g W_g Delta_g, vcov = A^-1 B A^-1, and U Gamma
-is block-structured, so its traces are sums of per-group products.
+With several groups the test's sums run over groups with weights c_g = N_g - 1: A = sum c_g
+Delta_g' W_g Delta_g, B = sum c_g Delta_g' W_g Gamma_g W_g Delta_g, and U Gamma is block-structured,
+so its traces are sums of per-group products; the covariance of the estimates is lavaan's
+E^-1 (sum f_g Delta_g' W_g Gamma_g W_g Delta_g) E^-1 / (N - G) with f_g = N_g / N and
+E = sum f_g Delta_g' W_g Delta_g (the same as above with one group).
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ def inference(bound, theta: np.ndarray) -> OrdinalInference:
     q = len(theta)
     a = np.zeros((q, q))
     b = np.zeros((q, q))
+    a_f, b_f = np.zeros((q, q)), np.zeros((q, q))   # weighted by f_g = N_g / N, for vcov
+    n_total = bound.statistics.ntotal
     trace_wg = trace_wg2 = 0.0
     parts = []
     chisq_groups, n_moments = [], 0
@@ -59,6 +63,8 @@ def inference(bound, theta: np.ndarray) -> OrdinalInference:
         h = d.gamma @ wj                           # Gamma W Delta
         a += c * (J.T @ wj)
         b += c * (wj.T @ h)                        # Delta' W Gamma W Delta
+        a_f += d.n / n_total * (J.T @ wj)
+        b_f += d.n / n_total * (wj.T @ h)
         wg = w[:, None] * d.gamma                  # W Gamma
         trace_wg += float(np.trace(wg))
         trace_wg2 += float(np.sum(wg * wg.T))
@@ -73,7 +79,10 @@ def inference(bound, theta: np.ndarray) -> OrdinalInference:
     except np.linalg.LinAlgError:
         return OrdinalInference(None, sum(chisq_groups), df, float("nan"), float("nan"), residuals, jacobians,
                                 None, chisq_groups)
-    vcov = a_inv @ b @ a_inv
+    # lavaan's robust.sem: E^-1 (sum f_g Delta' W Gamma W Delta) E^-1 / (N - G), E = sum f_g Delta' W Delta
+    # (with c_g weights instead the SEs of group g were off by a factor 1 + (1/N_g - G/N) / 2)
+    a_f_inv = np.linalg.inv(a_f)
+    vcov = a_f_inv @ b_f @ a_f_inv / (n_total - len(parts))
     p_mat = a_inv @ b                              # A^-1 B
     # tr((UG)^2) = tr(WGWG) - 2 tr(A^-1 sum c H' W H) + tr((A^-1 B)^2), with H = Gamma W Delta
     hwh = sum(c * ((w[:, None] * h).T @ h) for c, w, h, _, _ in parts)
