@@ -206,83 +206,19 @@ class SEMResults:
 
     # -- output ---------------------------------------------------------------------------
     def summary(self) -> str:
-        f = self.fit_measures
-        lines = [f"govstats {self.estimator} fit: {'converged' if self.converged else 'NOT converged'} "
-                 f"after {self.iterations} iterations", ""]
-        lines.append(f"  Number of observations                        {self.nobs:>10d}")
-        if self.n_dropped:
-            lines.append(f"  Rows left out (missing values, listwise)      {self.n_dropped:>10d}")
-        lines.append(f"  Number of model parameters                    {int(f['npar']):>10d}")
-        if self._bound.model.is_ordinal:
-            model = self._bound.model
-            lines.append(f"  Ordered items ({model.parameterization} parameterization)"
-                         f"{'':{max(0, 21 - len(model.parameterization))}s}{len(model.ordered):>10d}")
-        lines += ["", "Model Test User Model:", ""]
-        robust = "chisq_scaled" in f
-        # second column: lavaan prints robust indices for MLR, scaled ones for WLSMV/ULSMV
-        second = "_scaled" if self.test_type == "scaled.shifted" else "_robust"
-        head = f"{'':46s}{'Standard':>10s}" + (f"{'Scaled':>10s}" if robust else "")
-        lines.append(head)
-        def row(label, a, b=None, fmt="{:10.3f}"):
-            text = f"  {label:44s}" + fmt.format(a)
-            if robust and b is not None:
-                text += fmt.format(b)
-            return text
-        lines.append(row("Test statistic", f["chisq"], f.get("chisq_scaled")))
-        lines.append(row("Degrees of freedom", f["df"], f.get("df_scaled"), "{:10.0f}"))
-        lines.append(row("P-value (Chi-square)", f["pvalue"], f.get("pvalue_scaled")))
-        if robust:
-            lines.append(f"  {'Scaling correction factor':44s}{'':10s}{f['chisq_scaling_factor']:10.3f}")
-        if "chisq_shift_parameter" in f:
-            lines.append(f"  {'Shift parameter':44s}{'':10s}{f['chisq_shift_parameter']:10.3f}")
-        if self.test_type == "scaled.shifted":
-            lines.append("    (mean and variance adjusted: scaled and shifted, as lavaan's WLSMV)")
-        lines += ["", "Fit indices:" + ("  (second column: robust)" if second == "_robust" and robust else ""), ""]
-        for name in ("cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr"):
-            lines.append(row(name.upper().replace("_", " "), f[name], f.get(f"{name}{second}")))
-        if second == "_scaled" and "cfi_robust" in f:  # lavaan's robust indices for ordered data
-            for name in ("cfi", "tli", "rmsea"):
-                lines.append(row(f"Robust {name.upper()}", f[f"{name}_robust"]))
-        for name in ("aic", "bic"):
-            if name in f:
-                lines.append(row(name.upper(), f[name]))
-        for g, label in enumerate(self.group_labels, start=1):
-            p = self.params[self.params.group.isin([g, 0])] if len(self.group_labels) > 1 else self.params
-            if len(self.group_labels) > 1:
-                lines += ["", f"Group {g} [{label}]:"]
-            lines += ["", "Parameter Estimates:", ""]
-            for op, title in SECTIONS:
-                block = p[p.op == op]
-                if not len(block):
-                    continue
-                lines += [f"{title}:", f"{'':22s}{'Estimate':>9s}{'Std.Err':>9s}{'z-value':>9s}{'P(>|z|)':>9s}"
-                          f"{'Std.lv':>9s}{'Std.all':>9s}"]
-                for r in block.itertuples():
-                    name = f"{r.lhs} {r.op} {r.rhs}" if op != "~1" else f"{r.lhs}"
-                    if op == ":=" or op == "~*~":
-                        name = f"{r.lhs}"
-                    elif op == "|":
-                        name = f"{r.lhs}|{r.rhs}"
-                    cells = [r.est, r.se, r.z, r.pvalue, r.std_lv, r.std_all]
-                    text = "".join(f"{v:9.3f}" if np.isfinite(v) and not (k in (1, 2, 3) and r.se == 0)
-                                   else f"{'':9s}" for k, v in enumerate(cells))
-                    lines.append(f"  {name[:20]:20s}{text}")
-                lines.append("")
-        if self.warnings_:
-            lines += ["Warnings:"] + [f"  {w}" for w in self.warnings_]
-        return "\n".join(lines)
+        """The fit as lavaan's ``summary(fit, fit.measures = TRUE, standardized = TRUE)`` prints it
+        (see :mod:`govstats.sem.summary`), followed by the fit's warnings."""
+        from govstats.sem.summary import summary_text
+
+        return summary_text(self)
 
     def __str__(self) -> str:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        f = self.fit_measures
-        keys = [k for k in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "chisq_scaled", "cfi_robust",
-                            "tli_robust", "rmsea_robust") if k in f]
-        fit_html = pd.DataFrame({"value": [f[k] for k in keys]}, index=keys).to_html(float_format="%.3f")
-        table = self.params.to_html(index=False, float_format="%.3f", na_rep="")
-        return (f"<p><b>govstats {self.estimator}</b>: {'converged' if self.converged else 'not converged'}, "
-                f"N = {self.nobs}</p>{fit_html}{table}")
+        from govstats.sem.summary import summary_html
+
+        return summary_html(self)
 
     def to_dict(self) -> dict:
         clean = lambda v: None if isinstance(v, float) and not np.isfinite(v) else v
@@ -290,10 +226,13 @@ class SEMResults:
                    for r in self.params.to_dict("records")]
         import govstats
 
+        labels = [None if label is None else (label.item() if hasattr(label, "item") else label)
+                  for label in self.group_labels]
         return {
             "params": records, "fit": {k: clean(v) for k, v in self.fit_measures.items()}, "nobs": self.nobs,
-            "n_dropped": self.n_dropped, "estimator": self.estimator, "converged": self.converged,
-            "seconds": self.seconds,
+            "nobs_groups": self.nobs_groups, "group_labels": labels, "n_dropped": self.n_dropped,
+            "estimator": self.estimator, "options": self.options, "converged": self.converged,
+            "iterations": self.iterations, "seconds": self.seconds, "warnings": list(self.warnings_),
             "provenance": {"govstats": govstats.__version__, "python": platform.python_version(),
                            "numpy": np.__version__, "pandas": pd.__version__, "model": self.syntax,
                            "se": self.se_type, "test": self.test_type},
