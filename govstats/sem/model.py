@@ -13,7 +13,6 @@ mean vector and covariance matrix) or an :class:`~govstats.sem.ordinal.model.Ord
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from govstats.sem.expressions import parse_definition
 from govstats.sem.ordinal.model import OrdinalBlock

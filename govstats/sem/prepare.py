@@ -122,7 +122,6 @@ def ordinal_statistics(data: pd.DataFrame, items: list[str], numeric: list[str],
         blocks.append(OrdinalStatistics(stage1=s1, n=s1.nobs, values=s1.values, gamma=gamma,
                                         weights=dwls_weights(gamma, estimator), x_moments=x_moments))
         labels.append(label)
-    n_dropped = int((~keep).sum()) + (int((~_group_rows(data, group)[0][1]).sum()) if False else 0)
     return Statistics(blocks=blocks, group_labels=labels, n_dropped=int((~keep).sum()), messages=messages)
 
 

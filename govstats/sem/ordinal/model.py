@@ -265,11 +265,11 @@ class OrdinalBlock:
         return self._scale(theta, sigma)[self.is_ordered] if self.parameterization == "delta" else \
             1.0 / np.sqrt(np.diag(sigma)[self.is_ordered])
 
-    def sample_moments(self, stats) -> "Moments":
+    def sample_moments(self, stats):
         """The stage-1 statistics as a covariance matrix and means: latent responses with unit
         variance and mean 0, continuous variables with their own; given covariates, the (residual)
         moments of y plus what the sample slopes and the covariates' own moments imply (for start
-        values and residuals)."""
+        values and residuals): a :class:`~govstats.sem.statistics.Moments`."""
         from govstats.sem.statistics import Moments
 
         lay, values = self.layout, stats.values
