@@ -207,7 +207,7 @@ def _rmsea_block(chisq, df, n, groups=1, suffix="") -> dict:
 
 
 def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, baseline_df, baseline_trace,
-                     baseline_trace2, residual_groups, groups=1, robust=None) -> dict:
+                     baseline_trace2, residual_groups, groups=1, robust=None, chisq_distributed=True) -> dict:
     """lavaan's fit measures for WLSMV/ULSMV (scaled-shifted test), as ``fitMeasures()`` names them.
 
     As lavaan 0.6 does for these estimators: the RMSEA uses N - 1 (the statistic is (N - 1) F);
@@ -219,7 +219,8 @@ def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, basel
     (``means``) for the "with means" variants; the CRMR leaves the diagonal out; the RMR does
     the same with unstandardized residuals (``raw``: off-diagonal, then diagonal). lavaan's
     log-likelihood, AIC and BIC do not exist for these
-    estimators. With several groups the RMSEA uses N - G and the factor sqrt(G), and the SRMR
+    estimators. ``chisq_distributed=False`` (ULS): the unscaled statistic has no chi-square
+    distribution, so its p-values are NaN (lavaan's NA). With several groups the RMSEA uses N - G and the factor sqrt(G), and the SRMR
     family averages the groups' values weighted by N_g / N, as for continuous data. ``robust`` (see :func:`govstats.sem.ordinal.estimation.catml_robust`) gives lavaan's
     robust CFI, TLI and RMSEA: the ML statistic of the polychoric matrix with its scaling
     factors, in the formulas of the continuous robust indices (RMSEA with N - 1).
@@ -232,12 +233,13 @@ def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, basel
     base_s, base_factor, _ = scaled(baseline_chisq, baseline_df, baseline_trace, baseline_trace2)
     out = {
         "npar": float(npar), "fmin": chisq / (2 * n),
-        "chisq": chisq, "df": float(df), "pvalue": float(chi2_sf(chisq, df)) if df > 0 else float("nan"),
+        "chisq": chisq, "df": float(df),
+        "pvalue": float(chi2_sf(chisq, df)) if df > 0 and chisq_distributed else float("nan"),
         "chisq_scaled": chisq_s, "df_scaled": float(df),
         "pvalue_scaled": float(chi2_sf(chisq_s, df)) if df > 0 else float("nan"),
         "chisq_scaling_factor": factor, "chisq_shift_parameter": shift,
         "baseline_chisq": baseline_chisq, "baseline_df": float(baseline_df),
-        "baseline_pvalue": float(chi2_sf(baseline_chisq, baseline_df)),
+        "baseline_pvalue": float(chi2_sf(baseline_chisq, baseline_df)) if chisq_distributed else float("nan"),
         "baseline_chisq_scaled": base_s, "baseline_df_scaled": float(baseline_df),
         "baseline_pvalue_scaled": float(chi2_sf(base_s, baseline_df)),
         "baseline_chisq_scaling_factor": base_factor,

@@ -131,7 +131,7 @@ def _infer_wls(bound, opt, options, messages) -> Inference:
         chisq=inf.chisq, df=inf.df, npar=bound.n_free, n=bound.statistics.ntotal, trace=inf.trace,
         trace2=inf.trace2, baseline_chisq=b_chisq, baseline_df=b_df, baseline_trace=b_trace,
         baseline_trace2=b_trace2, groups=len(bound.blocks), **_standardized_residuals(bound, inf.residuals),
-        robust=wls.catml_robust(bound, inf))
+        robust=wls.catml_robust(bound, inf), chisq_distributed=options.estimator != "ULSMV")
     vcov = None if options.se == "none" else inf.vcov
     return Inference(vcov, measures, options.se, "scaled.shifted", messages)
 

@@ -110,8 +110,8 @@ class SEMResults:
                              "ci_lower": p.est - crit * p.se, "ci_upper": p.est + crit * p.se}).reset_index(drop=True)
 
     def fitted(self, group: int = 1) -> dict:
-        """Model-implied moments (lavaan's ``fitted()``): ``cov`` and ``mean`` of the observed
-        variables; for ordered items the implied correlations of the latent responses and the
+        """Model-implied moments (lavaan's ``fitted()``): ``cov`` and (with a mean structure)
+        ``mean`` of the observed variables; for ordered items the implied correlations of the latent responses and the
         implied thresholds (``th``)."""
         block = self._bound.blocks[group - 1]
         names = list(self._bound.model.names.ov)
@@ -123,11 +123,14 @@ class SEMResults:
             th = pd.Series(m[block.layout.th], index=block.layout.threshold_names)
             return {"cov": pd.DataFrame(cov, index=names, columns=names), "th": th}
         sigma, mu = block.implied(self._theta)[:2]
-        return {"cov": pd.DataFrame(sigma, index=names, columns=names), "mean": pd.Series(mu, index=names)}
+        out = {"cov": pd.DataFrame(sigma, index=names, columns=names)}
+        if self._bound.model.meanstructure:  # as lavaan: no implied means without a mean structure
+            out["mean"] = pd.Series(mu, index=names)
+        return out
 
     def predict(self, data: pd.DataFrame | None = None, method: str = "regression") -> pd.DataFrame:
         """Factor scores (lavaan's ``lavPredict``): ``"regression"`` (Thurstone) or ``"Bartlett"``;
-        continuous ML fits, single group, on the fitted data or new ``data``."""
+        continuous ML fits (several groups: a ``group`` column), on the fitted data or new ``data``."""
         from govstats.sem.scores import factor_scores
 
         return factor_scores(self, data, method)
