@@ -10,12 +10,14 @@ statistics (bootstrap, power) without changing it.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
 import pandas as pd
 
 from govstats._threads import single_threaded
+from govstats.sem.constraints import ReducedObjective
 from govstats.sem.inference import infer
 from govstats.sem.model import CompiledModel
 from govstats.sem.objectives import objective_for
@@ -105,7 +107,7 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
     with single_threaded():
         compiled, statistics = compile_model(syntax, data, options, levels)
         bound = compiled.bind(statistics)
-        opt = minimize(objective_for(bound), start_values(bound))
+        opt = estimate(bound, start_values(bound))
         return SEMResults.from_estimate(bound, opt, options, infer(bound, opt, options),
                                         seconds=time.perf_counter() - started)
 
@@ -164,7 +166,18 @@ def refit(compiled: CompiledModel, statistics, start: np.ndarray | Optimum | Non
     """
     with single_threaded():
         bound = compiled.bind(statistics)
-        objective = objective_for(bound)
         if isinstance(start, Optimum):
-            return minimize(objective, start.theta, inverse_hessian=start.inverse_hessian)
-        return minimize(objective, start_values(bound) if start is None else start)
+            return estimate(bound, start.theta, start.inverse_hessian)
+        return estimate(bound, start_values(bound) if start is None else start)
+
+
+def estimate(bound, start: np.ndarray, inverse_hessian: np.ndarray | None = None) -> Optimum:
+    """The optimizer on a bound model's objective; with linear equality constraints on the
+    reduced parameters x (theta = theta_p + K x; the Optimum's inverse Hessian is then x's)."""
+    objective = objective_for(bound)
+    constraints = bound.model.constraints
+    if constraints is None:
+        return minimize(objective, start, inverse_hessian=inverse_hessian)
+    opt = minimize(ReducedObjective(objective, constraints), constraints.reduce(start),
+                   inverse_hessian=inverse_hessian)
+    return dataclasses.replace(opt, theta=constraints.expand(opt.theta))

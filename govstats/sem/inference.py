@@ -42,12 +42,15 @@ def infer(bound, opt, options) -> Inference:
     return _infer_ml(bound, opt, options, messages)
 
 
-def _checked_inverse(information: np.ndarray, messages: list, why: str | None = None):
+def _checked_inverse(information: np.ndarray, messages: list, constraints=None, why: str | None = None):
+    """The inverse of an information matrix (under linear constraints: K (K'IK)^-1 K'), or None
+    with a warning when it is singular (the model may not be identified)."""
     try:
-        eig = np.linalg.eigvalsh(information)
+        reduced = information if constraints is None else constraints.reduced_information(information)
+        eig = np.linalg.eigvalsh(reduced)
         if eig.min() <= 1e-10 * max(eig.max(), 1.0):
             raise np.linalg.LinAlgError
-        return np.linalg.inv(information)
+        return np.linalg.inv(information) if constraints is None else constraints.inverse(information)
     except np.linalg.LinAlgError:
         if why is None:
             trouble.not_identified(messages)
@@ -75,11 +78,14 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
     if information is None:
         information = expected_information(models, data, theta, meanstructure)
     vcov = None
-    info_inv = None if options.se == "none" and not scaled else _checked_inverse(information, messages)
+    constraints = bound.model.constraints
+    inverse = np.linalg.inv if constraints is None else constraints.inverse
+    info_inv = None if options.se == "none" and not scaled else _checked_inverse(information, messages, constraints)
     if info_inv is not None and options.se != "none":
         if robust:
             vcov = info_inv @ b0 @ info_inv / n_total
-            eig = np.linalg.eigvalsh(vcov)
+            # under equality constraints vcov has rank q - m by construction: check the reduced one
+            eig = np.linalg.eigvalsh(vcov if constraints is None else constraints.reduced_information(vcov))
             if eig.min() < 1e-12 * eig.max():
                 # As lavaan warns: with fewer clusters than parameters the sandwich has low rank.
                 text = ("the robust covariance matrix of the estimates is not positive definite"
@@ -95,7 +101,7 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
     n_moments = sum(m.p * (m.p + 1) / 2 + (m.p if meanstructure else 0) for m in models)
     table = bound.model.table
     n_exo = int(((table.exo == 1) & (table.free == 0)).sum())  # fixed.x moments are not fitted
-    q = len(theta)
+    q = bound.model.n_parameters
     df = n_moments - q - n_exo
     exo_names = set(bound.model.names.ov_x) if options.fixed_x else set()
     exo_index = [[i for i, v in enumerate(bound.model.names.ov) if v in exo_names] for _ in models]
@@ -110,9 +116,9 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
         if options.information == "expected":
             e_inv = info_inv
         elif options.observed_information == "h1":
-            e_inv = np.linalg.inv(h1_information(models, data, theta, meanstructure))
+            e_inv = inverse(h1_information(models, data, theta, meanstructure))
         else:
-            e_inv = np.linalg.inv(observed)
+            e_inv = inverse(observed)
         trace = trace_ugamma(data, meanstructure, b0, e_inv, clustered, exo_index[0])
         c = trace / df
         c_null = baseline_scaling(data, meanstructure, base_df, clustered, exo_index[0])
@@ -128,7 +134,7 @@ def _infer_wls(bound, opt, options, messages) -> Inference:
         trouble.not_identified(messages, "Delta' W Delta is singular")
     b_chisq, b_df, b_trace, b_trace2 = wls.baseline(bound)
     measures = fm.ordinal_measures(
-        chisq=inf.chisq, df=inf.df, npar=bound.n_free, n=bound.statistics.ntotal, trace=inf.trace,
+        chisq=inf.chisq, df=inf.df, npar=bound.model.n_parameters, n=bound.statistics.ntotal, trace=inf.trace,
         trace2=inf.trace2, baseline_chisq=b_chisq, baseline_df=b_df, baseline_trace=b_trace,
         baseline_trace2=b_trace2, groups=len(bound.blocks), **_standardized_residuals(bound, inf.residuals),
         robust=wls.catml_robust(bound, inf), chisq_distributed=options.estimator != "ULSMV")

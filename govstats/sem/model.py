@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from govstats.sem.constraints import linear_constraints
 from govstats.sem.expressions import parse_definition
 from govstats.sem.ordinal.model import OrdinalBlock
 from govstats.sem.partable import build_partable
 from govstats.sem.ram import RAMModel
-from govstats.sem.syntax import ModelSyntaxError, parse_model
+from govstats.sem.syntax import parse_model
 
 
 class CompiledModel:
@@ -46,12 +47,6 @@ class CompiledModel:
                  parameterization: str = "delta"):
         self.syntax = syntax
         self.formulas = parse_model(syntax)
-        constraint = next((f for f in self.formulas if f.op in ("==", "<", ">")), None)
-        if constraint is not None:
-            raise ModelSyntaxError(
-                f"line {constraint.line}: '{constraint.lhs} {constraint.op} {constraint.expression}': explicit "
-                f"'{constraint.op}' constraints are not available in this version; for an equality of two "
-                "parameters give them the same label (e.g. 'f =~ a*x1 + a*x2').")
         self.table, self.names = build_partable(
             self.formulas, ngroups=ngroups, meanstructure=meanstructure, std_lv=std_lv, fixed_x=fixed_x,
             orthogonal=orthogonal, group_equal=tuple(group_equal), group_partial=tuple(group_partial),
@@ -60,6 +55,9 @@ class CompiledModel:
         self.parameterization = parameterization
         self.ordered = list(thresholds or {})
         self.n_free = int(self.table.free.max()) if len(self.table) else 0
+        self.constraints = linear_constraints(self.table, self.formulas)
+        # lavaan's npar: free parameters less independent equality constraints
+        self.n_parameters = self.n_free - (self.constraints.count if self.constraints else 0)
         self.meanstructure = bool((self.table.op == "~1").any())
         labels = [lab for lab in self.table.label if lab]
         self.definitions = []

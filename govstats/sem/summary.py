@@ -201,9 +201,11 @@ def _first_line(version: str, converged: bool, iterations: int) -> str:
 def counts(result) -> tuple[int, int]:
     """(lavaan's number of model parameters, number of equality constraints): lavaan numbers every
     free row and adds an ``==`` row per equality, where govstats' rows held equal share a number."""
-    free = result._bound.model.table.free.to_numpy()
+    model = result._bound.model
+    free = model.table.free.to_numpy()
     free = free[free > 0]
-    return len(free), len(free) - len(np.unique(free))
+    explicit = model.constraints.count if model.constraints is not None else 0
+    return len(free), len(free) - len(np.unique(free)) + explicit
 
 
 def _optim_block(result) -> list[str]:

@@ -71,17 +71,19 @@ def inference(bound, theta: np.ndarray) -> OrdinalInference:
         parts.append((c, w, h, resid, J))
         chisq_groups.append(c * float(resid @ (w * resid)))
         n_moments += len(resid)
-    df = n_moments - q
+    constraints = bound.model.constraints
+    df = n_moments - bound.model.n_parameters
     residuals = [p[3] for p in parts]
     jacobians = [p[4] for p in parts]
+    inverse = np.linalg.inv if constraints is None else constraints.inverse
     try:
-        a_inv = np.linalg.inv(a)
+        a_inv = inverse(a)
     except np.linalg.LinAlgError:
         return OrdinalInference(None, sum(chisq_groups), df, float("nan"), float("nan"), residuals, jacobians,
                                 None, chisq_groups)
     # lavaan's robust.sem: E^-1 (sum f_g Delta' W Gamma W Delta) E^-1 / (N - G), E = sum f_g Delta' W Delta
     # (with c_g weights instead the SEs of group g were off by a factor 1 + (1/N_g - G/N) / 2)
-    a_f_inv = np.linalg.inv(a_f)
+    a_f_inv = inverse(a_f)
     vcov = a_f_inv @ b_f @ a_f_inv / (n_total - len(parts))
     p_mat = a_inv @ b                              # A^-1 B
     # tr((UG)^2) = tr(WGWG) - 2 tr(A^-1 sum c H' W H) + tr((A^-1 B)^2), with H = Gamma W Delta

@@ -1,0 +1,61 @@
+"""Linear equality constraints (``a == b``, ``c + d == 2.2``, ``e == 0.5*b - 0.1``) against lavaan 0.6.14:
+ML, MLR, several groups and WLSMV; inequalities and nonlinear constraints are refused with their line.
+
+Fixture: tests/reference/sem/constraints/constraints.json (make_constraints.R beside it).
+Tolerances: estimates 1e-4, SEs 1e-3 relative, chi-squares 1e-6 relative, other measures 1e-5.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from govstats import fit
+from govstats.sem.syntax import ModelSyntaxError
+from tests_support import assert_fit_measures_match
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURE = json.loads((REPO / "tests" / "reference" / "sem" / "constraints" / "constraints.json")
+                     .read_text(encoding="utf-8"))
+DATA = {"hs": REPO / "tests" / "reference" / "data" / "HolzingerSwineford1939.csv",
+        "grid": REPO / "data" / "synthetic" / "grid_governance.csv"}
+
+
+@pytest.fixture(scope="module", params=FIXTURE["cases"], ids=lambda c: c["id"])
+def case(request):
+    ref = request.param
+    return ref, fit(ref["model"], pd.read_csv(DATA[ref["data"]]), **(ref["args"] or {}))
+
+
+def test_estimates_and_standard_errors(case):
+    ref, res = case
+    lav = pd.DataFrame(ref["params"])
+    lav["rhs"] = lav["rhs"].fillna("")
+    if "group" not in lav:
+        lav["group"] = 1
+    ours = res.params.set_index(["lhs", "op", "rhs", "group"]).loc[list(zip(lav.lhs, lav.op, lav.rhs, lav.group))]
+    np.testing.assert_allclose(ours.est, lav.est, atol=1e-4)
+    free = lav.se.to_numpy() > 0
+    np.testing.assert_allclose(ours.se.to_numpy()[free], lav.se.to_numpy()[free], rtol=1e-3)
+    np.testing.assert_allclose(ours.std_all, lav["std.all"], atol=1e-4)
+
+
+def test_fit_measures(case):
+    ref, res = case
+    assert_fit_measures_match(res.fit_measures, ref["fit"])
+
+
+@pytest.mark.parametrize("line, message", [
+    ("a > 0.5", "inequality"), ("a == b*c", "not linear"), ("a == q", "not the label of a free parameter"),
+    ("a == (a).__class__", "not allowed"),
+])
+def test_refused_constraints_name_their_line(line, message):
+    data = pd.read_csv(DATA["hs"])
+    model = f"visual =~ x1 + a*x2 + b*x3\ntextual =~ x4 + c*x5 + x6\n{line}"
+    with pytest.raises(ModelSyntaxError, match="line 3") as info:
+        fit(model, data)
+    assert message in str(info.value)
