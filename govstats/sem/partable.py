@@ -105,6 +105,11 @@ def build_partable(formulas: list[Formula], *, ngroups: int = 1, meanstructure: 
              for f in formulas if f.op in (":=", "==", "<", ">")]
     if extra:
         table = pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
+    scales = [f for f in formulas if f.op == "~*~" and (f.lhs not in thresholds or f.terms[0].name != f.lhs)]
+    if scales:
+        f = scales[0]
+        raise ModelSyntaxError(f"line {f.line}: '{f.lhs} ~*~ {f.terms[0].name}': scale factors apply to an ordered "
+                               "item and itself ('x1 ~*~ x1'); pass ordered=True or list the item in ordered.")
     user_thresholds = [f for f in formulas if f.op == "|" and f.lhs not in thresholds]
     if user_thresholds:
         f = user_thresholds[0]
@@ -188,8 +193,9 @@ def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstruct
         if r["op"] == "=~":
             indicators.setdefault(r["lhs"], []).append(r["rhs"])
             loads_on.setdefault(r["rhs"], []).append(r["lhs"])
-    # lavaan's auto.fix.single: the residual variance of an observed indicator that is the only
-    # indicator of its factor and loads on nothing else is fixed at 0
+    # lavaan's auto.fix.single: the residual variance of an indicator (observed, or latent: the
+    # phantom variables of latent change score models) that is the only indicator of its factor
+    # and loads on nothing else is fixed at 0
     singles = {ind[0] for lv, ind in indicators.items() if len(ind) == 1 and len(loads_on[ind[0]]) == 1}
     for r in rows:
         op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
@@ -202,7 +208,7 @@ def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstruct
                 r["free"], r["ustart"] = 0, 1.0   # delta: 1; theta: derived
             elif op == "~1" and lhs in thresholds:
                 r["free"], r["ustart"] = 0, 0.0   # the thresholds take the intercepts' place
-            elif op == "~~" and lhs == rhs and lhs in singles and lhs not in names.lv:
+            elif op == "~~" and lhs == rhs and lhs in singles:
                 r["free"], r["ustart"] = 0, 0.0
             elif orthogonal and op == "~~" and lhs != rhs and lhs in names.lv and rhs in names.lv:
                 r["free"], r["ustart"] = 0, 0.0

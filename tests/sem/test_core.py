@@ -144,3 +144,26 @@ def test_defined_parameter_outside_the_whitelist_is_refused_with_its_line():
     model = "dem60 =~ y1 + y2\ndem60 ~ a*x1\nd := (a).__class__.__mro__[1].__subclasses__().__len__()"
     with pytest.raises(ExpressionError, match="line 3"):
         fit(model, data)
+
+
+@pytest.mark.parametrize("line, message", [
+    ("level: 1", "two-level models"), ("group: 1", "'group:' blocks"), ("f2 <~ x4 + x5", "formative composites"),
+    ('efa("b1")*f1 + efa("b1")*f2 =~ x1 + x2 + x3', "exploratory SEM blocks"),
+    ("x1 ~*~ x1", "scale factors apply to an ordered item"), ("visual =~ start(a)*x2", "start values"),
+])
+def test_lavaan_syntax_not_available_is_refused_by_name_and_line(line, message):
+    from govstats.sem.syntax import ModelSyntaxError
+
+    with pytest.raises(ModelSyntaxError, match=f"line 2: .*{message}"):
+        fit(f"{HS_MODEL.splitlines()[0]}\n{line}", pd.read_csv(HS))
+
+
+def test_start_values_per_group_and_latent_single_indicators_as_lavaan():
+    """start(0.5, 0.6)*x gives one start value per group; a latent variable that is the only
+    indicator of another (a phantom variable) gets its residual variance fixed at 0 (auto.fix.single)."""
+    res = fit("visual =~ x1 + start(0.5, 0.6)*x2 + x3", pd.read_csv(HS), group="school")
+    assert res.converged
+    table = fit("l1 =~ 1*x1\nl2 =~ 1*x2\nl2 ~ 1*l1\nd2 =~ 1*l2\nd2 ~~ 0.2*d2\nx1 ~~ e*x1\nx2 ~~ e*x2",
+                pd.read_csv(HS)).partable().set_index(["lhs", "op", "rhs"])
+    assert table.loc[("l2", "~~", "l2"), "free"] == 0 and table.loc[("l2", "~~", "l2"), "ustart"] == 0
+    assert table.loc[("l1", "~~", "l1"), "free"] > 0
