@@ -81,3 +81,21 @@ def assert_fit_measures_match(ours: dict, lavaan: dict, chisq_rtol: float = 1e-6
             assert mine == pytest.approx(value, rel=chisq_rtol), name
         else:
             assert mine == pytest.approx(value, abs=atol), name
+
+
+def assert_estimates_match(params, lavaan_rows: list, est_atol: float = 1e-4, se_rtol: float = 1e-3,
+                           std_atol: float = 1e-4) -> None:
+    """Our parameter table against lavaan's parameterEstimates rows (lhs, op, rhs[, group], est,
+    se, std.all): estimates and standardized values to an absolute, free SEs to a relative tolerance."""
+    import numpy as np
+    import pandas as pd
+
+    lav = pd.DataFrame(lavaan_rows)
+    lav["rhs"] = lav["rhs"].fillna("")
+    if "group" not in lav:
+        lav["group"] = 1
+    ours = params.set_index(["lhs", "op", "rhs", "group"]).loc[list(zip(lav.lhs, lav.op, lav.rhs, lav.group))]
+    np.testing.assert_allclose(ours.est, lav.est, atol=est_atol)
+    free = lav.se.to_numpy() > 0
+    np.testing.assert_allclose(ours.se.to_numpy()[free], lav.se.to_numpy()[free], rtol=se_rtol)
+    np.testing.assert_allclose(ours.std_all, lav["std.all"], atol=std_atol)

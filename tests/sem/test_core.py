@@ -76,14 +76,19 @@ def test_ordinal_jacobian_matches_finite_differences(options):
         np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-7)
 
 
-def test_ml_information_is_the_hessian_at_a_perfect_fit():
-    """At a covariance matrix the model implies, F = 0 and the expected Hessian equals the Hessian."""
-    data = pd.read_csv(HS)
-    compiled, stats, bound = _bound(HS_MODEL, data)
+def _model_implied_statistics():
+    """(compiled HS model, its estimates, statistics whose covariance matrix the model implies exactly)."""
+    compiled, stats, bound = _bound(HS_MODEL, pd.read_csv(HS))
     theta = refit(compiled, stats).theta
     sigma = bound.blocks[0].implied(theta)[0]
     exact = Statistics([Moments(n=301, mean=np.zeros(9), cov=sigma, raw=None,
                                 logdet=float(np.linalg.slogdet(sigma)[1]))], [None])
+    return compiled, theta, exact
+
+
+def test_ml_information_is_the_hessian_at_a_perfect_fit():
+    """At a covariance matrix the model implies, F = 0 and the expected Hessian equals the Hessian."""
+    compiled, theta, exact = _model_implied_statistics()
     objective = objective_for(compiled.bind(exact))
     _, _, hess = objective.evaluate(theta)
     numeric = _central(lambda t: objective.evaluate(t, information=False)[1], theta)
@@ -91,12 +96,7 @@ def test_ml_information_is_the_hessian_at_a_perfect_fit():
 
 
 def test_exact_recovery_of_a_model_implied_covariance_matrix():
-    data = pd.read_csv(HS)
-    compiled, stats, bound = _bound(HS_MODEL, data)
-    truth = refit(compiled, stats).theta
-    sigma = bound.blocks[0].implied(truth)[0]
-    exact = Statistics([Moments(n=301, mean=np.zeros(9), cov=sigma, raw=None,
-                                logdet=float(np.linalg.slogdet(sigma)[1]))], [None])
+    compiled, truth, exact = _model_implied_statistics()
     opt = refit(compiled, exact)
     assert opt.converged and opt.fmin < 1e-12
     np.testing.assert_allclose(opt.theta, truth, atol=1e-7)

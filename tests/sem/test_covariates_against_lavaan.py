@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from govstats import fit
-from tests_support import assert_fit_measures_match
+from tests_support import assert_estimates_match, assert_fit_measures_match
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = json.loads((REPO / "tests" / "reference" / "sem" / "covariates" / "covariates.json")
@@ -38,13 +37,7 @@ def case(request):
 
 def test_estimates_and_standard_errors(case):
     ref, res = case
-    lav = pd.DataFrame(ref["params"])
-    lav["rhs"] = lav["rhs"].fillna("")
-    ours = res.params.set_index(["lhs", "op", "rhs"]).loc[list(zip(lav.lhs, lav.op, lav.rhs))]
-    np.testing.assert_allclose(ours.est, lav.est, atol=1e-4)
-    free = lav.se.to_numpy() > 0
-    np.testing.assert_allclose(ours.se.to_numpy()[free], lav.se.to_numpy()[free], rtol=1e-3)
-    np.testing.assert_allclose(ours.std_all, lav["std.all"], atol=1e-4)
+    assert_estimates_match(res.params, ref["params"])
 
 
 def test_fit_measures(case):
