@@ -23,14 +23,18 @@ class SEMResults:
     params : DataFrame
         One row per parameter, as lavaan's ``parameterEstimates(fit, standardized=TRUE)``:
         ``lhs, op, rhs, user, group, level, free, label, est, se, z, pvalue, ci_lower, ci_upper,
-        std_lv, std_all`` (``free`` is the parameter's position in :attr:`coef`, 0 when fixed).
-        Fixed parameters have ``se`` 0 and ``z`` NaN.
+        std_lv, std_all``. ``free`` numbers the estimated parameters (0 when fixed); parameters
+        held equal by a shared label or ``group_equal`` share one number (lavaan numbers each
+        and adds ``==`` rows). ``level`` is 1 (0 for ``:=`` rows). Fixed parameters have ``se`` 0
+        and ``z`` NaN.
     fit_measures : dict
         lavaan's ``fitMeasures()`` names with ``.`` written ``_``.
     standardized : DataFrame
         lavaan's ``standardizedSolution()``: std.all estimates with delta-method SEs.
     nobs, n_dropped : int
         Rows used, and rows left out because a model variable was missing (listwise).
+    nobs_groups, group_labels : list
+        Rows used per group, and the groups' labels in lavaan's order (first appearance).
     options : dict
         The normalized options: ``fit(model, data, **results.options)`` reproduces the fit.
     converged : bool
