@@ -72,9 +72,9 @@ def standardize_batch(bound, thetas: np.ndarray, kind: str, values: np.ndarray |
             residual = np.where(rows >= 0, values[:, np.maximum(rows, 0)], np.nan)
             li, ri, op = plan.lhs[mask], plan.rhs[mask], plan.op[mask]
             x = v[:, mask]
-            # a (residual) covariance over the residual sds; lavaan keeps the sign of a negative
-            # residual variance's root out of it by using the product's square root
-            product = residual[:, li] * residual[:, ri]
+            # a (residual) covariance over the residual sds, with lavaan's sqrt(abs()) so that a
+            # negative residual variance (a Heywood case) still gives a number, as lavaan reports
+            product = np.abs(residual[:, li] * residual[:, ri])
             res = np.select(
                 [op == 0, op == 1, op == 2, plan.diag[mask], op == 4],
                 [x * sd[:, li] / sd[:, ri], x * sd[:, ri] / sd[:, li], x / sd[:, li], x / sd[:, li] ** 2,
@@ -85,7 +85,7 @@ def standardize_batch(bound, thetas: np.ndarray, kind: str, values: np.ndarray |
                 # as lavaan: a (residual) covariance is divided by the residual sds of its latent
                 # variables only (an observed one counts 1; two observed stay unstandardized)
                 lv = plan.is_lv[g - 1]
-                scale = np.where(lv[li], residual[:, li], 1.0) * np.where(lv[ri], residual[:, ri], 1.0)
+                scale = np.abs(np.where(lv[li], residual[:, li], 1.0) * np.where(lv[ri], residual[:, ri], 1.0))
                 res = np.where((op == 3) & ~plan.diag[mask], x / np.sqrt(scale), res)
             result[:, mask] = res
     out[:, plan.rows] = result
