@@ -105,6 +105,14 @@ OPTION_NAMES = ("estimator", "ordered", "missing", "cluster", "group", "group_eq
 
 # lavaan 0.6.14's options (names(lav_options_default())) and data arguments of lavaan()/cfa()/sem(),
 # with '_' for '.', that fit() does not have.
+# lavaan options whose defaults (for sem() and cfa()) the engine applies: passing the default is
+# accepted, any other value is refused (lavaan's rules are reproduced, not switchable).
+LAVAAN_DEFAULTS = {
+    "auto_fix_single": True, "auto_var": True, "auto_cov_lv_x": True, "auto_cov_y": True, "auto_th": True,
+    "auto_delta": True, "int_ov_free": True, "int_lv_free": False, "std_ov": False, "likelihood": "normal",
+    "mimic": "lavaan", "model_type": "sem", "orthogonal_x": False, "orthogonal_y": False,
+}
+
 LAVAAN_ONLY_OPTIONS = frozenset({
     "model_type", "mimic", "int_ov_free", "int_lv_free", "conditional_x", "orthogonal_x", "orthogonal_y",
     "correlation", "effect_coding", "ceq_simple", "auto_fix_first", "auto_fix_single", "auto_var", "auto_cov_lv_x",
@@ -347,6 +355,7 @@ def normalize_options(*, estimator=None, ordered=None, missing=None, cluster=Non
     ...
     ValueError: lavaan's option 'optim.method' (optim_method) is not available in this version of fit().
     """
+    other = _drop_lavaan_defaults(other, std_lv)
     _check_unknown(other)
 
     # --- types -------------------------------------------------------------------------
@@ -454,6 +463,25 @@ def normalize_options(*, estimator=None, ordered=None, missing=None, cluster=Non
 
 # ----------------------------------------------------------------------------------------
 # single options
+
+
+def _drop_lavaan_defaults(other: Mapping, std_lv) -> dict:
+    """lavaan options given at the default the engine applies are accepted (and dropped); another
+    value is a ValueError naming the option, its value and the default."""
+    defaults = dict(LAVAAN_DEFAULTS, auto_fix_first=not bool(std_lv))  # lavaan: auto.fix.first = !std.lv
+    kept = {}
+    for name, value in other.items():
+        key = str(name).replace(".", "_")
+        if key not in defaults:
+            kept[name] = value
+            continue
+        default = defaults[key]
+        same = (value == default and type(value) is type(default)) if not isinstance(default, str) else \
+            isinstance(value, str) and value.lower() in (default, "default")
+        if not same:
+            raise ValueError(f"lavaan's option {key.replace('_', '.')!r} ({key}) = {value!r} is not available in this "
+                             f"version of fit(); govstats applies lavaan's default ({default!r}) for sem() and cfa().")
+    return kept
 
 
 def _check_unknown(other: Mapping) -> None:

@@ -14,7 +14,7 @@ import json
 import numpy as np
 import pytest
 
-from govstats.sem.options import LAVAAN_ONLY_OPTIONS, OPTION_NAMES, FitOptions, normalize_options
+from govstats.sem.options import LAVAAN_DEFAULTS, LAVAAN_ONLY_OPTIONS, OPTION_NAMES, FitOptions, normalize_options
 
 # ---------------------------------------------------------------------------------------
 # kwargs -> the fields they resolve to
@@ -308,19 +308,30 @@ def test_refused_combinations(kwargs, message):
 # options fit() does not have
 
 
-@pytest.mark.parametrize("name", [
-    "likelihood", "mimic", "zero_add", "conditional_x", "optim_method", "bounds", "h1", "representation",
-    "int_ov_free", "int_lv_free", "auto_fix_first", "auto_fix_single", "auto_cov_lv_x", "std_ov", "check_gradient",
-    "sampling_weights", "sample_cov", "group_label", "scaled_test", "observed_information", "WLS_V", "iseed",
-])
+@pytest.mark.parametrize("name", sorted(LAVAAN_ONLY_OPTIONS - set(LAVAAN_DEFAULTS) - {"auto_fix_first"}))
 def test_lavaan_options_not_in_this_version_are_named(name):
     with pytest.raises(ValueError, match=rf"lavaan's option '[\w.]+' \({name}\) is not available in this version"):
         normalize_options(**{name: True})
 
 
+@pytest.mark.parametrize("name, default", sorted(LAVAAN_DEFAULTS.items()))
+def test_lavaan_options_at_the_default_the_engine_applies_are_accepted_and_others_refused(name, default):
+    normalize_options(**{name: default})
+    other = "something else" if isinstance(default, str) else not default
+    with pytest.raises(ValueError, match=rf"\({name}\) = .* is not available in this version.*default"):
+        normalize_options(**{name: other})
+
+
+def test_auto_fix_first_default_follows_std_lv_as_lavaan():
+    normalize_options(auto_fix_first=True)
+    normalize_options(auto_fix_first=False, std_lv=True)
+    with pytest.raises(ValueError, match="auto_fix_first"):
+        normalize_options(auto_fix_first=False)
+
+
 def test_lavaan_option_names_keep_their_dots_in_the_message():
     with pytest.raises(ValueError, match=r"lavaan's option 'auto\.cov\.lv\.x' \(auto_cov_lv_x\)"):
-        normalize_options(auto_cov_lv_x=True)
+        normalize_options(auto_cov_lv_x=False)
     with pytest.raises(ValueError, match=r"'WLS\.V' \(WLS_V\)"):
         normalize_options(WLS_V=None)
 
