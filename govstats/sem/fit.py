@@ -42,9 +42,10 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
         are found by id, other columns ignored).
     data : DataFrame
         One row per respondent.
-    estimator : {"ML", "MLR", "WLSMV", "ULSMV"}, optional
+    estimator : {"ML", "MLR", "MLM", "WLSMV", "ULSMV"}, optional
         Maximum likelihood; MLR adds sandwich standard errors and the Yuan-Bentler (Mplus
-        variant) scaled test, as lavaan's ``estimator = "MLR"``. WLSMV (the default with
+        variant) scaled test, as lavaan's ``estimator = "MLR"``; MLM the robust.sem standard
+        errors and the Satorra-Bentler scaled test. WLSMV (the default with
         ``ordered``) and ULSMV fit ordered items through their thresholds and polychoric
         correlations, with robust SEs and the scaled-shifted test, as lavaan. Default: ML, or
         WLSMV when ``ordered`` is given.
@@ -66,7 +67,7 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
         items with groups are multiple-group WLSMV as lavaan.
     se, bootstrap, seed
         lavaan's ``se`` (``"standard"``, ``"robust.huber.white"``, ``"robust.cluster"``,
-        ``"robust.sem"``, ``"robust"``); bootstrap is not available yet.
+        ``"robust.sem"``, ``"robust"``, ``"none"``); bootstrap is not available yet.
     **lavaan_options
         lavaan's other options under their Python names: ``std_lv``, ``meanstructure``,
         ``parameterization`` (``"delta"``/``"theta"``), ``fixed_x``, ``orthogonal``,

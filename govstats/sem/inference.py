@@ -4,7 +4,9 @@ One step for every estimator, dispatched on the kind of statistics:
 
 - ML on moments: ``se = "standard"`` inverts the expected information; the sandwich
   (``robust.huber.white``, ``robust.cluster``) uses the observed information and the casewise
-  (cluster-summed) scores, with the Yuan-Bentler (Mplus) scaled test, as lavaan's MLR.
+  (cluster-summed) scores, with the Yuan-Bentler (Mplus) scaled test, as lavaan's MLR;
+  ``robust.sem`` uses the expected information and the sample's Gamma, with the Satorra-Bentler
+  scaled test, as lavaan's MLM.
 - DWLS/ULS on stage-1 statistics: ``robust.sem`` SEs and the scaled-shifted test.
 """
 
@@ -19,9 +21,9 @@ from govstats.errors import NotPositiveDefiniteWarning
 from govstats.sem import fit_measures as fm
 from govstats.sem import trouble
 from govstats.sem.ml_inference import (casewise_scores, expected_information, first_order_information,
-                                       observed_information)
+                                       gamma_middle, observed_information)
 from govstats.sem.ordinal import estimation as wls
-from govstats.sem.robust_test import baseline_scaling, h1_information, trace_ugamma
+from govstats.sem.robust_test import baseline_scaling, h1_information, satorra_bentler_trace, trace_ugamma
 
 
 @dataclass
@@ -70,20 +72,27 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
     observed = None
     if options.information == "observed" or (scaled and options.observed_information == "hessian"):
         observed = observed_information(models, data, theta, meanstructure)
+    satorra_bentler = options.test == "satorra.bentler"
+    exo_names = set(bound.model.names.ov_x) if options.fixed_x else set()
+    exo_index = [[i for i, v in enumerate(bound.model.names.ov) if v in exo_names] for _ in models]
     b0 = None
-    if robust or scaled or options.information == "first.order":
+    if options.se in ("robust.huber.white", "robust.cluster") or scaled or options.information == "first.order":
         scores = casewise_scores(models, data, theta, meanstructure)
         b0 = first_order_information(scores, data, clustered)
+    middle = None
+    if options.se == "robust.sem" or satorra_bentler:
+        middle = gamma_middle(models, data, theta, meanstructure, exo_index[0])
     information = {"observed": observed, "first.order": b0}.get(options.information)
     if information is None:
         information = expected_information(models, data, theta, meanstructure)
     vcov = None
     constraints = bound.model.constraints
     inverse = np.linalg.inv if constraints is None else constraints.inverse
-    info_inv = None if options.se == "none" and not scaled else _checked_inverse(information, messages, constraints)
+    needs_inverse = options.se != "none" or scaled or satorra_bentler
+    info_inv = _checked_inverse(information, messages, constraints) if needs_inverse else None
     if info_inv is not None and options.se != "none":
         if robust:
-            vcov = info_inv @ b0 @ info_inv / n_total
+            vcov = info_inv @ (middle if options.se == "robust.sem" else b0) @ info_inv / n_total
             # under equality constraints vcov has rank q - m by construction: check the reduced one
             eig = np.linalg.eigvalsh(vcov if constraints is None else constraints.reduced_information(vcov))
             if eig.min() < 1e-12 * eig.max():
@@ -103,8 +112,6 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
     n_exo = int(((table.exo == 1) & (table.free == 0)).sum())  # fixed.x moments are not fitted
     q = bound.model.n_parameters
     df = n_moments - q - n_exo
-    exo_names = set(bound.model.names.ov_x) if options.fixed_x else set()
-    exo_index = [[i for i, v in enumerate(bound.model.names.ov) if v in exo_names] for _ in models]
     logl, unrestricted = fm.loglik(data, implied, meanstructure, exo_index[0])
     base_chisq, base_df = fm.baseline(data, exo_index)
     measures = fm.standard_measures(chisq=chisq, df=df, n=n_total, groups=len(models), npar=q, logl=logl,
@@ -123,6 +130,14 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
         c = trace / df
         c_null = baseline_scaling(data, meanstructure, base_df, clustered, exo_index[0])
         measures.update(fm.robust_measures(chisq=chisq, df=df, n=n_total, groups=len(models), c=c,
+                                           trace_ugamma=trace, baseline_chisq=base_chisq, baseline_df=base_df,
+                                           c_null=c_null))
+    if satorra_bentler and info_inv is not None and df > 0:
+        test_type = "satorra.bentler"
+        e_inv = info_inv if options.information == "expected" else inverse(observed)
+        trace = satorra_bentler_trace(models, data, theta, meanstructure, middle, e_inv, exo_index[0])
+        c_null = baseline_scaling(data, meanstructure, base_df, clustered, exo_index[0], satorra_bentler=True)
+        measures.update(fm.robust_measures(chisq=chisq, df=df, n=n_total, groups=len(models), c=trace / df,
                                            trace_ugamma=trace, baseline_chisq=base_chisq, baseline_df=base_df,
                                            c_null=c_null))
     return Inference(vcov, measures, options.se, test_type, messages)

@@ -50,6 +50,38 @@ def casewise_scores(models, data, theta, meanstructure) -> list[np.ndarray]:
     return out
 
 
+def gamma_middle(models, data, theta, meanstructure, exo=()) -> np.ndarray:
+    """Delta' A1 Gamma A1 Delta (per observation, groups weighted N_g / N): the middle of lavaan's
+    robust.sem (MLM) sandwich and of the Satorra-Bentler trace, with Gamma the sample's
+    asymptotic covariance of the moments (N divisor) and A1 the normal-theory weight at the
+    implied moments. It is the covariance of the casewise scores of the data centred at the
+    sample means: each score is Delta' A1 (s_i - sigma) and their mean removes sigma."""
+    total_n = sum(d.n for d in data)
+    out = 0.0
+    for model, d in zip(models, data):
+        sigma, mu, B, C, M = model.implied(theta)
+        inv = np.linalg.inv(sigma)
+        scores = model.casewise(B, C, M, inv, (d.raw - d.mean) @ inv, meanstructure)
+        if len(exo):  # lavaan's fixed.x Gamma: moments of the data less those of their fit on x
+            fitted = fixed_x_fitted(d, exo)
+            scores = scores - model.casewise(B, C, M, inv, fitted @ inv, meanstructure)
+        scores = scores - scores.mean(axis=0)
+        out = out + scores.T @ scores / total_n
+    return out
+
+
+def fixed_x_fitted(d, exo) -> np.ndarray:
+    """The centred data with every variable but the fixed.x covariates replaced by its least-squares
+    fit on them (lavaan's YHAT in lav_samplestats_Gamma): Gamma under fixed.x is the covariance of
+    the moments of the data less those of this fit, so the covariates' own moments drop out."""
+    exo = list(exo)
+    x = np.column_stack([np.ones(d.n), d.raw[:, exo]])
+    coefficients = np.linalg.lstsq(x, d.raw, rcond=None)[0]
+    fitted = x @ coefficients
+    fitted[:, exo] = d.raw[:, exo]
+    return fitted - fitted.mean(axis=0)
+
+
 def first_order_information(scores: list[np.ndarray], data, cluster: bool) -> np.ndarray:
     """B: mean outer product of casewise scores; with clusters, of the scores summed per cluster,
     with the small-sample factor G / (G - 1) of lavaan's robust.cluster."""

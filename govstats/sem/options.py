@@ -31,7 +31,7 @@ import numpy as np
 
 __all__ = ["FitOptions", "normalize_options", "ESTIMATORS", "ORDINAL_ESTIMATORS"]
 
-CONTINUOUS_ESTIMATORS = ("ML", "MLR")
+CONTINUOUS_ESTIMATORS = ("ML", "MLR", "MLM")
 ORDINAL_ESTIMATORS = ("WLSMV", "ULSMV")
 ESTIMATORS = CONTINUOUS_ESTIMATORS + ORDINAL_ESTIMATORS
 
@@ -39,7 +39,7 @@ ESTIMATORS = CONTINUOUS_ESTIMATORS + ORDINAL_ESTIMATORS
 # names other SEM software uses for estimators lavaan lacks in 0.6.14 (Bayes: blavaan;
 # IV/2SLS/MIIV: lavaan >= 0.6-18 and MIIVsem).
 OTHER_ESTIMATORS = frozenset({
-    "GLS", "WLS", "DWLS", "ULS", "WLSM", "WLSMVS", "ULSM", "ULSMVS", "MLM", "MLMV", "MLMVS", "MLF", "PML",
+    "GLS", "WLS", "DWLS", "ULS", "WLSM", "WLSMVS", "ULSM", "ULSMVS", "MLMV", "MLMVS", "MLF", "PML",
     "MML", "FML", "UMN", "REML", "NTRLS", "CATML", "DLS", "FABIN", "FABIN2", "FABIN3", "GUTTMAN",
     "GUTMAN", "GUTTMAN1952", "BENTLER", "BENTLER1982", "NONE", "BAYES", "IV", "2SLS", "MIIV",
 })
@@ -64,7 +64,7 @@ SE_ALIASES = {"robust.mlm": "robust.sem", "robust.mlr": "robust.huber.white", "s
 # ... and se values that mean "standard SEs from this information"
 SE_INFORMATION = ("observed", "expected", "first.order")
 
-TESTS = ("standard", "yuan.bentler.mplus", "scaled.shifted")
+TESTS = ("standard", "satorra.bentler", "yuan.bentler.mplus", "scaled.shifted")
 # lav_test_rename(): every spelling lavaan accepts, to its canonical name
 _TEST_RENAME = {
     **dict.fromkeys(("standard", "chisq", "chi", "chi-square", "chi.square"), "standard"),
@@ -737,13 +737,23 @@ def _inference_ordinal(estimator: str, se, test, information, asked) -> tuple[st
 def _inference_continuous(estimator: str, se, test, information, cluster, asked) -> tuple[str, str, str]:
     se, information = _se_alias(se, information)
     _check_se_value(se)
-    if se == "robust.sem":
-        raise ValueError(f"The 'se' parameter of fit cannot be {asked!r} with estimator {estimator} in this "
-                         "version (lavaan's MLM-type robust standard errors are not available); use "
-                         "se='robust.huber.white' (estimator='MLR'), or pass 'cluster' for cluster-robust SEs.")
     if test == "none":
         raise _not_available("test='none'")
-    if cluster is not None:
+    if cluster is not None and (estimator == "MLM" or se == "robust.sem" or test == "satorra.bentler"):
+        # lavaan: MLM (or robust.sem) with cluster is se="robust.cluster.sem"
+        raise ValueError("MLM-type standard errors and the Satorra-Bentler test with 'cluster' (lavaan's "
+                         "robust.cluster.sem) are not available in this version; use estimator='MLR' with 'cluster'.")
+    if estimator == "MLM":
+        # lavaan: MLM is ML with se="robust.sem" and test="satorra.bentler" (test="standard" adds the
+        # standard test beside it, which is always reported); se="standard" or "none" allowed
+        if se == "robust":
+            se = "robust.sem"
+        if se not in (None, "robust.sem", "standard", "none"):
+            raise ValueError(f"The 'se' parameter of fit must be one of {_show(('robust.sem', 'standard', 'none'))} "
+                             f"with estimator='MLM'. Got {asked!r} instead.")
+        _check_test_value(test, estimator, ("standard", "satorra.bentler"))
+        se, test = se or "robust.sem", "satorra.bentler"
+    elif cluster is not None:
         if estimator == "MLR":
             # lavaan: MLR with cluster sets se="robust.cluster" and test="yuan.bentler.mplus" whatever was asked
             if se not in (None, "robust", "robust.cluster"):
@@ -770,16 +780,12 @@ def _inference_continuous(estimator: str, se, test, information, cluster, asked)
             raise ValueError("The 'se' parameter of fit is 'robust.cluster', which needs the 'cluster' parameter (the "
                              "column of cluster ids); lavaan would silently compute other standard errors without it.")
         if se == "robust":
-            # lavaan: se="robust" with ML or MLR (complete data) is se="robust.sem", the MLM standard errors
-            raise ValueError("The 'se' parameter of fit is 'robust', which lavaan reads as 'robust.sem' (MLM-type "
-                             "standard errors) for ML and MLR without clusters; these are not available in this "
-                             "version. Use se='robust.huber.white' (estimator='MLR'), or pass 'cluster' for "
-                             "cluster-robust SEs.")
+            se = "robust.sem"  # lavaan: se="robust" with ML or MLR (complete data) is the MLM standard errors
         if se is None:
             se = "standard" if estimator == "ML" else "robust.huber.white"
         if estimator == "ML":
             # lavaan: test="yuan.bentler.mplus" with ML computes it beside the standard test
-            _check_test_value(test, estimator, ("standard", "yuan.bentler.mplus"))
+            _check_test_value(test, estimator, ("standard", "satorra.bentler", "yuan.bentler.mplus"))
             test = test or "standard"
         else:
             if test == "standard":
@@ -795,6 +801,11 @@ def _inference_continuous(estimator: str, se, test, information, cluster, asked)
     # ML-family estimators), else expected (se="none" and se="standard" included)
     if information is None:
         information = "observed" if se in ("robust.huber.white", "robust.cluster") else "expected"
+    if information == "observed" and (se == "robust.sem" or test == "satorra.bentler"):
+        # lavaan then takes the h1 weights from the observed information too; not computed here
+        raise ValueError("The 'information' parameter of fit cannot be 'observed' with MLM-type standard errors "
+                         "(se='robust.sem') or the Satorra-Bentler test in this version; leave out 'information' "
+                         "(lavaan's default for them is 'expected').")
     if information == "first.order":
         if se not in ("standard", "none"):
             # lavaan: "information must be either expected or observed if robust standard errors are requested"

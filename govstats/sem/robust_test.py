@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from govstats.sem.ml_inference import h1_trace
+from govstats.sem.ml_inference import fixed_x_fitted, h1_trace
 
 
 def trace_ugamma(data, meanstructure, b0, e_inv, clustered, exo=()) -> float:
@@ -58,6 +58,36 @@ def _explicit_saturated_trace(d, meanstructure: bool, clustered: bool, exo) -> f
     else:
         b1 = scores.T @ scores / d.n
     return float(np.sum(b1 * np.linalg.inv(info).T))
+
+
+def gamma_trace(d, inv: np.ndarray, meanstructure: bool, exo=()) -> float:
+    """tr(A1 Gamma) for one group: Gamma the sample's asymptotic covariance of (means, vech S)
+    (N divisor; under fixed.x lavaan's, from the moments less those of the fit on the covariates)
+    and A1 the normal-theory weight at the covariance matrix whose inverse is ``inv`` (the implied
+    one for the model, the diagonal one for the baseline). The Satorra-Bentler test's first term."""
+    p = d.cov.shape[0]
+    rows, cols = np.tril_indices(p)
+    dev = d.raw - d.mean
+    moments = dev[:, rows] * dev[:, cols]
+    means = dev
+    if len(exo):
+        fitted = fixed_x_fitted(d, exo)
+        moments = moments - fitted[:, rows] * fitted[:, cols]
+        means = dev - fitted
+    moments = moments - moments.mean(axis=0)
+    f = np.where(rows == cols, 0.5, 1.0)
+    weight = (inv[rows][:, rows] * inv[cols][:, cols] + inv[rows][:, cols] * inv[cols][:, rows]) * np.outer(f, f)
+    total = float(np.sum((moments @ weight) * moments)) / d.n
+    if meanstructure:
+        total += float(np.sum((means @ inv) * means)) / d.n
+    return total
+
+
+def satorra_bentler_trace(models, data, theta, meanstructure, middle, e_inv, exo=()) -> float:
+    """tr(U Gamma) = tr(A1 Gamma) - tr(E^-1 Delta' A1 Gamma A1 Delta) at the implied moments,
+    summed over groups (lavaan's Satorra-Bentler test)."""
+    first = sum(gamma_trace(d, np.linalg.inv(m.implied(theta)[0]), meanstructure, exo) for m, d in zip(models, data))
+    return first - float(np.sum(middle * e_inv.T))
 
 
 def _block_diagonal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -120,19 +150,33 @@ def h1_structured_information(model, d, theta, meanstructure) -> np.ndarray:
     return info
 
 
-def baseline_scaling(data, meanstructure: bool, base_df: float, clustered: bool, exo=()) -> float:
-    """Yuan-Bentler scaling factor of the independence model (for the robust CFI/TLI).
+def baseline_scaling(data, meanstructure: bool, base_df: float, clustered: bool, exo=(),
+                     satorra_bentler: bool = False) -> float:
+    """Yuan-Bentler (or, with ``satorra_bentler``, Satorra-Bentler) scaling factor of the
+    independence model (for the robust CFI/TLI).
 
     The independence model's information is diagonal (1/s_jj for a mean, 1/(2 s_jj^2) for a
-    variance), so its trace needs only the casewise scores.
+    variance), so its trace needs only the casewise scores (centred: the mean of d^2 is s_jj).
     """
-    trace_h1 = saturated_trace(data, meanstructure, clustered, exo)
+    if satorra_bentler:  # tr(A1 Gamma) with A1 at the independence model's covariance matrix
+        trace_h1 = 0.0
+        for d in data:
+            sigma0 = np.diag(np.diag(d.cov))
+            x = list(exo)
+            sigma0[np.ix_(x, x)] = d.cov[np.ix_(x, x)]
+            trace_h1 += gamma_trace(d, np.linalg.inv(sigma0), meanstructure, exo)
+    else:
+        trace_h1 = saturated_trace(data, meanstructure, clustered, exo)
     trace_h0 = 0.0
     for d in data:
         y = np.setdiff1d(np.arange(d.cov.shape[0]), list(exo))  # the covariates' moments are fixed
         s_jj = np.diag(d.cov)[y]
         centred = (d.raw - d.mean)[:, y]
-        scores = [0.5 * (centred ** 2 / s_jj ** 2 - 1 / s_jj)]
+        squares = centred ** 2
+        if satorra_bentler and len(exo):  # lavaan's fixed.x Gamma: less the moments of the fit on x
+            fitted = fixed_x_fitted(d, exo)[:, y]
+            squares, centred = squares - fitted ** 2, centred - fitted
+        scores = [0.5 * (squares - squares.mean(axis=0)) / s_jj ** 2]
         inv_info = [2 * s_jj ** 2]
         if meanstructure:
             scores.insert(0, centred / s_jj)

@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 SHOWN_OPS = ("=~", "~", "~~", "~1", "|", "~*~", ":=")  # the rows of SEMResults.params (tables.py)
-ESTIMATOR_NAMES = {"ML": "ML", "MLR": "ML", "WLSMV": "DWLS", "ULSMV": "ULS"}
+ESTIMATOR_NAMES = {"ML": "ML", "MLR": "ML", "MLM": "ML", "WLSMV": "DWLS", "ULSMV": "ULS"}
 TEST_LABELS = {"yuan.bentler.mplus": "Yuan-Bentler correction (Mplus variant)",
+               "satorra.bentler": "Satorra-Bentler correction",
                "scaled.shifted": "simple second-order correction"}
 
 

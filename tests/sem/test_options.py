@@ -27,6 +27,14 @@ RESOLVED = [
     (dict(estimator="default"), dict(estimator="ML")),
     (dict(estimator="mlr"), dict(estimator="MLR", se="robust.huber.white", test="yuan.bentler.mplus",
                                  information="observed")),
+    # MLM = ML with robust.sem SEs and the Satorra-Bentler test (lavInspect(fit, "options"), lavaan 0.6.14)
+    (dict(estimator="mlm"), dict(estimator="MLM", se="robust.sem", test="satorra.bentler", information="expected")),
+    (dict(estimator="MLM", se="standard"), dict(se="standard", test="satorra.bentler")),
+    (dict(estimator="MLM", test="standard"), dict(se="robust.sem", test="satorra.bentler")),  # lavaan: both tests
+    (dict(se="robust"), dict(estimator="ML", se="robust.sem", test="standard")),  # lavaan: robust -> robust.sem
+    (dict(se="robust.mlm"), dict(se="robust.sem")),  # lavaan alias
+    (dict(estimator="MLR", se="robust"), dict(se="robust.sem", test="yuan.bentler.mplus", information="expected")),
+    (dict(test="sb"), dict(estimator="ML", se="standard", test="satorra.bentler")),
     (dict(ordered=True), dict(estimator="WLSMV", ordered=True, se="robust.sem", test="scaled.shifted",
                               information="expected", meanstructure=True)),
     (dict(ordered=["q1", "q2", "q1"]), dict(estimator="WLSMV", ordered=("q1", "q2"))),
@@ -157,10 +165,10 @@ def test_to_dict_round_trips_through_json(kwargs):
 
 ERRORS = [
     # estimators lavaan has and fit() lacks, unknown ones, and estimator/ordered mismatches
-    (dict(estimator="XYZ"), "'estimator' parameter of fit must be one of {'ML', 'MLR', 'WLSMV', 'ULSMV'}"),
+    (dict(estimator="XYZ"), "'estimator' parameter of fit must be one of {'ML', 'MLR', 'MLM', 'WLSMV', 'ULSMV'}"),
     (dict(estimator="LS"), "'estimator' parameter"),
     *[(dict(estimator=e), f"estimator='{e}' ({e.upper()}) is not available in this version")
-      for e in ("GLS", "WLS", "DWLS", "ULS", "MLM", "MLMV", "MLMVS", "MLF", "PML", "MML", "Bayes", "IV", "2SLS",
+      for e in ("GLS", "WLS", "DWLS", "ULS", "MLMV", "MLMVS", "MLF", "PML", "MML", "Bayes", "IV", "2SLS",
                 "wlsm", "catML", "none")],
     (dict(estimator="GLS"), "'ML', 'MLR'"),
     (dict(estimator=3), "'estimator' parameter of fit must be a string"),
@@ -171,10 +179,12 @@ ERRORS = [
     # se
     (dict(se="xyz"), "The 'se' parameter of fit must be one of {'standard', 'robust.huber.white'"),
     (dict(se=1), "The 'se' parameter of fit must be a string"),
-    (dict(se="robust"), "which lavaan reads as 'robust.sem'"),  # lavaan: ML se=robust is robust.sem
-    (dict(estimator="MLR", se="robust"), "which lavaan reads as 'robust.sem'"),  # lavaan: idem
-    (dict(se="robust.sem"), "MLM-type robust standard errors are not available"),
-    (dict(se="robust.mlm"), "MLM-type"),  # lavaan alias of robust.sem
+    (dict(estimator="MLM", cluster="c"), "robust.cluster.sem) are not available"),  # lavaan: robust.cluster.sem
+    (dict(se="robust.sem", cluster="c"), "robust.cluster.sem) are not available"),
+    (dict(estimator="MLM", se="robust.huber.white"), "with estimator='MLM'"),
+    (dict(estimator="MLM", information="observed"), "cannot be 'observed' with MLM-type"),  # lavaan: observed h1
+    (dict(test="satorra.bentler", information="observed"), "cannot be 'observed' with MLM-type"),
+    (dict(estimator="MLM", test="yuan.bentler.mplus"), "not available with estimator MLM"),
     (dict(se="robust.cluster"), "'robust.cluster', which needs the 'cluster' parameter"),  # lavaan: silently other SEs
     (dict(estimator="MLR", se="robust.cluster"), "needs the 'cluster' parameter"),
     (dict(se="external"), "se='external' is not available in this version"),
@@ -194,13 +204,11 @@ ERRORS = [
     (dict(cluster="c", se="observed"), "with 'cluster' (as in lavaan). Got 'observed' instead."),
     (dict(se="observed", information="expected"), "lavaan's shorthand for se='standard', information='observed'"),
     # test
-    (dict(test="xyz"), "The 'test' parameter of fit must be one of {'standard', 'yuan.bentler.mplus', "
-                       "'scaled.shifted'}. Got 'xyz' instead."),
+    (dict(test="xyz"), "The 'test' parameter of fit must be one of {'standard', 'satorra.bentler', "
+                       "'yuan.bentler.mplus', 'scaled.shifted'}. Got 'xyz' instead."),
     (dict(test=["standard"]), "'test' parameter of fit must be a string"),
     (dict(estimator="MLR", test="standard"), "cannot be 'standard' with estimator='MLR'"),  # lavaan: a different Y-B
     (dict(estimator="MLR", test="satorra.bentler"), "'satorra.bentler', which is not available with estimator MLR"),
-    (dict(test="satorra.bentler"), "not available with estimator ML"),
-    (dict(test="sb"), "'satorra.bentler', which is not available"),  # lavaan alias
     (dict(test="yuan.bentler"), "not available with estimator ML"),
     (dict(test="scaled.shifted"), "not available with estimator ML"),
     (dict(test="mean.var.adjusted"), "not available with estimator ML"),
@@ -210,7 +218,7 @@ ERRORS = [
     (dict(ordered=True, test="mean.var.adjusted"), "'mean.var.adjusted', which is not available with estimator WLSMV"),
     (dict(ordered=True, test="yuan.bentler.mplus"), "not available with estimator WLSMV"),
     (dict(cluster="c", estimator="MLR", test="standard"), "silently replaces it by 'yuan.bentler.mplus'"),
-    (dict(cluster="c", test="satorra.bentler"), "not available with estimator ML"),
+    (dict(cluster="c", test="satorra.bentler"), "robust.cluster.sem) are not available"),
     # information
     (dict(information="xyz"), "The 'information' parameter of fit must be one of {'expected', 'observed', "
                               "'first.order'}. Got 'xyz' instead."),
@@ -392,7 +400,7 @@ def test_lavaan_test_vector_and_observed_information(kwargs, lavaan_test, observ
 # every combination: a FitOptions that normalizes to itself, or a ValueError
 
 GRID = dict(
-    estimator=[None, "ML", "MLR", "WLSMV", "ULSMV", "GLS"],
+    estimator=[None, "ML", "MLR", "MLM", "WLSMV", "ULSMV", "GLS"],
     ordered=[None, True, ["q1"]],
     cluster=[None, "c"],
     se=[None, "standard", "robust", "robust.huber.white", "robust.cluster", "robust.sem", "none", "observed",
@@ -421,9 +429,13 @@ def test_every_combination_is_resolved_consistently_or_refused():
                                                               ("none", "scaled.shifted", "expected")}
             assert opts.meanstructure is True
         else:
-            assert opts.estimator in ("ML", "MLR")
-            assert opts.se in ("standard", "robust.huber.white", "robust.cluster", "none")
-            assert opts.test in ("standard", "yuan.bentler.mplus")
+            assert opts.estimator in ("ML", "MLR", "MLM")
+            assert opts.se in ("standard", "robust.huber.white", "robust.cluster", "robust.sem", "none")
+            assert opts.test in ("standard", "yuan.bentler.mplus", "satorra.bentler")
+            if opts.se == "robust.sem" or opts.test == "satorra.bentler":
+                assert opts.cluster is None and opts.information == "expected"
+            if opts.estimator == "MLM":
+                assert opts.test == "satorra.bentler"
             assert (opts.se == "robust.cluster") <= (opts.cluster is not None)
             if opts.cluster is not None:
                 assert opts.se in ("robust.cluster", "none") and opts.meanstructure is True
