@@ -75,11 +75,12 @@ class CompiledModel:
         else:
             self.n_extended = self.n_free
             self.blocks = [RAMModel(self.table, self.names, g, self.n_free) for g in range(1, ngroups + 1)]
-        self._rows = _RowMap(self)
-        if self._rows.derived.any():  # where each derived row sits in the extended vector
-            self._rows.derived_index = np.array([
+        self.row_map = RowMap(self)
+        if self.row_map.derived.any():  # where each derived row sits in the extended vector
+            self.row_map.derived_index = np.array([
                 self.blocks[g - 1].derived_offset + self.blocks[g - 1].derived_items.index(v)
-                for g, v in zip(self.table.group[self._rows.derived], self.table.lhs[self._rows.derived])])
+                for g, v in zip(self.table.group[self.row_map.derived], self.table.lhs[self.row_map.derived])
+            ])
 
     def _derived_count(self, g: int) -> int:
         if self.parameterization != "delta":
@@ -101,7 +102,7 @@ class CompiledModel:
         return BoundModel(self, statistics)
 
 
-class _RowMap:
+class RowMap:
     """Index arrays from parameter-table rows to the (extended) parameter vector, built once:
     pandas access cost 1 ms a call and the delta method makes hundreds."""
 
@@ -139,7 +140,7 @@ class BoundModel:
                 self.blocks.append(block.bind(stats.x_moments))
             else:
                 self.blocks.append(block.with_exogenous(stats.mean, stats.cov))
-        rows = model._rows
+        rows = model.row_map
         fixed = rows.fixed.copy()
         # fixed.x rows take the sample's moments
         index = {v: i for i, v in enumerate(model.names.ov)}
@@ -169,7 +170,7 @@ class BoundModel:
 
     def values_batch(self, thetas: np.ndarray, extended: np.ndarray | None = None) -> np.ndarray:
         """Every table row's value for many parameter vectors (NaN for := rows; see :meth:`defined`)."""
-        rows = self.model._rows
+        rows = self.model.row_map
         out = np.where(rows.is_free[None, :], thetas[:, rows.index], self.fixed[None, :])
         if rows.derived.any():
             ext = self.extended_batch(thetas) if extended is None else extended

@@ -121,7 +121,7 @@ class SEMResults:
         names = list(self._bound.model.names.ov)
         if self._bound.model.is_ordinal:
             m, sigma, pieces = block.moments(self._theta)
-            d = block._scale(self._theta, sigma)
+            d = block.scale_factors(self._theta, sigma)
             cov = sigma * np.outer(d, d)
             np.fill_diagonal(cov, np.where(block.is_ordered, 1.0, np.diag(sigma)))
             th = pd.Series(m[block.layout.th], index=block.layout.threshold_names)

@@ -89,7 +89,7 @@ def standardize_batch(bound, thetas: np.ndarray, kind: str, values: np.ndarray |
                 res = np.where((op == 3) & ~plan.diag[mask], x / np.sqrt(scale), res)
             result[:, mask] = res
     out[:, plan.rows] = result
-    defined = bound.model._rows.defined
+    defined = bound.model.row_map.defined
     if defined.any():
         out[:, defined] = bound.defined(out)
     return out
@@ -98,7 +98,7 @@ def standardize_batch(bound, thetas: np.ndarray, kind: str, values: np.ndarray |
 def row_values_batch(bound, thetas: np.ndarray) -> np.ndarray:
     """Every row's value, := rows included, for many parameter vectors."""
     values = bound.values_batch(thetas)
-    defined = bound.model._rows.defined
+    defined = bound.model.row_map.defined
     if defined.any():
         values[:, defined] = bound.defined(values)
     return values

@@ -170,7 +170,7 @@ class OrdinalBlock:
     def _vector(self, theta, param, fixed):
         return np.where(param >= 0, theta[np.maximum(param, 0)], fixed)
 
-    def _scale(self, theta: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    def scale_factors(self, theta: np.ndarray, sigma: np.ndarray) -> np.ndarray:
         """delta: the scale factors; theta: 1 / sd of each latent response; 1 for continuous."""
         if self.parameterization == "delta":
             return self._vector(theta, self.scale_param, self.scale_fixed)
@@ -192,7 +192,7 @@ class OrdinalBlock:
         """(model moments in wls.obs order, Sigma* given the covariates, pieces for the Jacobian)."""
         full, mu, B, C, M = self.ram.implied(theta)
         sigma, pi, intercept = self._conditional(full, mu)
-        lay, d = self.layout, self._scale(theta, sigma)
+        lay, d = self.layout, self.scale_factors(theta, sigma)
         tau = self._vector(theta, self.th_param, self.th_fixed)
         m = np.empty(lay.size)
         m[lay.th] = (tau - intercept[lay.th_item]) * d[lay.th_item]
@@ -262,7 +262,7 @@ class OrdinalBlock:
         """The ordered items' scale factors ``~*~`` (1 / sd of the latent response given the
         covariates), in :attr:`ordered` order."""
         sigma = self._conditional(*self.ram.implied(theta)[:2])[0]
-        return self._scale(theta, sigma)[self.is_ordered] if self.parameterization == "delta" else \
+        return self.scale_factors(theta, sigma)[self.is_ordered] if self.parameterization == "delta" else \
             1.0 / np.sqrt(np.diag(sigma)[self.is_ordered])
 
     def sample_moments(self, stats):
