@@ -5,7 +5,7 @@ MLR at most 0.1x lavaan's time). Each timing is the median of repeated fits; gov
 lavaan are timed with everything a user gets from one call (estimates, SEs, fit
 measures, standardized solution); semopy with its fit and inspect.
 
-    python benchmarks/bench_sem.py [--repeat 15] [--no-r]
+    python benchmarks/bench_sem.py [--repeat 15] [--no-r] [--items-per-factor 3]
 """
 
 from __future__ import annotations
@@ -114,13 +114,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--no-r", action="store_true", help="skip lavaan even if Rscript is present")
+    parser.add_argument("--items-per-factor", type=int, default=None,
+                        help="cut each construct to its first N items (3: the engine issue's 30-item model)")
     args = parser.parse_args()
 
     inst = load_instrument(seed_instrument_path("ri_asset"))  # 41 items, 10 factors, 9 paths
     data = simulate(inst, 1000, seed=1).responses
-    items = [i.id for i in inst.items]
+    if args.items_per_factor:
+        from bench_wlsmv import benchmark_model  # the same cut as the WLSMV benchmark
+
+        syntax, items = benchmark_model(args.items_per_factor)
+    else:
+        syntax, items = inst.model_syntax(), [i.id for i in inst.items]
     frame = data[items].astype(float)
-    syntax = inst.model_syntax()
     print(f"SEM benchmark: {inst.id}, {len(items)} items, {len(inst.constructs)} factors, "
           f"{len(inst.model.paths)} paths, N = {len(frame)}; median of {args.repeat} runs")
     ours = {est: median_time(lambda: fit(syntax, frame, estimator=est), args.repeat) for est in ("ML", "MLR")}

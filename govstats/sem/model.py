@@ -61,9 +61,10 @@ class CompiledModel:
         self.meanstructure = bool((self.table.op == "~1").any())
         labels = [lab for lab in self.table.label if lab]
         self.definitions = []
-        for r in self.table[self.table.op == ":="].itertuples():
-            self.definitions.append((r.lhs, parse_definition(r.lhs, r.rhs, line=int(r.line),
-                                                             known=set(labels) | {d for d, _ in self.definitions})))
+        defined = self.table[self.table.op == ":="]
+        for lhs, rhs, line in zip(defined.lhs, defined.rhs, defined.line):
+            self.definitions.append((lhs, parse_definition(lhs, rhs, line=int(line),
+                                                           known=set(labels) | {d for d, _ in self.definitions})))
         if self.ordered:
             derived = [self._derived_count(g) for g in range(1, ngroups + 1)]
             self.n_extended = self.n_free + sum(derived)

@@ -45,18 +45,21 @@ class RAMModel:
         index = {v: i for i, v in enumerate(self.names)}
         rows = table[(table.group == group) & table.op.isin(["=~", "~", "~~", "~1"])]
         a, s, mm = [], [], []
-        for r in rows.itertuples():
-            param = int(r.free) - 1
-            value = 0.0 if np.isnan(r.ustart) else float(r.ustart)
-            exo = bool(r.exo) and param < 0
-            if r.op == "=~":
-                a.append((index[r.rhs], index[r.lhs], param, value, False))
-            elif r.op == "~":
-                a.append((index[r.lhs], index[r.rhs], param, value, False))
-            elif r.op == "~~":
-                s.append((index[r.lhs], index[r.rhs], param, value, exo))
+        # plain zips over columns: itertuples cost 1 ms a model (a fit compiles one per group)
+        columns = (rows.lhs.to_numpy(), rows.op.to_numpy(), rows.rhs.to_numpy(), rows.free.to_numpy(),
+                   rows.ustart.to_numpy(dtype=float), rows.exo.to_numpy())
+        for lhs, op, rhs, free, ustart, exo in zip(*columns):
+            param = int(free) - 1
+            value = 0.0 if np.isnan(ustart) else float(ustart)
+            exo = bool(exo) and param < 0
+            if op == "=~":
+                a.append((index[rhs], index[lhs], param, value, False))
+            elif op == "~":
+                a.append((index[lhs], index[rhs], param, value, False))
+            elif op == "~~":
+                s.append((index[lhs], index[rhs], param, value, exo))
             else:
-                mm.append((index[r.lhs], 0, param, value, exo))
+                mm.append((index[lhs], 0, param, value, exo))
         self.A = self._cells(a)
         self.S = self._cells(s)
         self.M = self._cells(mm)

@@ -34,9 +34,9 @@ class _Plan:
             self.lhs[mask] = [index[v] for v in sub.lhs[mask]]
             self.rhs[mask] = [index.get(v, 0) for v in sub.rhs[mask]]
             rows = np.full(ram.m, -1)
-            for pos, r in zip(np.flatnonzero(mask), sub[mask].itertuples()):
-                if r.op == "~~" and r.lhs == r.rhs:
-                    rows[index[r.lhs]] = self.rows[pos]
+            lhs, op, rhs = sub.lhs.to_numpy(), sub.op.to_numpy(), sub.rhs.to_numpy()
+            for pos in np.flatnonzero(mask & (op == "~~") & (lhs == rhs)):
+                rows[index[lhs[pos]]] = self.rows[pos]
             self.var_row.append(rows)
             lv = np.zeros(ram.m, dtype=bool)
             lv[ram.p:] = True

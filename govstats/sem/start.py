@@ -96,8 +96,8 @@ def start_values(bound) -> np.ndarray:
             theta[block.th_param[k]] = s.values[block.layout.th][k]
         if model.parameterization == "theta":
             theta = _theta_from_correlation_scale(bound, theta)
-    for r in table[(table.free > 0) & table.ustart.notna()].itertuples():
-        theta[r.free - 1] = r.ustart  # start() modifiers
+    given = table[(table.free > 0) & table.ustart.notna()]
+    theta[given.free.to_numpy() - 1] = given.ustart.to_numpy(dtype=float)  # start() modifiers
     return theta
 
 
