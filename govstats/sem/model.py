@@ -59,7 +59,7 @@ class CompiledModel:
         # lavaan's npar: free parameters less independent equality constraints
         self.n_parameters = self.n_free - (self.constraints.count if self.constraints else 0)
         self.meanstructure = bool((self.table.op == "~1").any())
-        labels = [lab for lab in self.table.label if lab]
+        labels = [lab for lab, op in zip(self.table.label, self.table.op) if lab and op != ":="]
         self.definitions = []
         defined = self.table[self.table.op == ":="]
         for lhs, rhs, line in zip(defined.lhs, defined.rhs, defined.line):

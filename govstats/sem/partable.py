@@ -267,6 +267,10 @@ def _apply_group_equal(table: pd.DataFrame, group_equal, group_partial, names: V
     free = table.free.to_numpy() > 0
     labelled = table.label.astype(bool).to_numpy()
     keys = list(zip(lhs, op, rhs))
+    unknown = sorted(f"{l}{o}{r}" for l, o, r in partial if (l, o, r) not in set(keys) and (r, o, l) not in set(keys))
+    if unknown:
+        raise ValueError(f"The 'group_partial' parameter names {unknown}, which the model does not have (lavaan "
+                         "ignores such entries; check the spelling, e.g. 'f=~x2', 'x3~1').")
     for i in np.flatnonzero(chosen & free & ~labelled):
         if keys[i] not in partial:
             table.at[i, "label"] = f".{lhs[i]}{op[i]}{rhs[i]}"

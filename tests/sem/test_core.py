@@ -167,3 +167,15 @@ def test_start_values_per_group_and_latent_single_indicators_as_lavaan():
                 pd.read_csv(HS)).partable().set_index(["lhs", "op", "rhs"])
     assert table.loc[("l2", "~~", "l2"), "free"] == 0 and table.loc[("l2", "~~", "l2"), "ustart"] == 0
     assert table.loc[("l1", "~~", "l1"), "free"] > 0
+
+
+def test_group_partial_naming_a_parameter_the_model_lacks_is_refused():
+    with pytest.raises(ValueError, match=r"group_partial.*visual=~zz"):
+        fit(HS_MODEL, pd.read_csv(HS), group="school", group_equal="loadings", group_partial="visual=~zz")
+
+
+def test_a_defined_parameter_with_unknown_labels_names_them():
+    from govstats.sem.expressions import ExpressionError
+
+    with pytest.raises(ExpressionError, match=r"line 4: 'd := a\*b': 'a', 'b' are not parameter labels"):
+        fit(HS_MODEL + "\nd := a*b", pd.read_csv(HS))
