@@ -18,6 +18,7 @@ import pandas as pd
 
 from govstats._threads import single_threaded
 from govstats.sem.constraints import ReducedObjective
+from govstats.sem.continuous_wls import WLS_ESTIMATORS, least_squares_statistics
 from govstats.sem.inference import infer
 from govstats.sem.model import CompiledModel
 from govstats.sem.objectives import objective_for
@@ -42,10 +43,11 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
         are found by id, other columns ignored).
     data : DataFrame
         One row per respondent.
-    estimator : {"ML", "MLR", "MLM", "WLSMV", "ULSMV"}, optional
+    estimator : {"ML", "MLR", "MLM", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV"}, optional
         Maximum likelihood; MLR adds sandwich standard errors and the Yuan-Bentler (Mplus
         variant) scaled test, as lavaan's ``estimator = "MLR"``; MLM the robust.sem standard
-        errors and the Satorra-Bentler scaled test. WLSMV (the default with
+        errors and the Satorra-Bentler scaled test. GLS, WLS, DWLS and ULS fit continuous data by
+        least squares, as lavaan's estimators of these names. WLSMV (the default with
         ``ordered``) and ULSMV fit ordered items through their thresholds and polychoric
         correlations, with robust SEs and the scaled-shifted test, as lavaan. Default: ML, or
         WLSMV when ``ordered`` is given.
@@ -121,9 +123,17 @@ def compile_model(syntax: str, data: pd.DataFrame, options: FitOptions, levels: 
         meanstructure = options.meanstructure
         if meanstructure is None:  # lavaan: means with clusters or groups, not for MLR alone
             meanstructure = options.cluster is not None or options.group is not None
+        least_squares = options.estimator in WLS_ESTIMATORS
         compiled = CompiledModel(syntax, ngroups=statistics.ngroups, meanstructure=meanstructure,
                                  std_lv=options.std_lv, fixed_x=options.fixed_x, orthogonal=options.orthogonal,
-                                 group_equal=options.group_equal, group_partial=options.group_partial)
+                                 group_equal=options.group_equal, group_partial=options.group_partial,
+                                 least_squares=least_squares)
+        if least_squares:
+            if names.ov_x and options.fixed_x:
+                raise ValueError(f"estimator={options.estimator!r} with exogenous covariates ({', '.join(names.ov_x)}) "
+                                 "is not available in this version; use estimator='ML' or 'MLR'.")
+            statistics.blocks = [least_squares_statistics(b, options.estimator, compiled.meanstructure)
+                                 for b in statistics.blocks]
         return compiled, statistics
     items, numeric, covariates = ordered_items(names, options.ordered)
     statistics = ordinal_statistics(data, items, numeric, covariates, list(names.ov), options.estimator,

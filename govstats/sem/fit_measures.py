@@ -120,27 +120,33 @@ def robust_measures(*, chisq, df, n, groups, c, trace_ugamma, baseline_chisq, ba
 
 
 def srmr_measures(data, implied, meanstructure: bool) -> dict:
-    """SRMR (Bentler: residuals of correlations-scaled covariances) and RMR, with and without means."""
+    """SRMR (Bentler: residuals of covariances over the sample sds), RMR, and CRMR (residuals of
+    correlations, diagonal left out), with and without means; groups weighted by N_g / N."""
     total_n = sum(d.n for d in data)
-    srmr = rmr = srmr_nomean = rmr_nomean = 0.0
+    out = dict.fromkeys(("rmr", "rmr_nomean", "srmr", "srmr_bentler_nomean", "crmr", "crmr_nomean"), 0.0)
     for d, (sigma, mu) in zip(data, implied):
         p = d.cov.shape[0]
         rows, cols = np.tril_indices(p)
+        off = rows != cols
         sd = np.sqrt(np.diag(d.cov))
         resid = d.cov - sigma
-        std = resid / np.outer(sd, sd)
-        e_cov = std[rows, cols]
+        e_cov = (resid / np.outer(sd, sd))[rows, cols]
         r_cov = resid[rows, cols]
+        sd_implied = np.sqrt(np.diag(sigma))
+        e_cor = (d.cov / np.outer(sd, sd) - sigma / np.outer(sd_implied, sd_implied))[rows, cols][off]
         e_mean = (d.mean - mu) / sd if meanstructure else np.zeros(0)
         r_mean = (d.mean - mu) if meanstructure else np.zeros(0)
         w = d.n / total_n
         n_el = len(e_cov) + len(e_mean)
-        srmr += w * np.sqrt((np.sum(e_cov ** 2) + np.sum(e_mean ** 2)) / n_el)
-        rmr += w * np.sqrt((np.sum(r_cov ** 2) + np.sum(r_mean ** 2)) / n_el)
-        srmr_nomean += w * np.sqrt(np.sum(e_cov ** 2) / len(e_cov))
-        rmr_nomean += w * np.sqrt(np.sum(r_cov ** 2) / len(r_cov))
-    return {"rmr": rmr, "rmr_nomean": rmr_nomean, "srmr": srmr, "srmr_bentler": srmr,
-            "srmr_bentler_nomean": srmr_nomean}
+        out["srmr"] += w * np.sqrt((np.sum(e_cov ** 2) + np.sum(e_mean ** 2)) / n_el)
+        out["rmr"] += w * np.sqrt((np.sum(r_cov ** 2) + np.sum(r_mean ** 2)) / n_el)
+        out["srmr_bentler_nomean"] += w * np.sqrt(np.sum(e_cov ** 2) / len(e_cov))
+        out["rmr_nomean"] += w * np.sqrt(np.sum(r_cov ** 2) / len(r_cov))
+        if len(e_cor):
+            out["crmr"] += w * np.sqrt((np.sum(e_cor ** 2) + np.sum(e_mean ** 2)) / (len(e_cor) + len(e_mean)))
+            out["crmr_nomean"] += w * np.sqrt(np.sum(e_cor ** 2) / len(e_cor))
+    out["srmr_bentler"] = out["srmr"]
+    return out
 
 
 def loglik(data, implied, meanstructure, exo=()) -> tuple[float, float]:

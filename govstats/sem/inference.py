@@ -8,6 +8,7 @@ One step for every estimator, dispatched on the kind of statistics:
   ``robust.sem`` uses the expected information and the sample's Gamma, with the Satorra-Bentler
   scaled test, as lavaan's MLM.
 - DWLS/ULS on stage-1 statistics: ``robust.sem`` SEs and the scaled-shifted test.
+- GLS, WLS, DWLS, ULS on continuous moments: standard SEs and test, as lavaan.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from govstats.errors import NotPositiveDefiniteWarning
+from govstats.sem import continuous_wls as least_squares
 from govstats.sem import fit_measures as fm
 from govstats.sem import trouble
 from govstats.sem.ml_inference import (casewise_scores, expected_information, first_order_information,
@@ -41,7 +43,41 @@ def infer(bound, opt, options) -> Inference:
         trouble.not_converged(opt.message, messages, "ordinal model" if bound.model.is_ordinal else "model")
     if bound.model.is_ordinal:
         return _infer_wls(bound, opt, options, messages)
+    if bound.statistics.blocks[0].kind == "least_squares":
+        return _infer_least_squares(bound, opt, options, messages)
     return _infer_ml(bound, opt, options, messages)
+
+
+def _infer_least_squares(bound, opt, options, messages) -> Inference:
+    """GLS, WLS, DWLS, ULS on continuous data: lavaan's standard SEs (sum_g c_g Delta' W Delta)^-1,
+    chisq = sum_g c_g r' W r (c_g = N_g - 1), the independence model fitted by the same estimator,
+    no likelihood."""
+    theta, q = opt.theta, bound.model.n_parameters
+    information, chisq, n_moments = 0.0, 0.0, 0
+    for block, d in zip(bound.blocks, bound.statistics.blocks):
+        m, sigma, pieces = block.moments(theta)
+        r = d.values - m
+        J = block.jacobian(theta, sigma, pieces)
+        information = information + d.weight_n * (J.T @ least_squares.weighted(d.weights, J))
+        chisq += d.weight_n * float(r @ least_squares.weighted(d.weights, r))
+        n_moments += len(r)
+    info_inv = _checked_inverse(information, messages, bound.model.constraints) if options.se != "none" else None
+    # residuals against the statistics fitted (S with the N - 1 divisor), as lavaan's SRMR for these
+    data = [least_squares.fitted_moments(d) for d in bound.statistics.blocks]
+    implied = [block.implied(theta)[:2] for block in bound.blocks]
+    meanstructure = bound.model.meanstructure
+    df = n_moments - q
+    base_chisq, base_df = least_squares.baseline_chisq(bound)
+    n_total, groups = bound.statistics.ntotal, len(bound.blocks)
+    # lavaan's RMSEA for these estimators uses N - G (the statistic is (N - G) F with one group)
+    measures = fm.standard_measures(chisq=chisq, df=df, n=n_total - groups, groups=groups, npar=q,
+                                    logl=float("nan"), unrestricted_logl=float("nan"), baseline_chisq=base_chisq,
+                                    baseline_df=base_df, srmr=fm.srmr_measures(data, implied, meanstructure))
+    for name in ("logl", "unrestricted_logl", "aic", "bic", "bic2", "sabic"):  # no likelihood (lavaan: none)
+        measures.pop(name, None)
+    measures["ntotal"] = float(n_total)
+    measures["fmin"] = chisq / (2 * n_total)
+    return Inference(info_inv, measures, options.se, "standard", messages)
 
 
 def _checked_inverse(information: np.ndarray, messages: list, constraints=None, why: str | None = None):

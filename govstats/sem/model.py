@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from govstats.sem.constraints import linear_constraints
+from govstats.sem.continuous_wls import LeastSquaresBlock
 from govstats.sem.expressions import parse_definition
 from govstats.sem.ordinal.model import OrdinalBlock
 from govstats.sem.partable import build_partable
@@ -39,12 +40,14 @@ class CompiledModel:
     stat_names : list of list of str, optional
         Per group, the names of the stage-1 statistics (ordinal models).
     parameterization : {"delta", "theta"}
+    least_squares : bool
+        Continuous data fitted by GLS, WLS, DWLS or ULS (:mod:`govstats.sem.continuous_wls`).
     """
 
     def __init__(self, syntax: str, *, ngroups: int = 1, meanstructure: bool = False, std_lv: bool = False,
                  fixed_x: bool = True, orthogonal: bool = False, group_equal=(), group_partial=(),
                  thresholds: dict | None = None, stat_names: list | None = None,
-                 parameterization: str = "delta"):
+                 parameterization: str = "delta", least_squares: bool = False):
         self.syntax = syntax
         self.formulas = parse_model(syntax)
         self.table, self.names = build_partable(
@@ -76,6 +79,8 @@ class CompiledModel:
         else:
             self.n_extended = self.n_free
             self.blocks = [RAMModel(self.table, self.names, g, self.n_free) for g in range(1, ngroups + 1)]
+            if least_squares:  # GLS, WLS, DWLS, ULS: the moments as lavaan's continuous wls.obs
+                self.blocks = [LeastSquaresBlock(ram, self.meanstructure) for ram in self.blocks]
         self.row_map = RowMap(self)
         if self.row_map.derived.any():  # where each derived row sits in the extended vector
             self.row_map.derived_index = np.array([
@@ -139,6 +144,8 @@ class BoundModel:
         for block, stats in zip(model.blocks, statistics.blocks):
             if isinstance(block, OrdinalBlock):
                 self.blocks.append(block.bind(stats.x_moments))
+            elif isinstance(block, LeastSquaresBlock):
+                self.blocks.append(block.bind(stats))
             else:
                 self.blocks.append(block.with_exogenous(stats.mean, stats.cov))
         rows = model.row_map
@@ -148,7 +155,7 @@ class BoundModel:
         table = model.table
         for k in np.flatnonzero(rows.exo):
             stats = statistics.blocks[rows.group[k] - 1]
-            mean, cov = (stats.mean, stats.cov) if stats.kind == "moments" else stats.x_moments
+            mean, cov = stats.x_moments if stats.kind == "ordinal" else (stats.mean, stats.cov)
             lhs, rhs, op = table.lhs.iat[k], table.rhs.iat[k], table.op.iat[k]
             fixed[k] = mean[index[lhs]] if op == "~1" else cov[index[lhs], index[rhs]]
         self.fixed = fixed
@@ -160,7 +167,8 @@ class BoundModel:
     @property
     def display_models(self) -> list[RAMModel]:
         """Per group, a RAM over the extended parameter vector that reports every variable's moments."""
-        return [b.display if isinstance(b, OrdinalBlock) else b for b in self.blocks]
+        return [b.display if isinstance(b, OrdinalBlock) else b.ram if isinstance(b, LeastSquaresBlock) else b
+                for b in self.blocks]
 
     def extended_batch(self, thetas: np.ndarray) -> np.ndarray:
         """(k x n_extended): the parameters, then every group's derived residual variances."""

@@ -8,13 +8,15 @@ ML, Gauss-Newton for DWLS/ULS). ``chisq = scale * F`` gives the standard test st
   "normal"), chisq = N F.
 - :class:`WLSObjective`: DWLS (WLSMV) or ULS (ULSMV) on stage-1 statistics, F = sum_g c_g
   (s_g - m_g)' W_g (s_g - m_g) / C with c_g = N_g - 1 and C = sum c_g, chisq = C F (lavaan's
-  statistic; its weights carry the N_g / (N_g - 1)).
+  statistic; its weights carry the N_g / (N_g - 1)); and GLS/WLS/DWLS/ULS on continuous
+  moments with c_g = N_g (:mod:`govstats.sem.continuous_wls`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from govstats.sem.continuous_wls import weighted
 from govstats.sem.ml import discrepancy, gradient_and_information, group_terms
 
 
@@ -52,7 +54,8 @@ class MLObjective:
 
 
 class WLSObjective:
-    """Diagonally weighted (or unweighted) least squares on stage-1 statistics, every group."""
+    """Weighted least squares, every group: DWLS/ULS on stage-1 statistics (WLSMV, ULSMV), or
+    GLS, WLS, DWLS, ULS on continuous moments; weights diagonal (a vector) or full."""
 
     scoring_steps = 10 ** 9  # Gauss-Newton throughout: its information costs one product J'WJ
 
@@ -60,7 +63,7 @@ class WLSObjective:
         self.bound = bound
         self.blocks = bound.blocks
         self.data = bound.statistics.blocks
-        self.c = np.array([d.n - 1.0 for d in self.data])
+        self.c = np.array([d.weight_n for d in self.data])
         self.scale = float(self.c.sum())
 
     def residuals(self, theta: np.ndarray):
@@ -73,7 +76,7 @@ class WLSObjective:
     def value(self, theta: np.ndarray) -> float:
         total = 0.0
         for c, d, (r, _, _) in zip(self.c, self.data, self.residuals(theta)):
-            total += c * float(r @ (d.weights * r))
+            total += c * float(r @ weighted(d.weights, r))
         return total / self.scale if np.isfinite(total) else np.inf
 
     def evaluate(self, theta: np.ndarray, information: bool = True):
@@ -84,8 +87,8 @@ class WLSObjective:
             if not np.all(np.isfinite(r)):
                 return np.inf, None, None
             J = block.jacobian(theta, sigma, pieces)
-            wj = d.weights[:, None] * J
-            value += c * float(r @ (d.weights * r))
+            wj = weighted(d.weights, J)
+            value += c * float(r @ weighted(d.weights, r))
             grad -= 2.0 * c * (wj.T @ r)
             if information:
                 hess += 2.0 * c * (J.T @ wj)
@@ -95,7 +98,7 @@ class WLSObjective:
 def objective_for(bound):
     """The objective of a bound model: WLS for stage-1 statistics, ML for moments."""
     kinds = {d.kind for d in bound.statistics.blocks}
-    if kinds == {"ordinal"}:
+    if kinds in ({"ordinal"}, {"least_squares"}):
         return WLSObjective(bound)
     if kinds == {"moments"}:
         return MLObjective(bound)

@@ -31,7 +31,8 @@ import numpy as np
 
 __all__ = ["FitOptions", "normalize_options", "ESTIMATORS", "ORDINAL_ESTIMATORS"]
 
-CONTINUOUS_ESTIMATORS = ("ML", "MLR", "MLM")
+CONTINUOUS_ESTIMATORS = ("ML", "MLR", "MLM", "GLS", "WLS", "DWLS", "ULS")
+LEAST_SQUARES = ("GLS", "WLS", "DWLS", "ULS")
 ORDINAL_ESTIMATORS = ("WLSMV", "ULSMV")
 ESTIMATORS = CONTINUOUS_ESTIMATORS + ORDINAL_ESTIMATORS
 
@@ -39,7 +40,7 @@ ESTIMATORS = CONTINUOUS_ESTIMATORS + ORDINAL_ESTIMATORS
 # names other SEM software uses for estimators lavaan lacks in 0.6.14 (Bayes: blavaan;
 # IV/2SLS/MIIV: lavaan >= 0.6-18 and MIIVsem).
 OTHER_ESTIMATORS = frozenset({
-    "GLS", "WLS", "DWLS", "ULS", "WLSM", "WLSMVS", "ULSM", "ULSMVS", "MLMV", "MLMVS", "MLF", "PML",
+    "WLSM", "WLSMVS", "ULSM", "ULSMVS", "MLMV", "MLMVS", "MLF", "PML",
     "MML", "FML", "UMN", "REML", "NTRLS", "CATML", "DLS", "FABIN", "FABIN2", "FABIN3", "GUTTMAN",
     "GUTMAN", "GUTTMAN1952", "BENTLER", "BENTLER1982", "NONE", "BAYES", "IV", "2SLS", "MIIV",
 })
@@ -743,7 +744,20 @@ def _inference_continuous(estimator: str, se, test, information, cluster, asked)
         # lavaan: MLM (or robust.sem) with cluster is se="robust.cluster.sem"
         raise ValueError("MLM-type standard errors and the Satorra-Bentler test with 'cluster' (lavaan's "
                          "robust.cluster.sem) are not available in this version; use estimator='MLR' with 'cluster'.")
-    if estimator == "MLM":
+    if estimator in LEAST_SQUARES:
+        # lavaan 0.6.14 on continuous data: se="standard", test="standard", information "expected"
+        if cluster is not None:
+            raise ValueError(f"estimator={estimator!r} with 'cluster' is not available in this version; use "
+                             "estimator='MLR' with 'cluster'.")
+        if se not in (None, "standard", "none"):
+            raise ValueError(f"The 'se' parameter of fit must be one of {_show(('standard', 'none'))} with "
+                             f"estimator={estimator!r} in this version. Got {asked!r} instead.")
+        _check_test_value(test, estimator, ("standard",))
+        if information not in (None, "expected"):
+            raise ValueError(f"The 'information' parameter of fit must be 'expected' with estimator={estimator!r} "
+                             f"in this version. Got {information!r} instead.")
+        se, test = se or "standard", "standard"
+    elif estimator == "MLM":
         # lavaan: MLM is ML with se="robust.sem" and test="satorra.bentler" (test="standard" adds the
         # standard test beside it, which is always reported); se="standard" or "none" allowed
         if se == "robust":

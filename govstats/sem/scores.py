@@ -127,7 +127,7 @@ def factor_scores(result, data: pd.DataFrame | None = None, method: str = "regre
 
 def _weights(bound, theta: np.ndarray, g: int, kind: str):
     """(W, E(y), E(eta)) of group g at ``theta``: scores = (y - E(y)) W' + E(eta)."""
-    block = bound.blocks[g - 1]
+    block = bound.display_models[g - 1]
     sigma, mu, B, C, M = block.implied(theta)
     p, m = block.p, block.m
     lv_index = np.arange(p, m)

@@ -83,7 +83,8 @@ def start_values(bound) -> np.ndarray:
     responses 1, and the user's ``start()`` values. In the theta parameterization the
     correlation-scale start is rescaled so that the latent responses' residual variances are 1."""
     model, stats = bound.model, bound.statistics.blocks
-    moments = [s if s.kind == "moments" else block.sample_moments(s) for block, s in zip(bound.blocks, stats)]
+    moments = [block.sample_moments(s) if s.kind == "ordinal" else s.moments if s.kind == "least_squares" else s
+               for block, s in zip(bound.blocks, stats)]
     table = model.table
     theta = starting_values(table, moments, [model.names.ov] * model.ngroups, model.n_free)
     ordered = set(model.ordered)

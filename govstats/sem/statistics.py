@@ -78,6 +78,11 @@ class OrdinalStatistics:
     def names(self) -> list[str]:
         return self.stage1.names
 
+    @property
+    def weight_n(self) -> float:
+        """The group's weight in the fit: N - 1 (lavaan's weights for categorical data carry N / (N - 1))."""
+        return self.n - 1.0
+
 
 @dataclass
 class Statistics:

@@ -210,7 +210,8 @@ def counts(result) -> tuple[int, int]:
 
 
 def _optim_block(result) -> list[str]:
-    method = "GAUSS-NEWTON" if result._bound.model.is_ordinal else "BFGS"
+    least_squares = result._bound.statistics.blocks[0].kind in ("ordinal", "least_squares")
+    method = "GAUSS-NEWTON" if least_squares else "BFGS"
     npar, n_eq = counts(result)
     rows = [["Estimator", ESTIMATOR_NAMES.get(result.estimator, result.estimator)],
             ["Optimization method", method], ["Number of model parameters", str(npar)]]
@@ -262,11 +263,12 @@ def _group_statistics(result) -> tuple[list[float], list[float] | None]:
     bound, theta, f = result._bound, result._theta, result.fit_measures
     stats = bound.statistics.blocks
     standard = []
-    if bound.model.is_ordinal:
+    if stats[0].kind in ("ordinal", "least_squares"):
+        from govstats.sem.continuous_wls import weighted
+
         for block, d in zip(bound.blocks, stats):
-            m = block.moments(theta)[0]
-            resid = d.values - m
-            standard.append((d.n - 1.0) * float(resid @ (d.weights * resid)))
+            resid = d.values - block.moments(theta)[0]
+            standard.append(d.weight_n * float(resid @ weighted(d.weights, resid)))
     else:
         meanstructure = bound.model.meanstructure
         for block, d in zip(bound.blocks, stats):

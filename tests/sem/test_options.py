@@ -35,6 +35,9 @@ RESOLVED = [
     (dict(se="robust.mlm"), dict(se="robust.sem")),  # lavaan alias
     (dict(estimator="MLR", se="robust"), dict(se="robust.sem", test="yuan.bentler.mplus", information="expected")),
     (dict(test="sb"), dict(estimator="ML", se="standard", test="satorra.bentler")),
+    # GLS, WLS, DWLS, ULS on continuous data: standard SEs and test, expected information (lavaan 0.6.14)
+    *[(dict(estimator=e.lower()), dict(estimator=e, se="standard", test="standard", information="expected"))
+      for e in ("GLS", "WLS", "DWLS", "ULS")],
     (dict(ordered=True), dict(estimator="WLSMV", ordered=True, se="robust.sem", test="scaled.shifted",
                               information="expected", meanstructure=True)),
     (dict(ordered=["q1", "q2", "q1"]), dict(estimator="WLSMV", ordered=("q1", "q2"))),
@@ -165,12 +168,17 @@ def test_to_dict_round_trips_through_json(kwargs):
 
 ERRORS = [
     # estimators lavaan has and fit() lacks, unknown ones, and estimator/ordered mismatches
-    (dict(estimator="XYZ"), "'estimator' parameter of fit must be one of {'ML', 'MLR', 'MLM', 'WLSMV', 'ULSMV'}"),
+    (dict(estimator="XYZ"), "'estimator' parameter of fit must be one of {'ML', 'MLR', 'MLM', 'GLS', 'WLS', 'DWLS', "
+                            "'ULS', 'WLSMV', 'ULSMV'}"),
     (dict(estimator="LS"), "'estimator' parameter"),
     *[(dict(estimator=e), f"estimator='{e}' ({e.upper()}) is not available in this version")
-      for e in ("GLS", "WLS", "DWLS", "ULS", "MLMV", "MLMVS", "MLF", "PML", "MML", "Bayes", "IV", "2SLS",
+      for e in ("MLMV", "MLMVS", "MLF", "PML", "MML", "Bayes", "IV", "2SLS",
                 "wlsm", "catML", "none")],
-    (dict(estimator="GLS"), "'ML', 'MLR'"),
+    (dict(estimator="PML"), "'ML', 'MLR'"),
+    (dict(estimator="GLS", cluster="c"), "with 'cluster' is not available"),
+    (dict(estimator="ULS", se="robust.sem"), "with estimator='ULS'"),  # lavaan: robust.sem; not computed here
+    (dict(estimator="DWLS", test="satorra.bentler"), "not available with estimator DWLS"),
+    (dict(estimator="WLS", information="observed"), "must be 'expected' with estimator='WLS'"),
     (dict(estimator=3), "'estimator' parameter of fit must be a string"),
     (dict(estimator="ML", ordered=True), "leave out 'ordered'"),  # lavaan: ML for ordered data not supported
     (dict(estimator="MLR", ordered=["q1"]), "With ordered items the estimator must be one of"),
@@ -400,7 +408,7 @@ def test_lavaan_test_vector_and_observed_information(kwargs, lavaan_test, observ
 # every combination: a FitOptions that normalizes to itself, or a ValueError
 
 GRID = dict(
-    estimator=[None, "ML", "MLR", "MLM", "WLSMV", "ULSMV", "GLS"],
+    estimator=[None, "ML", "MLR", "MLM", "WLSMV", "ULSMV", "GLS", "PML"],
     ordered=[None, True, ["q1"]],
     cluster=[None, "c"],
     se=[None, "standard", "robust", "robust.huber.white", "robust.cluster", "robust.sem", "none", "observed",
@@ -429,7 +437,9 @@ def test_every_combination_is_resolved_consistently_or_refused():
                                                               ("none", "scaled.shifted", "expected")}
             assert opts.meanstructure is True
         else:
-            assert opts.estimator in ("ML", "MLR", "MLM")
+            assert opts.estimator in ("ML", "MLR", "MLM", "GLS", "WLS", "DWLS", "ULS")
+            if opts.estimator in ("GLS", "WLS", "DWLS", "ULS"):
+                assert opts.test == "standard" and opts.se in ("standard", "none") and opts.cluster is None
             assert opts.se in ("standard", "robust.huber.white", "robust.cluster", "robust.sem", "none")
             assert opts.test in ("standard", "yuan.bentler.mplus", "satorra.bentler")
             if opts.se == "robust.sem" or opts.test == "satorra.bentler":

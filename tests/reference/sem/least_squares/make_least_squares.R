@@ -1,0 +1,35 @@
+# GLS, ULS, DWLS and WLS on continuous data (lavaan 0.6.14): estimates, standard SEs, fit measures.
+# Run from the repository root:  Rscript tests/reference/sem/least_squares/make_least_squares.R
+suppressMessages({library(lavaan); library(jsonlite)})
+pd <- read.csv("tests/reference/data/PoliticalDemocracy.csv")
+hs <- read.csv("tests/reference/data/HolzingerSwineford1939.csv")
+poldem <- paste(readLines("tests/reference/sem/models/poldem_sem.lav"), collapse = "\n")
+small <- "ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3 + y4\ndem60 ~ ind60"
+hs_model <- paste(readLines("tests/reference/sem/models/hs_cfa.lav"), collapse = "\n")
+cases <- list(
+  list(id = "poldem_gls", data = "pd", model = poldem, args = list(estimator = "GLS")),
+  list(id = "poldem_uls", data = "pd", model = poldem, args = list(estimator = "ULS")),
+  list(id = "poldem_dwls", data = "pd", model = poldem, args = list(estimator = "DWLS")),
+  list(id = "poldem_small_wls", data = "pd", model = small, args = list(estimator = "WLS")),
+  list(id = "hs_groups_gls", data = "hs", model = hs_model,
+       args = list(estimator = "GLS", group = "school", group.equal = "loadings")),
+  list(id = "hs_uls_meanstructure", data = "hs", model = hs_model, args = list(estimator = "ULS", meanstructure = TRUE)),
+  list(id = "hs_wls", data = "hs", model = hs_model, args = list(estimator = "WLS"))
+)
+out <- list(lavaan_version = as.character(packageVersion("lavaan")),
+            data_files = list(pd = "tests/reference/data/PoliticalDemocracy.csv",
+                              hs = "tests/reference/data/HolzingerSwineford1939.csv"), cases = list())
+drop <- c("cn_05", "cn_01", "gfi", "agfi", "pgfi", "mfi", "ecvi", "srmr_mplus", "srmr_mplus_nomean")
+for (cs in cases) {
+  data <- if (cs$data == "pd") pd else hs
+  f <- do.call("sem", c(list(model = cs$model, data = data), cs$args))
+  fm <- fitMeasures(f)
+  fm <- fm[!names(fm) %in% drop]
+  pe <- parameterEstimates(f, standardized = TRUE)
+  pe <- pe[!pe$op %in% c("==", "<", ">"), ]
+  out$cases[[length(out$cases) + 1]] <- list(id = cs$id, data = cs$data, model = cs$model, args = cs$args,
+    converged = lavInspect(f, "converged"), fit = as.list(fm),
+    params = pe[, intersect(c("lhs", "op", "rhs", "group", "est", "se", "std.all"), names(pe))])
+}
+writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"),
+           "tests/reference/sem/least_squares/least_squares.json")
