@@ -44,6 +44,8 @@ def modification_indices(result, top: int | None = None) -> pd.DataFrame:
     if bound.statistics.blocks[0].kind != "moments":
         raise ValueError(f"Modification indices are available for ML-family fits, not for {result.estimator}; refit "
                          "with estimator='ML' or 'MLR' to screen for them.")
+    if (engine.table.op == "<~").any():
+        raise ValueError("Modification indices of a model with composites ('<~') are not available in this version.")
     if engine.constraints is not None:
         raise ValueError("Modification indices of a model with explicit '==' constraints are not available in "
                          "this version; fit the model without them (or with shared labels) to screen for them.")

@@ -46,10 +46,11 @@ def _unique(seq) -> list:
 
 
 def variable_names(formulas: list[Formula]) -> VariableNames:
-    lv = _unique(f.lhs for f in formulas if f.op == "=~")
+    # a composite (f <~ x1 + x2) is a latent variable regressed on its components
+    lv = _unique(f.lhs for f in formulas if f.op in ("=~", "<~"))
     v_ind = _unique(f.terms[0].name for f in formulas if f.op == "=~")
-    eqs_y = _unique(f.lhs for f in formulas if f.op == "~")
-    eqs_x = _unique(f.terms[0].name for f in formulas if f.op == "~")
+    eqs_y = _unique(f.lhs for f in formulas if f.op in ("~", "<~"))
+    eqs_x = _unique(f.terms[0].name for f in formulas if f.op in ("~", "<~"))
     ov_ind = [v for v in v_ind if v not in lv]
     ov_y = [v for v in eqs_y if v not in lv and v not in ov_ind]
     ov_x = [v for v in eqs_x if v not in lv and v not in ov_ind and v not in ov_y]
@@ -172,9 +173,9 @@ def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstruct
         add(a, "~~", b)
     for a, b in combinations(names.lvov_y, 2):
         add(a, "~~", b)
-    for i, a in enumerate(names.ov_x):
-        for b in names.ov_x[: i + 1]:
-            add(b, "~~", a)
+    for i, a in enumerate(names.ov_x):  # lavaan's order: x1~~x1, x1~~x2, x1~~x3, x2~~x2, ...
+        for b in names.ov_x[i:]:
+            add(a, "~~", b)
     for v in ordered:
         add(v, "~*~", v)
     if meanstructure:
@@ -184,6 +185,7 @@ def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstruct
     have |= {(r, op, l) for (l, op, r) in where if op == "~~"}
     rows = user + [r for r in default if (r["lhs"], r["op"], r["rhs"]) not in have]
 
+    composites = {f.lhs for f in formulas if f.op == "<~"}
     first_loading = {}
     for r in rows:
         if r["op"] == "=~" and r["lhs"] not in first_loading:
@@ -206,6 +208,8 @@ def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstruct
                 r["free"], r["ustart"] = 0, 1.0   # delta: derived (1 - R^2); theta: 1
             elif op == "~*~":
                 r["free"], r["ustart"] = 0, 1.0   # delta: 1; theta: derived
+            elif op == "~~" and lhs == rhs and lhs in composites:
+                r["free"], r["ustart"] = 0, 0.0   # lavaan: a composite has no disturbance
             elif op == "~1" and lhs in thresholds:
                 r["free"], r["ustart"] = 0, 0.0   # the thresholds take the intercepts' place
             elif op == "~~" and lhs == rhs and lhs in singles:
@@ -256,7 +260,7 @@ def _apply_group_equal(table: pd.DataFrame, group_equal, group_partial, names: V
     is_lv, is_ov = table.lhs.isin(lv).to_numpy(), table.lhs.isin(ov).to_numpy()
     same = lhs == rhs
     kinds = {
-        "loadings": op == "=~", "regressions": op == "~", "thresholds": op == "|",
+        "loadings": op == "=~", "regressions": (op == "~") | (op == "<~"), "thresholds": op == "|",
         "intercepts": (op == "~1") & is_ov, "means": (op == "~1") & is_lv,
         "residuals": (op == "~~") & same & is_ov, "residual.covariances": (op == "~~") & ~same & is_ov,
         "lv.variances": (op == "~~") & same & is_lv, "lv.covariances": (op == "~~") & ~same & is_lv,

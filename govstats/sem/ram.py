@@ -43,7 +43,7 @@ class RAMModel:
         self.p, self.m = len(self.ov), len(self.names)
         self.n_free = n_free
         index = {v: i for i, v in enumerate(self.names)}
-        rows = table[(table.group == group) & table.op.isin(["=~", "~", "~~", "~1"])]
+        rows = table[(table.group == group) & table.op.isin(["=~", "~", "<~", "~~", "~1"])]
         a, s, mm = [], [], []
         # plain zips over columns: itertuples cost 1 ms a model (a fit compiles one per group)
         columns = (rows.lhs.to_numpy(), rows.op.to_numpy(), rows.rhs.to_numpy(), rows.free.to_numpy(),
@@ -54,7 +54,7 @@ class RAMModel:
             exo = bool(exo) and param < 0
             if op == "=~":
                 a.append((index[rhs], index[lhs], param, value, False))
-            elif op == "~":
+            elif op in ("~", "<~"):  # a composite's weights are regressions on its components
                 a.append((index[lhs], index[rhs], param, value, False))
             elif op == "~~":
                 s.append((index[lhs], index[rhs], param, value, exo))

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-SECTIONS = [("=~", "Latent Variables"), ("~", "Regressions"), ("~~", "Covariances"), ("~1", "Intercepts"),
+SECTIONS = [("=~", "Latent Variables"), ("<~", "Composites"), ("~", "Regressions"), ("~~", "Covariances"), ("~1", "Intercepts"),
             ("|", "Thresholds"), ("~*~", "Scales y*"), (":=", "Defined Parameters")]
 
 
@@ -166,7 +166,7 @@ class SEMResults:
     def r2(self) -> pd.Series:
         """R-squared of every endogenous variable (1 - standardized residual variance)."""
         p = self.params
-        endogenous = set(p.loc[p.op == "~", "lhs"]) | set(p.loc[p.op == "=~", "rhs"])
+        endogenous = set(p.loc[p.op.isin(["~", "<~"]), "lhs"]) | set(p.loc[p.op == "=~", "rhs"])
         rows = p[(p.op == "~~") & (p.lhs == p.rhs) & p.lhs.isin(endogenous)]
         return pd.Series(1 - rows.std_all.to_numpy(), index=rows.lhs.to_numpy(), name="r2")
 

@@ -76,6 +76,8 @@ def factor_scores(result, data: pd.DataFrame | None = None, method: str = "regre
     if model.is_ordinal:
         raise ValueError(f"Factor scores for ordered items (lavaan's EBM or ML scores) are not available in this "
                          f"version ({result.estimator} fit); they are available for continuous (ML, MLR) fits.")
+    if (model.table.op == "<~").any():
+        raise ValueError("Factor scores of a model with composites ('<~') are not available in this version.")
     lv = list(model.names.lv)
     if not lv:
         raise ValueError("The model has no latent variables, so there are no factor scores to predict.")

@@ -16,7 +16,7 @@ class _Plan:
     """Index arrays for vectorized standardization, built once per compiled model (the delta
     method standardizes q + 1 parameter vectors: a pandas loop took 9.7 s for q = 101, this 40 ms)."""
 
-    OPS = {"=~": 0, "~": 1, "~1": 2, "~~": 3, "|": 2, "~*~": 4}
+    OPS = {"=~": 0, "~": 1, "<~": 1, "~1": 2, "~~": 3, "|": 2, "~*~": 4}
 
     def __init__(self, model, display_models):
         table = model.table

@@ -25,7 +25,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-SHOWN_OPS = ("=~", "~", "~~", "~1", "|", "~*~", ":=")  # the rows of SEMResults.params (tables.py)
+SHOWN_OPS = ("=~", "<~", "~", "~~", "~1", "|", "~*~", ":=")  # the rows of SEMResults.params (tables.py)
 ESTIMATOR_NAMES = {"ML": "ML", "MLR": "ML", "MLM": "ML", "WLSMV": "DWLS", "ULSMV": "ULS"}
 TEST_LABELS = {"yuan.bentler.mplus": "Yuan-Bentler correction (Mplus variant)",
                "satorra.bentler": "Satorra-Bentler correction",
@@ -544,7 +544,7 @@ def _parameter_blocks(result) -> list[str]:
     names, heads, cells = _numeric_columns(result)
     lhs, op, rhs = p.lhs.astype(str).to_list(), p.op.to_list(), p.rhs.astype(str).to_list()
     groups = p.group.to_numpy()
-    y_names = set(p.lhs[p.op == "~"]) | set(p.rhs[p.op == "=~"])
+    y_names = set(p.lhs[p.op.isin(["~", "<~"])]) | set(p.rhs[p.op == "=~"])
     ngroups = max(1, len(result.nobs_groups))
     lines = ["", "Parameter Estimates:", ""] + _se_header(result)
 
@@ -584,6 +584,8 @@ def _parameter_blocks(result) -> list[str]:
 
         idx = pick(lambda i: op[i] == "=~" and lhs[i] not in ov_names)
         section("Latent Variables", idx, _make_names([rhs[i] for i in idx], [labels[i] for i in idx]), True)
+        idx = pick(lambda i: op[i] == "<~")
+        section("Composites", idx, _make_names([rhs[i] for i in idx], [labels[i] for i in idx]), True)
         idx = pick(lambda i: op[i] == "~")
         section("Regressions", idx, _make_names([rhs[i] for i in idx], [labels[i] for i in idx]), True)
         idx = pick(lambda i: op[i] == "~~" and lhs[i] != rhs[i] and not exo[i])
@@ -668,7 +670,7 @@ def summary_html(result) -> str:
     cols = ["Estimate", "Std.Err", "z-value", "P(>|z|)", "Std.lv", "Std.all"]
     body = ["<tr><th class='name'>Parameter</th><th class='name'>Label</th>" +
             "".join(f"<th>{esc(c)}</th>" for c in cols) + "</tr>"]
-    titles = dict([("=~", "Latent variables"), ("~", "Regressions"), ("~~", "Covariances and variances"),
+    titles = dict([("=~", "Latent variables"), ("<~", "Composites"), ("~", "Regressions"), ("~~", "Covariances and variances"),
                    ("~1", "Intercepts"), ("|", "Thresholds"), ("~*~", "Scales y*"), (":=", "Defined parameters")])
     groups = sorted(set(p.group) - {0}) + ([0] if (p.group == 0).any() else []) \
         if len(result.group_labels) > 1 else [None]

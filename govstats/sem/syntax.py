@@ -2,12 +2,12 @@
 
 Supported: ``=~`` (loadings), ``~`` (regressions), ``~~`` (variances and covariances),
 ``~ 1`` (intercepts), ``|`` (thresholds, ``x1 | t1 + t2``), ``~*~`` (scale factors of ordered
-items), ``:=`` (defined parameters), ``==`` (linear equality constraints),
+items), ``<~`` (composites), ``:=`` (defined parameters), ``==`` (linear equality constraints),
 several left-hand sides (``y1 + y2 ~ x``), and modifiers on a term: a fixed value
 (``0.5*x``), ``NA*x`` (free), a label (``a*x``, shared labels mean equal parameters),
 ``start(0.3)*x`` (``start(0.3, 0.4)*x`` per group), and per-group vectors ``c(a, b)*x`` /
-``c(1, NA)*x``. lavaan syntax this version does not fit (``<~``, ``level:`` and ``group:``
-blocks, ``efa()`` blocks) is refused with the line and what to use instead.
+``c(1, NA)*x``. lavaan syntax this version does not fit (``level:`` and ``group:`` blocks,
+``efa()`` blocks) is refused with the line and what to use instead.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ class ModelSyntaxError(GovstatsError):
 OPERATORS = ("~*~", "=~", "~~", ":=", "==", "<~", "<", ">", "|", "~")
 # lavaan 0.6 syntax that this version reads but does not fit: refused by name, never misread
 NOT_AVAILABLE = {
-    "<~": "formative composites ('<~') are not available in this version",
     "level": "two-level models ('level:' blocks) are not available in this version; fit a single-level model "
              "with cluster= for standard errors and tests that allow for respondents nested in communities",
     "group": "'group:' blocks are not available in this version; write per-group values as c(...) modifiers "

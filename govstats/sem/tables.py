@@ -9,7 +9,7 @@ from govstats.sem.distributions import norm_ppf, norm_sf
 from govstats.sem.standardize import delta_se, row_values_batch, standardize_batch
 
 _CRIT = float(norm_ppf(0.975))
-_SHOWN = ("=~", "~", "~~", "~1", "|", "~*~", ":=")
+_SHOWN = ("=~", "<~", "~", "~~", "~1", "|", "~*~", ":=")
 
 
 def results_tables(bound, theta: np.ndarray, vcov: np.ndarray | None):

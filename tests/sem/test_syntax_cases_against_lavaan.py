@@ -1,7 +1,8 @@
 """Models as people write them, against lavaan 0.6.14: the growth-model tutorial (intercepts
 written in the syntax, covariates), a latent change score model (phantom variables, a shared
 label, fixed intercepts), a semTools::measEq.syntax() model (every term repeated with two
-modifier vectors, which lavaan merges) and a Heywood case with a residual covariance. Each was once
+modifier vectors, which lavaan merges), a Heywood case with a residual covariance and a formative
+composite (``<~``: weights as regressions, no disturbance, its components fixed.x covariates). Each was once
 silently wrong (NaN SEs and a wrong df; a free residual variance lavaan fixes; the configural
 model instead of the scalar one; a NaN std.all where lavaan divides by sqrt(abs()) of the
 negative residual variance).
@@ -59,3 +60,13 @@ def test_parameter_table(case):
     np.testing.assert_array_equal(ours.free.to_numpy() > 0, lav.free.to_numpy() > 0)
     fixed = (lav.free == 0).to_numpy() & lav.ustart.notna().to_numpy()
     np.testing.assert_allclose(ours.ustart.to_numpy()[fixed].astype(float), lav.ustart.to_numpy()[fixed].astype(float))
+
+
+def test_composites_refuse_what_is_not_checked_against_lavaan():
+    res = fit("f <~ 1*x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\ntextual + speed ~ f",
+              pd.read_csv(REPO / "tests" / "reference" / "data" / "HolzingerSwineford1939.csv"))
+    assert "Composites:" in res.summary()
+    with pytest.raises(ValueError, match="composites"):
+        res.modindices()
+    with pytest.raises(ValueError, match="composites"):
+        res.predict()

@@ -1,6 +1,6 @@
 # Models as people write them (lavaan's growth tutorial, a latent change score model with phantom
 # variables, a semTools::measEq.syntax() invariance model with repeated terms, a Heywood case whose
-# residual covariance lavaan standardizes with sqrt(abs())), fitted by lavaan.
+# residual covariance lavaan standardizes with sqrt(abs()), a formative composite), fitted by lavaan.
 # Run from the repository root:  Rscript tests/reference/sem/syntax/make_syntax_cases.R
 # Writes tests/reference/data/{Demo.growth,lcs}.csv and tests/reference/sem/syntax/syntax_cases.json.
 suppressMessages({library(lavaan); library(semTools); library(jsonlite)})
@@ -66,6 +66,9 @@ cases <- list(
        args = list()),
   list(id = "heywood_residual_covariance", data = "tests/reference/data/HolzingerSwineford1939.csv",
        model = "visual =~ x1 + x2 + x3 + x4\ntextual =~ x4 + x5 + x6\nx1 ~~ x2", fun = "sem", args = list()),
+  list(id = "formative_composite", data = "tests/reference/data/HolzingerSwineford1939.csv",
+       model = "f <~ 1*x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\ntextual + speed ~ f",
+       fun = "sem", args = list()),
   list(id = "measeq_scalar", data = "tests/reference/data/HolzingerSwineford1939.csv", model = meq,
        fun = "cfa", args = list(group = "school"))
 )
