@@ -183,12 +183,43 @@ def refit(compiled: CompiledModel, statistics, start: np.ndarray | Optimum | Non
 
 
 def estimate(bound, start: np.ndarray, inverse_hessian: np.ndarray | None = None) -> Optimum:
-    """The optimizer on a bound model's objective; with linear equality constraints on the
-    reduced parameters x (theta = theta_p + K x; the Optimum's inverse Hessian is then x's)."""
+    """The optimizer on a bound model's objective; with linear constraints on the reduced
+    parameters x (theta = theta_p + K x; the Optimum's inverse Hessian is then x's).
+
+    Inequalities by an active set: fit with the equalities, make the most violated inequality an
+    equality and refit, and release a binding one whose Kuhn-Tucker multiplier has the wrong sign
+    (the objective would decrease moving into the feasible side)."""
     objective = objective_for(bound)
-    constraints = bound.model.constraints
-    if constraints is None:
+    constraint_set = bound.model.constraints
+    if constraint_set is None:
         return minimize(objective, start, inverse_hessian=inverse_hessian)
-    opt = minimize(ReducedObjective(objective, constraints), constraints.reduce(start),
-                   inverse_hessian=inverse_hessian)
-    return dataclasses.replace(opt, theta=constraints.expand(opt.theta))
+    active: tuple = ()
+    for _ in range(2 * len(constraint_set.inequalities) + 1):
+        constraints = constraint_set.basis(active)
+        if constraints is None:
+            opt = minimize(objective, start, inverse_hessian=inverse_hessian)
+        else:
+            opt = minimize(ReducedObjective(objective, constraints), constraints.reduce(start),
+                           inverse_hessian=inverse_hessian if not active else None)
+            opt = dataclasses.replace(opt, theta=constraints.expand(opt.theta), constraints=constraints)
+        slack = constraint_set.slack(opt.theta)
+        violated = [i for i in np.argsort(slack) if slack[i] < -1e-9 and i not in active]
+        if violated:
+            active = active + (int(violated[0]),)
+            continue
+        released = _wrong_sign_multipliers(objective, opt.theta, constraint_set, active)
+        if not released:
+            return opt
+        active = tuple(i for i in active if i not in released)
+    return dataclasses.replace(opt, converged=False, message="the inequality constraints did not settle")
+
+
+def _wrong_sign_multipliers(objective, theta, constraint_set, active) -> list[int]:
+    """Binding inequalities g_i = G_i theta - h_i >= 0 whose multiplier in grad F = sum mu_i G_i
+    (with the equalities' free multipliers) is negative."""
+    if not active:
+        return []
+    _, grad, _ = objective.evaluate(theta, information=False)
+    rows = np.vstack([constraint_set.equalities, constraint_set.inequalities[list(active)]])
+    multipliers = np.linalg.lstsq(rows.T, grad, rcond=None)[0][len(constraint_set.equalities):]
+    return [i for i, mu in zip(active, multipliers) if mu < -1e-8]

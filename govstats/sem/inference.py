@@ -61,7 +61,7 @@ def _infer_least_squares(bound, opt, options, messages) -> Inference:
         information = information + d.weight_n * (J.T @ least_squares.weighted(d.weights, J))
         chisq += d.weight_n * float(r @ least_squares.weighted(d.weights, r))
         n_moments += len(r)
-    info_inv = _checked_inverse(information, messages, bound.model.constraints) if options.se != "none" else None
+    info_inv = _checked_inverse(information, messages, opt.constraints) if options.se != "none" else None
     # residuals against the statistics fitted (S with the N - 1 divisor), as lavaan's SRMR for these
     data = [least_squares.fitted_moments(d) for d in bound.statistics.blocks]
     implied = [block.implied(theta)[:2] for block in bound.blocks]
@@ -122,7 +122,7 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
     if information is None:
         information = expected_information(models, data, theta, meanstructure)
     vcov = None
-    constraints = bound.model.constraints
+    constraints = opt.constraints
     inverse = np.linalg.inv if constraints is None else constraints.inverse
     needs_inverse = options.se != "none" or scaled or satorra_bentler
     info_inv = _checked_inverse(information, messages, constraints) if needs_inverse else None
@@ -180,7 +180,7 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
 
 
 def _infer_wls(bound, opt, options, messages) -> Inference:
-    inf = wls.inference(bound, opt.theta)
+    inf = wls.inference(bound, opt.theta, opt.constraints)
     if inf.vcov is None:
         trouble.not_identified(messages, "Delta' W Delta is singular")
     b_chisq, b_df, b_trace, b_trace2 = wls.baseline(bound)

@@ -24,6 +24,7 @@ class Optimum:
     converged: bool
     message: str
     inverse_hessian: np.ndarray | None = None  # BFGS's last approximation: a warm start's curvature
+    constraints: object = None  # the LinearConstraints theta satisfies (equalities and binding inequalities)
 
 
 def minimize(objective, theta0: np.ndarray, max_iter: int = 500, tol: float = 1e-9,

@@ -44,7 +44,7 @@ class OrdinalInference:
     chisq_groups: list
 
 
-def inference(bound, theta: np.ndarray) -> OrdinalInference:
+def inference(bound, theta: np.ndarray, constraints=None) -> OrdinalInference:
     """Robust covariance of the estimates and the pieces of the scaled-shifted test."""
     q = len(theta)
     a = np.zeros((q, q))
@@ -71,7 +71,6 @@ def inference(bound, theta: np.ndarray) -> OrdinalInference:
         parts.append((c, w, h, resid, J))
         chisq_groups.append(c * float(resid @ (w * resid)))
         n_moments += len(resid)
-    constraints = bound.model.constraints
     df = n_moments - bound.model.n_parameters
     residuals = [p[3] for p in parts]
     jacobians = [p[4] for p in parts]

@@ -1,4 +1,5 @@
-# Linear equality constraints (==) as in lavaan's tutorial: ML, MLR, several groups, WLSMV.
+# Linear constraints as in lavaan's tutorial: equalities (==) with ML, MLR, several groups, WLSMV;
+# inequalities (>, <), binding and not.
 # Run from the repository root:  Rscript tests/reference/sem/constraints/make_constraints.R
 suppressMessages({library(lavaan); library(jsonlite)})
 hs <- read.csv("tests/reference/data/HolzingerSwineford1939.csv")
@@ -8,7 +9,13 @@ affine <- paste("visual =~ x1 + a*x2 + b*x3\ntextual =~ x4 + c*x5 + d*x6\nspeed 
                 "a == b\nc + d == 2.2\nvisual ~~ e*textual\ne == 0.5*b - 0.1", sep = "\n")
 groups <- "visual =~ x1 + c(a1, a2)*x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\na1 == a2"
 ordinal <- "VS =~ VS1 + a*VS2 + b*VS3 + VS4\nIS =~ IS1 + IS2 + IS3 + IS4\na == b"
+inequality <- function(line) paste("visual =~ x1 + a*x2 + b*x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9",
+                                   line, sep = "\n")
 cases <- list(
+  list(id = "hs_inequality_binding", data = "hs", model = inequality("a > 0.6"), args = list()),
+  list(id = "hs_inequality_slack", data = "hs", model = inequality("a > 0.2"), args = list()),
+  list(id = "hs_inequality_two_parameters", data = "hs", model = inequality("b < a"), args = list()),
+  list(id = "hs_inequality_mlr", data = "hs", model = inequality("a > 0.6"), args = list(estimator = "MLR")),
   list(id = "hs_simple_ml", data = "hs", model = simple, args = list()),
   list(id = "hs_affine_ml", data = "hs", model = affine, args = list()),
   list(id = "hs_affine_mlr", data = "hs", model = affine, args = list(estimator = "MLR")),
