@@ -408,7 +408,8 @@ def build_parser() -> argparse.ArgumentParser:
     fitp = sub.add_parser("fit", help="fit a CFA/SEM (lavaan-style syntax file or instrument YAML) to a CSV file")
     fitp.add_argument("model", metavar="MODEL", help="lavaan-style model syntax file, or an instrument YAML")
     fitp.add_argument("data", metavar="DATA", help="CSV file, one row per respondent")
-    fitp.add_argument("--estimator", choices=("ML", "MLR", "MLM", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV"), default=None,
+    fitp.add_argument("--estimator", default=None,
+                      choices=("ML", "MLR", "MLM", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV"),
                       help="default: ML, or WLSMV with --ordered")
     fitp.add_argument("--ordered", metavar="all|a,b,c",
                       help="treat the items as ordinal (Likert codes): 'all' observed variables or their names")

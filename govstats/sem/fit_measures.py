@@ -224,12 +224,13 @@ def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, basel
     variances, the ordered items' being 0) over p(p+1)/2 moments, adding the thresholds and means
     (``means``) for the "with means" variants; the CRMR leaves the diagonal out; the RMR does
     the same with unstandardized residuals (``raw``: off-diagonal, then diagonal). lavaan's
-    log-likelihood, AIC and BIC do not exist for these
-    estimators. ``chisq_distributed=False`` (ULS): the unscaled statistic has no chi-square
-    distribution, so its p-values are NaN (lavaan's NA). With several groups the RMSEA uses N - G and the factor sqrt(G), and the SRMR
-    family averages the groups' values weighted by N_g / N, as for continuous data. ``robust`` (see :func:`govstats.sem.ordinal.estimation.catml_robust`) gives lavaan's
-    robust CFI, TLI and RMSEA: the ML statistic of the polychoric matrix with its scaling
-    factors, in the formulas of the continuous robust indices (RMSEA with N - 1).
+    log-likelihood, AIC and BIC do not exist for these estimators. ``chisq_distributed=False``
+    (ULS): the unscaled statistic has no chi-square distribution, so its p-values are NaN
+    (lavaan's NA). With several groups the RMSEA uses N - G and the factor sqrt(G), and the SRMR
+    family averages the groups' values weighted by N_g / N, as for continuous data. ``robust``
+    (see :func:`govstats.sem.ordinal.estimation.catml_robust`) gives lavaan's robust CFI, TLI and
+    RMSEA: the ML statistic of the polychoric matrix with its scaling factors, in the formulas of
+    the continuous robust indices (RMSEA with N - G).
     """
     def scaled(x2, d, t1, t2):
         a = np.sqrt(d / t2)

@@ -2,8 +2,8 @@
 std.lv with equal loadings, and MLR (scaled test of the model and of the baseline).
 
 Fixture: tests/reference/sem/multigroup/hs_multigroup_more.json (make_multigroup_more.R beside it).
-Tolerances: estimates and standardized values 1e-4 (lavaan stops at its own tolerance), SEs 1e-4 relative, chi-squares 1e-6 relative,
-other fit measures 1e-5.
+Tolerances: estimates and standardized values 1e-4 (lavaan stops at its own tolerance), SEs 1e-4
+relative, chi-squares 1e-6 relative, other fit measures 1e-5.
 """
 
 from __future__ import annotations
