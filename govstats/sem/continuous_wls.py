@@ -19,7 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import block_diag
 
+from govstats.sem.ml_inference import normal_theory_weight
 from govstats.sem.statistics import Moments
 
 WLS_ESTIMATORS = ("GLS", "WLS", "DWLS", "ULS")
@@ -76,10 +78,9 @@ def least_squares_statistics(moments: Moments, estimator: str, meanstructure: bo
         weights = np.ones(len(values))
     elif estimator == "GLS":
         inv = np.linalg.inv(unbiased)
-        f = np.where(rows == cols, 0.5, 1.0)
-        weights = (inv[rows][:, rows] * inv[cols][:, cols] + inv[rows][:, cols] * inv[cols][:, rows]) * np.outer(f, f)
+        weights = normal_theory_weight(inv, rows, cols)
         if meanstructure:
-            weights = _block_diagonal(inv, weights)
+            weights = block_diag(inv, weights)
     else:
         dev = moments.raw - moments.mean
         z = dev[:, rows] * dev[:, cols]
@@ -164,9 +165,3 @@ def baseline_chisq(bound) -> tuple[float, float]:
         df += p * (p - 1) / 2
     return chisq, df
 
-
-def _block_diagonal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    out = np.zeros((len(a) + len(b), len(a) + len(b)))
-    out[:len(a), :len(a)] = a
-    out[len(a):, len(a):] = b
-    return out

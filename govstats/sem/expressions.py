@@ -262,11 +262,10 @@ class _Parser:
             self.fail(f"'{token.text}' has nothing on its left", False)
 
     def label(self, name: str) -> None:
-        if self.known is not None and name in self.known:
-            pass
-        elif name in _FUNCTIONS:
+        known = self.known is not None and name in self.known  # a known label may look like anything
+        if not known and name in _FUNCTIONS:
             self.fail(f"'{name}' is a function: write {name}(...)", True)
-        elif name.startswith("_") or "__" in name:
+        if not known and (name.startswith("_") or "__" in name):
             self.fail(f"'{name}' is not a parameter label (names starting with '_' or "
                       f"containing '__' are accepted only when they label a parameter)", True)
         self.names.setdefault(name)

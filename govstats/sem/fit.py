@@ -117,7 +117,8 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
 
 def compile_model(syntax: str, data: pd.DataFrame, options: FitOptions, levels: dict | None = None):
     """(CompiledModel, Statistics) for these data and options."""
-    names = variable_names(parse_model(syntax))
+    formulas = parse_model(syntax)
+    names = variable_names(formulas)
     if options.ordered is None:
         statistics = moment_statistics(data, list(names.ov), options.group, options.cluster)
         meanstructure = options.meanstructure
@@ -127,7 +128,7 @@ def compile_model(syntax: str, data: pd.DataFrame, options: FitOptions, levels: 
         compiled = CompiledModel(syntax, ngroups=statistics.ngroups, meanstructure=meanstructure,
                                  std_lv=options.std_lv, fixed_x=options.fixed_x, orthogonal=options.orthogonal,
                                  group_equal=options.group_equal, group_partial=options.group_partial,
-                                 least_squares=least_squares)
+                                 least_squares=least_squares, formulas=formulas)
         if least_squares:
             if names.ov_x and options.fixed_x:
                 raise ValueError(f"estimator={options.estimator!r} with exogenous covariates ({', '.join(names.ov_x)}) "
@@ -142,7 +143,7 @@ def compile_model(syntax: str, data: pd.DataFrame, options: FitOptions, levels: 
                              orthogonal=options.orthogonal, group_equal=options.group_equal,
                              group_partial=options.group_partial, thresholds=threshold_counts(statistics),
                              stat_names=[b.names for b in statistics.blocks],
-                             parameterization=options.parameterization)
+                             parameterization=options.parameterization, formulas=formulas)
     return compiled, statistics
 
 

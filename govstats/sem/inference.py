@@ -80,7 +80,7 @@ def _infer_least_squares(bound, opt, options, messages) -> Inference:
     return Inference(info_inv, measures, options.se, "standard", messages)
 
 
-def _checked_inverse(information: np.ndarray, messages: list, constraints=None, why: str | None = None):
+def _checked_inverse(information: np.ndarray, messages: list, constraints=None):
     """The inverse of an information matrix (under linear constraints: K (K'IK)^-1 K'), or None
     with a warning when it is singular (the model may not be identified)."""
     try:
@@ -90,10 +90,7 @@ def _checked_inverse(information: np.ndarray, messages: list, constraints=None, 
             raise np.linalg.LinAlgError
         return np.linalg.inv(information) if constraints is None else constraints.inverse(information)
     except np.linalg.LinAlgError:
-        if why is None:
-            trouble.not_identified(messages)
-        else:
-            trouble.not_identified(messages, why)
+        trouble.not_identified(messages)
         return None
 
 

@@ -82,6 +82,13 @@ def fixed_x_fitted(d, exo) -> np.ndarray:
     return fitted - fitted.mean(axis=0)
 
 
+def normal_theory_weight(inv: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """1/2 D' (Sigma^-1 x Sigma^-1) D on the covariance elements (rows[k], cols[k]), each counted once:
+    the normal-theory information of vech(Sigma) (and GLS's weight), from Sigma^-1 (``inv``)."""
+    f = np.where(rows == cols, 0.5, 1.0)
+    return (inv[rows][:, rows] * inv[cols][:, cols] + inv[rows][:, cols] * inv[cols][:, rows]) * np.outer(f, f)
+
+
 def first_order_information(scores: list[np.ndarray], data, cluster: bool) -> np.ndarray:
     """B: mean outer product of casewise scores; with clusters, of the scores summed per cluster,
     with the small-sample factor G / (G - 1) of lavaan's robust.cluster."""

@@ -42,14 +42,16 @@ class CompiledModel:
     parameterization : {"delta", "theta"}
     least_squares : bool
         Continuous data fitted by GLS, WLS, DWLS or ULS (:mod:`govstats.sem.continuous_wls`).
+    formulas : list of Formula, optional
+        ``syntax`` already parsed (``fit`` parses it once to find the variables).
     """
 
     def __init__(self, syntax: str, *, ngroups: int = 1, meanstructure: bool = False, std_lv: bool = False,
                  fixed_x: bool = True, orthogonal: bool = False, group_equal=(), group_partial=(),
                  thresholds: dict | None = None, stat_names: list | None = None,
-                 parameterization: str = "delta", least_squares: bool = False):
+                 parameterization: str = "delta", least_squares: bool = False, formulas=None):
         self.syntax = syntax
-        self.formulas = parse_model(syntax)
+        self.formulas = parse_model(syntax) if formulas is None else formulas
         self.table, self.names = build_partable(
             self.formulas, ngroups=ngroups, meanstructure=meanstructure, std_lv=std_lv, fixed_x=fixed_x,
             orthogonal=orthogonal, group_equal=tuple(group_equal), group_partial=tuple(group_partial),
@@ -82,11 +84,6 @@ class CompiledModel:
             if least_squares:  # GLS, WLS, DWLS, ULS: the moments as lavaan's continuous wls.obs
                 self.blocks = [LeastSquaresBlock(ram, self.meanstructure) for ram in self.blocks]
         self.row_map = RowMap(self)
-        if self.row_map.derived.any():  # where each derived row sits in the extended vector
-            self.row_map.derived_index = np.array([
-                self.blocks[g - 1].derived_offset + self.blocks[g - 1].derived_items.index(v)
-                for g, v in zip(self.table.group[self.row_map.derived], self.table.lhs[self.row_map.derived])
-            ])
 
     def _derived_count(self, g: int) -> int:
         if self.parameterization != "delta":
@@ -132,6 +129,10 @@ class RowMap:
             else:
                 self.scale_rows = ordered & (op == "~*~") & ~self.is_free
         self.group = table.group.to_numpy()
+        # where each derived row sits in the extended vector (theta, then the groups' derived values)
+        self.derived_index = np.array([
+            model.blocks[g - 1].derived_offset + model.blocks[g - 1].derived_items.index(v)
+            for g, v in zip(self.group[self.derived], table.lhs[self.derived])], dtype=int)
 
 
 class BoundModel:

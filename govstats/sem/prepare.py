@@ -4,6 +4,7 @@ statistics layer (:mod:`govstats.sem.statistics`) of every group."""
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -80,8 +81,7 @@ def moment_statistics(data: pd.DataFrame, columns: list[str], group: str | None 
         clusters = data.loc[rows, cluster].to_numpy() if cluster is not None else None
         blocks.append(Moments.from_rows(x, clusters, label))
         labels.append(label)
-    return Statistics(blocks=blocks, group_labels=labels, n_dropped=int((~complete).sum()),
-                      clustered=cluster is not None)
+    return Statistics(blocks=blocks, group_labels=labels, n_dropped=int((~complete).sum()))
 
 
 def ordinal_statistics(data: pd.DataFrame, items: list[str], numeric: list[str], covariates: list[str],
@@ -129,9 +129,7 @@ def threshold_counts(statistics: Statistics) -> dict[str, int]:
     """Ordered item -> number of thresholds, the same in every group (lavaan requires it)."""
     counts = None
     for label, block in zip(statistics.group_labels, statistics.blocks):
-        th = block.stage1.thresholds.index.str.rsplit("|", n=1).str[0]
-        here = dict(pd.Series(th).value_counts(sort=False))
-        here = {v: int(here[v]) for v in dict.fromkeys(th)}
+        here = dict(Counter(name.rsplit("|", 1)[0] for name in block.stage1.thresholds.index))
         if counts is None:
             counts = here
         elif here != counts:

@@ -11,8 +11,9 @@ lavaan's source (lav_test_yuan_bentler.R) chooses it.
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import block_diag
 
-from govstats.sem.ml_inference import fixed_x_fitted, h1_trace
+from govstats.sem.ml_inference import fixed_x_fitted, h1_trace, normal_theory_weight
 
 
 def trace_ugamma(data, meanstructure, b0, e_inv, clustered, exo=()) -> float:
@@ -41,15 +42,14 @@ def _explicit_saturated_trace(d, meanstructure: bool, clustered: bool, exo) -> f
     diagonal = rows == cols
     scores = z[:, rows] * z[:, cols] - inv[rows, cols]
     scores[:, diagonal] *= 0.5
-    f = np.where(diagonal, 0.5, 1.0)
-    info = (inv[rows][:, rows] * inv[cols][:, cols] + inv[rows][:, cols] * inv[cols][:, rows]) * np.outer(f, f)
+    info = normal_theory_weight(inv, rows, cols)
     is_x = np.zeros(p, dtype=bool)
     is_x[list(exo)] = True
     keep = ~(is_x[rows] & is_x[cols])
     scores, info = scores[:, keep], info[np.ix_(keep, keep)]
     if meanstructure:
         scores = np.hstack([z[:, ~is_x], scores])
-        info = _block_diagonal(inv[np.ix_(~is_x, ~is_x)], info)
+        info = block_diag(inv[np.ix_(~is_x, ~is_x)], info)
     if clustered:
         labels, inverse = np.unique(d.cluster, return_inverse=True)
         summed = np.zeros((len(labels), scores.shape[1]))
@@ -75,8 +75,7 @@ def gamma_trace(d, inv: np.ndarray, meanstructure: bool, exo=()) -> float:
         moments = moments - fitted[:, rows] * fitted[:, cols]
         means = dev - fitted
     moments = moments - moments.mean(axis=0)
-    f = np.where(rows == cols, 0.5, 1.0)
-    weight = (inv[rows][:, rows] * inv[cols][:, cols] + inv[rows][:, cols] * inv[cols][:, rows]) * np.outer(f, f)
+    weight = normal_theory_weight(inv, rows, cols)
     total = float(np.sum((moments @ weight) * moments)) / d.n
     if meanstructure:
         total += float(np.sum((means @ inv) * means)) / d.n
@@ -88,13 +87,6 @@ def satorra_bentler_trace(models, data, theta, meanstructure, middle, e_inv, exo
     summed over groups (lavaan's Satorra-Bentler test)."""
     first = sum(gamma_trace(d, np.linalg.inv(m.implied(theta)[0]), meanstructure, exo) for m, d in zip(models, data))
     return first - float(np.sum(middle * e_inv.T))
-
-
-def _block_diagonal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    out = np.zeros((len(a) + len(b), len(a) + len(b)))
-    out[:len(a), :len(a)] = a
-    out[len(a):, len(a):] = b
-    return out
 
 
 def h1_information(models, data, theta, meanstructure) -> np.ndarray:

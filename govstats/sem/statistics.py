@@ -48,9 +48,6 @@ class Moments:
         return cls(n=n, mean=mean, cov=cov, raw=x, logdet=float(logdet), cluster=cluster)
 
 
-# An alias kept for the modules written before the statistics layer.
-GroupData = Moments
-
 
 @dataclass
 class OrdinalStatistics:
@@ -59,8 +56,7 @@ class OrdinalStatistics:
     ``gamma`` is N times the asymptotic covariance of ``values``; ``weights`` the diagonal
     weight matrix (DWLS: 1 / diag(Gamma), ULS: ones); ``x_moments`` the exogenous covariates'
     sample means and covariances (N - 1 divisor, lavaan's ``cov.x``) over the model's observed
-    variables (only the covariates' entries are set), or None without covariates; ``moments``
-    the statistics as a covariance matrix and means (for start values and residuals).
+    variables (only the covariates' entries are set), or None without covariates.
     """
 
     stage1: object
@@ -69,8 +65,6 @@ class OrdinalStatistics:
     gamma: np.ndarray
     weights: np.ndarray
     x_moments: tuple[np.ndarray, np.ndarray] | None = None
-    moments: Moments | None = None
-    cluster: np.ndarray | None = None
 
     kind = "ordinal"
 
@@ -91,7 +85,6 @@ class Statistics:
     blocks: list
     group_labels: list
     n_dropped: int = 0
-    clustered: bool = False
     messages: list = field(default_factory=list)
 
     @property

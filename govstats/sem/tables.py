@@ -22,12 +22,13 @@ def results_tables(bound, theta: np.ndarray, vcov: np.ndarray | None):
     table = bound.model.table
     shown = table.op.isin(_SHOWN).to_numpy()
     rows = table[shown]
-    values = row_values_batch(bound, theta[None, :])[0]
+    values = row_values_batch(bound, theta[None, :])
     free = table.free.to_numpy()
     defined = table.op.to_numpy() == ":="
     se = np.where(free > 0, np.nan, 0.0)
-    std_all = standardize_batch(bound, theta[None, :], "std.all")[0]
-    std_lv = standardize_batch(bound, theta[None, :], "std.lv")[0]
+    std_all = standardize_batch(bound, theta[None, :], "std.all", values=values)[0]
+    std_lv = standardize_batch(bound, theta[None, :], "std.lv", values=values)[0]
+    values = values[0]
     std_se = np.full(len(table), np.nan)
     if vcov is not None:
         diag = np.sqrt(np.clip(np.diag(vcov), 0, None))

@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import block_diag
 
 
 @dataclass
@@ -162,18 +163,9 @@ def catml_robust(bound, inf: OrdinalInference) -> CatMLRobust | None:
         w_blocks.append((d.n - 1.0) * d.weights[lay.pair])
         d_rows.append(J[lay.pair])
     delta = np.vstack(d_rows)
-    v_all, g_all = _block_diagonal(v_blocks), _block_diagonal(g_blocks)
+    v_all, g_all = block_diag(*v_blocks), block_diag(*g_blocks)
     u = np.eye(len(delta)) - (delta @ inf.a_inv @ delta.T) * np.concatenate(w_blocks)[None, :]
     ks = float(np.sum((u.T @ v_all @ u) * g_all.T))
     return CatMLRobust(chisq=chisq, scaling=ks / inf.df, baseline_chisq=base_chisq,
                        baseline_scaling=float(np.trace(g_all)) / len(delta))
 
-
-def _block_diagonal(blocks: list[np.ndarray]) -> np.ndarray:
-    size = sum(len(b) for b in blocks)
-    out = np.zeros((size, size))
-    at = 0
-    for b in blocks:
-        out[at:at + len(b), at:at + len(b)] = b
-        at += len(b)
-    return out

@@ -1,7 +1,7 @@
 # Linear constraints as in lavaan's tutorial: equalities (==) with ML, MLR, several groups, WLSMV;
 # inequalities (>, <), binding and not.
 # Run from the repository root:  Rscript tests/reference/sem/constraints/make_constraints.R
-suppressMessages({library(lavaan); library(jsonlite)})
+source("tests/reference/sem/lavaan_cases.R")
 hs <- read.csv("tests/reference/data/HolzingerSwineford1939.csv")
 grid <- read.csv("data/synthetic/grid_governance.csv")
 simple <- "visual =~ x1 + a*x2 + b*x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\na == b"
@@ -28,14 +28,7 @@ out <- list(lavaan_version = as.character(packageVersion("lavaan")),
             data_files = list(hs = "tests/reference/data/HolzingerSwineford1939.csv",
                               grid = "data/synthetic/grid_governance.csv"), cases = list())
 for (cs in cases) {
-  data <- if (cs$data == "hs") hs else grid
-  f <- do.call("cfa", c(list(model = cs$model, data = data), cs$args))
-  fm <- fitMeasures(f)
-  pe <- parameterEstimates(f, standardized = TRUE)
-  pe <- pe[!pe$op %in% c("==", "<", ">"), ]
-  out$cases[[length(out$cases) + 1]] <- list(id = cs$id, data = cs$data, model = cs$model, args = cs$args,
-    fit = as.list(fm[intersect(measures, names(fm))]),
-    params = pe[, intersect(c("lhs", "op", "rhs", "group", "est", "se", "std.all"), names(pe))])
+  f <- fit_case(cs, list(hs = hs, grid = grid), fun = "cfa")
+  out$cases[[length(out$cases) + 1]] <- case_record(cs, f, measures)
 }
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"),
-           "tests/reference/sem/constraints/constraints.json")
+write_fixture(out, "tests/reference/sem/constraints/constraints.json")

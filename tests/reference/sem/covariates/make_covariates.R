@@ -1,7 +1,7 @@
 # Exogenous observed covariates (fixed.x) with ML, MLR and cluster-robust fits: the scaled test
 # leaves the covariates' own moments out of the saturated model, as lavaan does.
 # Run from the repository root:  Rscript tests/reference/sem/covariates/make_covariates.R
-suppressMessages({library(lavaan); library(jsonlite)})
+source("tests/reference/sem/lavaan_cases.R")
 hs <- read.csv("tests/reference/data/HolzingerSwineford1939.csv")
 hs$agec <- hs$ageyr - mean(hs$ageyr)
 ri <- read.csv("data/synthetic/ri_asset.csv")
@@ -23,13 +23,6 @@ out <- list(lavaan_version = as.character(packageVersion("lavaan")),
             data_files = list(hs = "tests/reference/data/HolzingerSwineford1939.csv (agec = ageyr - mean)",
                               ri = "data/synthetic/ri_asset.csv"), cases = list())
 for (cs in cases) {
-  data <- if (cs$data == "hs") hs else ri
-  f <- do.call("sem", c(list(model = cs$model, data = data), cs$args))
-  fm <- fitMeasures(f)
-  pe <- parameterEstimates(f, standardized = TRUE)
-  out$cases[[length(out$cases) + 1]] <- list(id = cs$id, data = cs$data, model = cs$model, args = cs$args,
-    fit = as.list(fm[intersect(measures, names(fm))]),
-    params = pe[, c("lhs", "op", "rhs", "est", "se", "std.all")])
+  out$cases[[length(out$cases) + 1]] <- case_record(cs, fit_case(cs, list(hs = hs, ri = ri)), measures)
 }
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"),
-           "tests/reference/sem/covariates/covariates.json")
+write_fixture(out, "tests/reference/sem/covariates/covariates.json")

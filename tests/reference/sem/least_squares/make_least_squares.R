@@ -1,6 +1,6 @@
 # GLS, ULS, DWLS and WLS on continuous data (lavaan 0.6.14): estimates, standard SEs, fit measures.
 # Run from the repository root:  Rscript tests/reference/sem/least_squares/make_least_squares.R
-suppressMessages({library(lavaan); library(jsonlite)})
+source("tests/reference/sem/lavaan_cases.R")
 pd <- read.csv("tests/reference/data/PoliticalDemocracy.csv")
 hs <- read.csv("tests/reference/data/HolzingerSwineford1939.csv")
 poldem <- paste(readLines("tests/reference/sem/models/poldem_sem.lav"), collapse = "\n")
@@ -21,15 +21,8 @@ out <- list(lavaan_version = as.character(packageVersion("lavaan")),
                               hs = "tests/reference/data/HolzingerSwineford1939.csv"), cases = list())
 drop <- c("cn_05", "cn_01", "gfi", "agfi", "pgfi", "mfi", "ecvi", "srmr_mplus", "srmr_mplus_nomean")
 for (cs in cases) {
-  data <- if (cs$data == "pd") pd else hs
-  f <- do.call("sem", c(list(model = cs$model, data = data), cs$args))
-  fm <- fitMeasures(f)
-  fm <- fm[!names(fm) %in% drop]
-  pe <- parameterEstimates(f, standardized = TRUE)
-  pe <- pe[!pe$op %in% c("==", "<", ">"), ]
-  out$cases[[length(out$cases) + 1]] <- list(id = cs$id, data = cs$data, model = cs$model, args = cs$args,
-    converged = lavInspect(f, "converged"), fit = as.list(fm),
-    params = pe[, intersect(c("lhs", "op", "rhs", "group", "est", "se", "std.all"), names(pe))])
+  f <- fit_case(cs, list(pd = pd, hs = hs))
+  out$cases[[length(out$cases) + 1]] <- c(case_record(cs, f, drop = drop),
+                                          list(converged = lavInspect(f, "converged")))
 }
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"),
-           "tests/reference/sem/least_squares/least_squares.json")
+write_fixture(out, "tests/reference/sem/least_squares/least_squares.json")

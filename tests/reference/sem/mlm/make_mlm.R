@@ -1,6 +1,6 @@
 # MLM (Satorra-Bentler) fits: robust.sem standard errors and the Satorra-Bentler scaled test.
 # Run from the repository root:  Rscript tests/reference/sem/mlm/make_mlm.R
-suppressMessages({library(lavaan); library(jsonlite)})
+source("tests/reference/sem/lavaan_cases.R")
 hs <- read.csv("tests/reference/data/HolzingerSwineford1939.csv")
 hs$agec <- hs$ageyr - mean(hs$ageyr)
 pd <- read.csv("tests/reference/data/PoliticalDemocracy.csv")
@@ -25,15 +25,9 @@ out <- list(lavaan_version = as.character(packageVersion("lavaan")),
             data_files = list(hs = "tests/reference/data/HolzingerSwineford1939.csv (agec = ageyr - mean)",
                               pd = "tests/reference/data/PoliticalDemocracy.csv"), cases = list())
 for (cs in cases) {
-  data <- if (cs$data == "hs") hs else pd
-  f <- do.call("sem", c(list(model = cs$model, data = data), cs$args))
-  fm <- fitMeasures(f)
-  pe <- parameterEstimates(f, standardized = TRUE)
-  pe <- pe[!pe$op %in% c("==", "<", ">"), ]
+  f <- fit_case(cs, list(hs = hs, pd = pd))
   o <- lavInspect(f, "options")
-  out$cases[[length(out$cases) + 1]] <- list(id = cs$id, data = cs$data, model = cs$model, args = cs$args,
-    options = list(se = o$se, test = o$test, information = o$information),
-    fit = as.list(fm[intersect(measures, names(fm))]),
-    params = pe[, intersect(c("lhs", "op", "rhs", "group", "est", "se", "std.all"), names(pe))])
+  out$cases[[length(out$cases) + 1]] <- c(case_record(cs, f, measures),
+                                          list(options = list(se = o$se, test = o$test, information = o$information)))
 }
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"), "tests/reference/sem/mlm/mlm.json")
+write_fixture(out, "tests/reference/sem/mlm/mlm.json")
