@@ -87,7 +87,9 @@ def _split_operator(line: str, number: int) -> tuple[str, str, str]:
                 if op == "~" and (line.startswith("~~", i) or (i > 0 and line[i - 1] in "=~")):
                     continue
                 return line[:i].strip(), op, line[i + len(op):].strip()
-    raise ModelSyntaxError(f"line {number}: no operator (=~, ~, ~~, :=, |) in '{line}'.")
+    if "%" in line:
+        raise ModelSyntaxError(f"line {number}: '{line}': group weights ('%') are not available in this version.")
+    raise ModelSyntaxError(f"line {number}: no operator (=~, ~, ~~, |, ~*~, <~, :=, ==, <, >) in '{line}'.")
 
 
 def _split_terms(rhs: str) -> list[str]:

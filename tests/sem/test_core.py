@@ -179,3 +179,10 @@ def test_a_defined_parameter_with_unknown_labels_names_them():
 
     with pytest.raises(ExpressionError, match=r"line 4: 'd := a\*b': 'a', 'b' are not parameter labels"):
         fit(HS_MODEL + "\nd := a*b", pd.read_csv(HS))
+
+
+def test_group_weights_are_refused_by_name():
+    from govstats.sem.syntax import ModelSyntaxError
+
+    with pytest.raises(ModelSyntaxError, match=r"line 2: .*group weights \('%'\)"):
+        fit(f"{HS_MODEL.splitlines()[0]}\ngroup % c(w1, w2)*w", pd.read_csv(HS))
