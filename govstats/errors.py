@@ -41,6 +41,11 @@ class NotPositiveDefiniteWarning(GovstatsWarning):
     fewer clusters than parameters): standard errors of combinations may be unreliable."""
 
 
+class CoverageWarning(GovstatsWarning):
+    """With missing data (FIML), a pair of variables is never (or rarely) observed together, so
+    their covariance rests on the model and the other variables alone."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in an instrument file.
