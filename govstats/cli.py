@@ -165,15 +165,25 @@ def cmd_fit(args: argparse.Namespace) -> int:
         model = model_path.read_text(encoding="utf-8-sig")
     if not Path(args.data).is_file():
         raise FileNotFoundError(f"data file {args.data!r} does not exist")
+    if isinstance(model, str):
+        data = _read_table(args.data)
+    else:  # an instrument: read as check reads it; fit leaves out what it calls no answer
+        from govstats.data import read_responses
+
+        data = read_responses(args.data, model)
     ordered = None
     if args.ordered:
         ordered = True if args.ordered == "all" else [name.strip() for name in args.ordered.split(",") if name.strip()]
     split = lambda text: [part.strip() for part in text.split(",") if part.strip()]
-    result = fit(model, _read_table(args.data), estimator=args.estimator, ordered=ordered, missing=args.missing,
+    result = fit(model, data, estimator=args.estimator, ordered=ordered, missing=args.missing,
                  cluster=args.cluster, group=args.group, group_equal=split(args.group_equal),
                  group_partial=split(args.group_partial), se=args.se, test=args.test, std_lv=args.std_lv,
                  parameterization=args.parameterization)
     print(result.summary())
+    if result.exclusions:
+        from govstats.data.analysis_frame import exclusions_text
+
+        print(f"\n  {exclusions_text(result.exclusions)}")
     if args.json:
         result.to_json(args.json)
     return 0 if result.converged else 1
@@ -187,12 +197,18 @@ def cmd_efa(args: argparse.Namespace) -> int:
     from govstats.instrument import load_instrument
     from govstats.measurement import efa, harman
 
+    from govstats.data import read_responses
+    from govstats.data.analysis_frame import analysis_frame
+
     inst = load_instrument(args.instrument)
-    data = _read_table(args.data)
+    # read as check reads it (ids as text, labels as codes, .sav user-missing values known);
+    # efa and harman then leave out what the instrument calls no answer, and say so
+    data = read_responses(args.data, inst, encoding=args.encoding)
     items = _instrument_items(inst)
     result = efa(data, n_factors=args.n_factors, method=args.method,
-                 rotation=None if args.rotation == "none" else args.rotation, items=items, seed=args.seed)
-    h = harman(data, items)
+                 rotation=None if args.rotation == "none" else args.rotation, items=items, seed=args.seed,
+                 instrument=inst)
+    h = harman(analysis_frame(inst, data, items, "efa").data, items)
     print(result.text())
     print(f"\n{h.text()}")
     for problem in result.problems:
@@ -209,7 +225,10 @@ def cmd_reliability(args: argparse.Namespace) -> int:
     from govstats.instrument import load_instrument
     from govstats.measurement import reliability
 
-    result = reliability(load_instrument(args.instrument), _read_table(args.data))
+    from govstats.data import read_responses
+
+    inst = load_instrument(args.instrument)
+    result = reliability(inst, read_responses(args.data, inst, encoding=args.encoding))
     print(result.text())
     if result.n_dropped:
         print(f"\n  note: {result.n_dropped} rows with a blank or non-numeric item left out listwise")
@@ -433,17 +452,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     efap = sub.add_parser("efa", help="KMO, Bartlett, parallel analysis, EFA loadings and Harman's test")
     efap.add_argument("instrument", metavar="INSTRUMENT", help="instrument YAML file (its items are analysed)")
-    efap.add_argument("data", metavar="DATA", help="CSV file, one row per respondent")
+    efap.add_argument("data", metavar="DATA", help="responses: CSV (UTF-8, GBK, ...), XLSX or SPSS .sav")
     efap.add_argument("--n-factors", type=int, default=None, help="factors (default: parallel analysis)")
     efap.add_argument("--method", choices=("minres", "ml", "principal"), default="minres")
     efap.add_argument("--rotation", choices=("oblimin", "promax", "varimax", "geomin", "none"), default="oblimin")
     efap.add_argument("--seed", type=int, default=1, help="seed of the parallel analysis")
+    efap.add_argument("--encoding", metavar="ENC", help="text encoding of a CSV file (default: detected)")
     efap.add_argument("--json", metavar="OUT", help="write every table as JSON")
     efap.set_defaults(func=cmd_efa)
 
     relp = sub.add_parser("reliability", help="alpha, omega, CR, AVE per construct; Fornell-Larcker and HTMT")
     relp.add_argument("instrument", metavar="INSTRUMENT", help="instrument YAML file")
-    relp.add_argument("data", metavar="DATA", help="CSV file, one row per respondent")
+    relp.add_argument("data", metavar="DATA", help="responses: CSV (UTF-8, GBK, ...), XLSX or SPSS .sav")
+    relp.add_argument("--encoding", metavar="ENC", help="text encoding of a CSV file (default: detected)")
     relp.add_argument("--json", metavar="OUT", help="write constructs, htmt and fornell_larcker as JSON")
     relp.set_defaults(func=cmd_reliability)
 

@@ -65,7 +65,9 @@ def as_numbers(series: pd.Series, dtype: str = "float64") -> Numbers:
     return Numbers(u_values.astype(dtype)[codes], u_blank[codes], u_text[codes])
 
 
-NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+# ASCII digits only: Python's \d also matches full-width and other Unicode digits, which
+# pandas cannot parse; read_responses maps those itself and records it.
+NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 
 
 def unique_numbers(uniques) -> tuple[np.ndarray, np.ndarray]:

@@ -269,6 +269,9 @@ def _notes(read: dict, software: list, n: int) -> list[str]:
         for column, mapped in (read.get("labels") or {}).items():
             shown = ", ".join(f"{label!r} -> {code} ({count})" for label, (code, count) in list(mapped.items())[:5])
             notes.append(f"label text mapped to codes in {column}: {shown}")
+        for column, mapped in (read.get("full_width") or {}).items():
+            shown = ", ".join(f"{text!r} -> {v} ({count})" for text, (v, count) in list(mapped.items())[:5])
+            notes.append(f"full-width digits read as numbers in {column}: {shown}")
     if software:
         notes.append(f"survey-software columns kept, not checked: {', '.join(software[:8])}"
                      + (" ..." if len(software) > 8 else ""))

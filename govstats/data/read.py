@@ -24,13 +24,14 @@ import codecs
 import csv
 import io
 import re
+import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from govstats.data import spec as sp
-from govstats.data.cells import MISSING_MARKERS, as_numbers
+from govstats.data.cells import MISSING_MARKERS, NUMBER, as_numbers
 from govstats.errors import ResponsesError
 
 FORMATS = ("csv", "xlsx", "sav")
@@ -46,9 +47,9 @@ def read_responses(path, instrument, encoding: str | None = None) -> pd.DataFram
     path : str or Path
         A CSV/TSV text file, an ``.xlsx`` workbook (its first sheet) or an SPSS ``.sav``
         file. The format is recognized from the content, not the file name.
-    instrument : Instrument
+    instrument : Instrument or str or Path
         The instrument the responses answer: it says which column is which, which codes and
-        labels each may hold.
+        labels each may hold. A path of an instrument ``.yaml`` file is loaded.
     encoding : str, optional
         The text encoding of a CSV file (e.g. ``"gbk"``). By default UTF-8 (with or without
         BOM), UTF-16 with BOM and GB18030/GBK are recognized.
@@ -59,7 +60,9 @@ def read_responses(path, instrument, encoding: str | None = None) -> pd.DataFram
         One row per record of the file, the file's columns (instrument columns renamed to
         their ids), indexed by the row number in the file (``row``; header = row 1).
         ``attrs["govstats_read"]`` records the source, encoding, separator, renamed columns,
-        label text mapped to codes, and problems found while reading (duplicate column names).
+        label text mapped to codes, full-width digits read as numbers (``full_width``), and
+        problems found while reading (duplicate column names). Identifier columns are text,
+        exactly as written.
 
     Raises
     ------
@@ -78,10 +81,11 @@ def read_responses(path, instrument, encoding: str | None = None) -> pd.DataFram
     >>> _ = f.write_bytes(text.encode("gbk"))  # a KoboToolbox export with labels, saved by Excel
     >>> df = read_responses(f, inst)
     >>> df.reset_index().to_dict("records")
-    [{'row': 2, 'respondent_id': 7, 'consent': 1, 'IC1': 4, 'IC2': 5}]
+    [{'row': 2, 'respondent_id': '7', 'consent': 1, 'IC1': 4, 'IC2': 5}]
     >>> df.attrs["govstats_read"]["encoding"], df.attrs["govstats_read"]["renamed"]
     ('gb18030', {'grp_ic/IC1': 'IC1', 'grp_ic/IC2': 'IC2'})
     """
+    instrument = as_instrument(instrument, "read_responses")
     path = Path(path)
     if encoding is not None:
         try:
@@ -102,13 +106,25 @@ def read_responses(path, instrument, encoding: str | None = None) -> pd.DataFram
         table = _split_header(*_read_xlsx(path, info), path)
     elif head.startswith((b"$FL2", b"$FL3")):
         info["format"] = "sav"
-        table = _split_header(*_read_sav(path), path)
+        table = _split_header(*_read_sav(path, info), path)
     elif head.startswith(b"\xd0\xcf\x11\xe0"):
         raise ResponsesError(f"{path} is an old binary Excel (.xls) file: save it as .xlsx or CSV and read that.")
     else:
         info["format"] = "csv"
         table = _read_text(path, encoding, info, instrument, specs)
     return _to_responses(*table, instrument, specs, info)
+
+
+def as_instrument(instrument, function: str):
+    """An Instrument, or the instrument file a path names, loaded (its problems raised)."""
+    from govstats.instrument import Instrument, load_instrument
+
+    if isinstance(instrument, Instrument):
+        return instrument
+    if isinstance(instrument, (str, Path)) and str(instrument).lower().endswith((".yaml", ".yml")):
+        return load_instrument(instrument)
+    raise ValueError(f"The 'instrument' parameter of {function} must be an Instrument (from load_instrument) or "
+                     f"the path of an instrument .yaml file. Got {instrument!r} instead.")
 
 
 # -- raw tables ---------------------------------------------------------------------------
@@ -222,17 +238,20 @@ def _xlsx_cell(v):
     return str(v)
 
 
-def _read_sav(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
+def _read_sav(path: Path, info: dict) -> tuple[pd.DataFrame, np.ndarray]:
     try:
         import pyreadstat
 
         # user_missing=True: codes the file declares missing (such as 9 "don't know") are kept
         # as codes; the instrument says what they mean.
-        frame, _ = pyreadstat.read_sav(str(path), user_missing=True, apply_value_formats=False)
+        frame, meta = pyreadstat.read_sav(str(path), user_missing=True, apply_value_formats=False)
     except Exception as exc:  # pyreadstat raises its own ReadstatError and others
         raise ResponsesError(f"{path} cannot be read as an SPSS .sav file: {exc}") from None
     if frame.shape[1] == 0:
         raise ResponsesError(f"{path} has no variables; there are no responses in it.")
+    # The values each variable declares user-missing: analyses read them as blanks
+    # (govstats.data.analysis_frame), with the reason kept.
+    info["user_missing"] = {str(k): [dict(r) for r in v] for k, v in (meta.missing_ranges or {}).items() if v}
     header = pd.DataFrame([list(frame.columns)], dtype=object)
     body = frame.astype(object).where(frame.notna(), None)
     body.columns = range(frame.shape[1])
@@ -292,19 +311,26 @@ def _to_responses(header: list, header_row: int, data: pd.DataFrame, data_rows: 
                              f"{shown}; the instrument's columns start {', '.join(list(specs)[:4])}). Is it "
                              f"the right file, and is it comma-, semicolon- or tab-separated?")
     data = data.set_axis(names, axis=1)
-    out, labels = {}, {}
+    if info.get("user_missing"):  # recorded under the file's names: under the instrument's from here on
+        by_name = dict(zip(header, names))
+        info["user_missing"] = {by_name.get(k, k): v for k, v in info["user_missing"].items()}
+    out, labels, digits = {}, {}, {}
     for name in names:
         column = data[name]
         if name in specs:
-            column, mapped = convert_column(column, specs[name])
+            normalized: dict = {}
+            column, mapped = convert_column(column, specs[name], normalized)
             if mapped:
                 labels[name] = mapped
+            if normalized:
+                digits[name] = normalized
         else:
             column = column.astype("str") if column.dtype == object and not _mixed(column) else column
         out[name] = column.reset_index(drop=True)
     df = pd.DataFrame(out, copy=False)
     df.index = pd.Index(data_rows.astype(np.int64), name="row")
-    info.update({"header_row": header_row, "renamed": renamed, "labels": labels, "problems": problems,
+    info.update({"header_row": header_row, "renamed": renamed, "labels": labels, "full_width": digits,
+                 "problems": problems,
                  "instrument": instrument.id})
     df.attrs["govstats_read"] = info
     return df
@@ -359,17 +385,22 @@ def _header_target(h: str, specs: dict, texts: dict) -> str | None:
 
 # -- columns -----------------------------------------------------------------------------
 
-def convert_column(column: pd.Series, spec: sp.ColumnSpec) -> tuple[pd.Series, dict]:
+def convert_column(column: pd.Series, spec: sp.ColumnSpec, normalized: dict | None = None) -> tuple[pd.Series, dict]:
     """A column with numbers as numbers and label text as codes; anything else kept as written.
 
-    Returns the column and ``{label text: [code, cells]}`` for the labels mapped.
+    Returns the column and ``{label text: [code, cells]}`` for the labels mapped. Full-width
+    digits read as numbers are added to ``normalized`` as ``{text: [number, cells]}``.
+    Identifier columns come back as text exactly as written (``"007"``, 18-digit ids).
     """
+    normalized = {} if normalized is None else normalized
     if spec.kind == sp.TIME:
         return _times(column), {}
     if spec.kind in ("text", "date"):
         return column.astype("str") if column.dtype == object and not _mixed(column) else column, {}
     if spec.kind == "multiple_choice":
         return _multiple(column, spec)
+    if spec.kind == sp.ID:
+        return id_text(column), {}
     numbers = as_numbers(column)
     mapped: dict = {}
     values = numbers.values.copy()
@@ -383,8 +414,18 @@ def convert_column(column: pd.Series, spec: sp.ColumnSpec) -> tuple[pd.Series, d
                 values[hit] = code
                 unresolved[hit] = False
                 mapped[str(u)] = [int(code), int(hit.sum())]
-    if spec.kind == sp.ID and unresolved.any():
-        return column.astype("str") if column.dtype == object and not _mixed(column) else column, mapped
+    if unresolved.any():
+        # Digits typed with a Chinese input method (full-width "３", "４．５") are the numbers a
+        # researcher reads in them: taken as those numbers and recorded, never silently.
+        codes, uniques = pd.factorize(column.where(unresolved))
+        for k, u in enumerate(uniques):
+            text = str(u).strip()
+            plain = unicodedata.normalize("NFKC", text).strip()
+            if plain != text and re.fullmatch(NUMBER, plain):
+                hit = codes == k
+                values[hit] = float(plain)
+                unresolved[hit] = False
+                normalized[text] = [_plain_number(float(plain)), int(hit.sum())]
     if not unresolved.any():
         finite = values[~np.isnan(values)]
         integral = np.all(finite == np.round(finite))
@@ -399,6 +440,29 @@ def convert_column(column: pd.Series, spec: sp.ColumnSpec) -> tuple[pd.Series, d
     objects[good] = [int(v) if v == int(v) else float(v) for v in values[good]]
     objects[numbers.blank] = None
     return pd.Series(objects, index=column.index, name=column.name, dtype=object), mapped
+
+
+def _plain_number(v: float):
+    return int(v) if v.is_integer() else v
+
+
+def id_text(column: pd.Series) -> pd.Series:
+    """Identifiers as text exactly as written; numbers from .xlsx/.sav cells without a ``.0``.
+
+    An id is a label, not a quantity: ``"007"`` keeps its zeros and ``"370200000000000001"``
+    all 18 digits (a float keeps 15 or 16), so duplicates are never invented by rounding.
+    """
+    def text(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+            return None
+        if isinstance(v, (float, np.floating)) and float(v).is_integer():
+            return str(int(v))
+        return str(v).strip()
+
+    values = column.astype(object).map(text)
+    blank = values.isna() | values.isin(list(MISSING_MARKERS))
+    return pd.Series(pd.array(values.where(~blank, None).to_numpy(dtype=object), dtype="str"),
+                     index=column.index, name=column.name)
 
 
 def _times(column: pd.Series) -> pd.Series:

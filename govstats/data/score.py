@@ -8,6 +8,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+from govstats.data.analysis_frame import REASONS, analysis_frame
 from govstats.data.cells import as_numbers
 from govstats.data.check import check_responses, row_numbers
 
@@ -70,6 +71,13 @@ def score(instrument, df: pd.DataFrame, *, min_answered: float = 2 / 3, exclude_
     if len(flags) != len(df):
         raise ValueError(f"The 'report' parameter of score must be the check of this DataFrame: it has {len(flags)} "
                          f"rows, the DataFrame {len(df)}.")
+    # What the instrument calls no answer is not scored: rows without consent (and empty rows)
+    # get no scores; off-scale and declared missing codes count as unanswered (below).
+    unique = df.loc[:, ~df.columns.duplicated()]  # duplicate names: the check reports them, the first is used
+    frame = analysis_frame(instrument, unique, [i.id for i in instrument.items if i.id in unique.columns], "score")
+    exclusions = frame.exclusions
+    consent_out = np.isin(frame.reasons, ["empty_row", "declined_consent", "no_consent"])
+    off_scale = frame.reasons == "off_scale"  # scored on their valid answers, counted in the summary
     rows, _ = row_numbers(df)
     columns = {"row": rows}
     rid = instrument.metadata.respondent_id
@@ -95,7 +103,8 @@ def score(instrument, df: pd.DataFrame, *, min_answered: float = 2 / 3, exclude_
         k = len(c.items)
         need = math.ceil(min_answered * k - 1e-9)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(count >= need, total / count, np.nan)
+            mean = np.where((count >= need) & ~consent_out, total / count, np.nan)
+        count = np.where(consent_out, 0, count)
         columns[f"{c.id}_mean"] = mean
         columns[f"{c.id}_sum"] = mean * k
         columns[f"{c.id}_z"] = mean  # standardized below, over the rows returned
@@ -120,9 +129,17 @@ def score(instrument, df: pd.DataFrame, *, min_answered: float = 2 / 3, exclude_
     else:
         text = (f"scored {len(out)} respondents on {n_constructs} constructs (at least {share} of a construct's "
                 f"items answered); {n_flagged} flagged and kept (marked in 'flagged')" + (f": {why}" if why else ""))
+    not_scored = exclusions["empty_row"] + exclusions["declined_consent"] + exclusions["no_consent"]
+    if not_scored:
+        text += (f"; {not_scored} not scored (" + ", ".join(
+            f"{exclusions[k]} {REASONS[k]}" for k in ("empty_row", "declined_consent", "no_consent") if exclusions[k])
+            + ")")
+    if off_scale.any():
+        text += f"; {int(off_scale.sum())} with off-scale codes (those answers count as unanswered)"
     out.attrs = {"score": {"instrument": f"{instrument.id} {instrument.version}", "min_answered": min_answered,
                            "n_input": len(df), "n_output": len(out), "n_flagged": n_flagged,
                            "excluded": n_flagged if exclude_flagged else 0, "flag_reasons": dict(reasons),
+                           "not_scored": not_scored, "off_scale": int(off_scale.sum()), "exclusions": exclusions,
                            "summary": text}}
     return out
 

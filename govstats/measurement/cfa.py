@@ -10,10 +10,23 @@ import pandas as pd
 from govstats.measurement.constructs import Constructs, sample_cov
 
 
-def _fit(syntax: str, x: pd.DataFrame):
+def _fit(items: dict[str, list[str]], x: pd.DataFrame):
+    """The correlated-factors CFA of ``items`` (std.lv), its parameters under the given names.
+
+    Items and constructs are fitted under plain ASCII aliases: names as researchers write
+    them (``认同1``) are valid column names but not all are valid model-syntax names.
+    """
     from govstats.sem.fit import fit
 
-    return fit(syntax, x, std_lv=True)
+    names = list(items) + [i for its in items.values() for i in its]
+    alias = {name: f"v{k}_" for k, name in enumerate(dict.fromkeys(names))}
+    back = {a: name for name, a in alias.items()}
+    syntax = "\n".join(f"{alias[c]} =~ {' + '.join(alias[i] for i in its)}" for c, its in items.items())
+    res = fit(syntax, x.rename(columns=alias), std_lv=True)
+    params = res.params.copy()
+    for column in ("lhs", "rhs"):
+        params[column] = params[column].map(lambda v: back.get(v, v))
+    return res, params
 
 
 def _loadings(params: pd.DataFrame, construct: str, items: list[str]) -> np.ndarray:
@@ -32,9 +45,9 @@ def omega_one_factor(c: Constructs) -> dict[str, dict[str, float]]:
             # a 2-item factor is not identified on its own; alpha and CR still describe it
             out[cid] = {"omega": float("nan"), "omega_model": float("nan"), "converged": False}
             continue
-        res = _fit(f"{cid} =~ {' + '.join(items)}", x)
-        lam = _loadings(res.params, cid, items)
-        theta = res.params[(res.params.op == "~~") & (res.params.lhs.isin(items)) & (res.params.lhs == res.params.rhs)]
+        res, params = _fit({cid: items}, x)
+        lam = _loadings(params, cid, items)
+        theta = params[(params.op == "~~") & (params.lhs.isin(items)) & (params.lhs == params.rhs)]
         common = lam.sum() ** 2
         out[cid] = {
             "omega": float(common / sample_cov(x).sum()),
@@ -51,8 +64,7 @@ def measurement_model(c: Constructs) -> dict:
     model-implied covariances of the construct's items; AVE is ``semTools::AVE(fit)``: sum of
     lambda^2 phi over the sum of the observed item variances.
     """
-    res = _fit(c.syntax(), c.data)
-    p = res.params
+    res, p = _fit(c.items, c.data)
     ids = list(c.items)
     phi = pd.DataFrame(np.eye(len(ids)), index=ids, columns=ids)
     for r in p[(p.op == "~~") & p.lhs.isin(ids) & p.rhs.isin(ids)].itertuples():

@@ -126,6 +126,12 @@ def harman(data: pd.DataFrame, items: Sequence[str] | None = None, threshold: fl
 
     if model is not None and items is None:
         items = [i for its in resolve(model, data, reverse, function="harman").items.values() for i in its]
+    from govstats.instrument import Instrument
+
+    if isinstance(model, Instrument):  # the instrument says what an answer is: see analysis_frame
+        from govstats.data.analysis_frame import analysis_frame
+
+        data = analysis_frame(model, data, columns=items, function="harman").data
     x, _ = item_frame(data, items, "harman")
     r = x.corr().to_numpy()
     p = len(r)

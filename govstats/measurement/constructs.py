@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -25,42 +25,60 @@ class Constructs:
     reversed: tuple[str, ...]
     n_dropped: int
     skipped: tuple[str, ...] = ()
+    exclusions: dict = field(default_factory=dict)
 
     def syntax(self) -> str:
         """lavaan-style syntax of the correlated-factors measurement model."""
         return "\n".join(f"{c} =~ {' + '.join(its)}" for c, its in self.items.items())
 
 
-_TERM = re.compile(r"^(?:[^*]+\*)?\s*([A-Za-z_.][\w.]*)$")
+# A name is any run of letters (Chinese included: column names such as 认同1 are common),
+# digits, '_' and '.', not starting with a digit; an optional modifier such as 1* or a* before it.
+_NAME = r"[^\W\d][\w.]*|\.[\w.]*"
+_TERM = re.compile(rf"^(?:[^*]+\*)?\s*({_NAME})$")
 
 
-def parse_measurement(syntax: str) -> dict[str, list[str]]:
-    """The ``=~`` lines of lavaan-style syntax as construct -> items (modifiers like ``1*`` dropped)."""
+def parse_measurement(syntax: str, function: str = "reliability") -> dict[str, list[str]]:
+    """The ``=~`` lines of lavaan-style syntax as construct -> items (modifiers like ``1*`` dropped).
+
+    A term that is not a name is refused with its line, never dropped.
+
+    >>> parse_measurement("F =~ CP1 + 0.8*CP2 + 认同1  # items")
+    {'F': ['CP1', 'CP2', '认同1']}
+    """
     items: dict[str, list[str]] = {}
-    for line in syntax.splitlines():
+    for number, line in enumerate(syntax.splitlines(), start=1):
         line = line.split("#", 1)[0].strip()
         if "=~" not in line:
             continue
         lhs, rhs = (s.strip() for s in line.split("=~", 1))
+        if not re.fullmatch(_NAME, lhs):
+            raise ValueError(f"The 'model' parameter of {function}: line {number} ({line!r}) has {lhs!r} before "
+                             f"'=~', which is not a construct name. Write 'Construct =~ item1 + item2 + ...'.")
         for term in rhs.split("+"):
             m = _TERM.match(term.strip())
-            if m:
-                items.setdefault(lhs, []).append(m.group(1))
+            if not m:
+                raise ValueError(f"The 'model' parameter of {function}: line {number} ({line!r}) has the term "
+                                 f"{term.strip()!r}, which is not an item name (optionally with a modifier such "
+                                 f"as 1*). Write 'Construct =~ item1 + item2 + ...'.")
+            items.setdefault(lhs, []).append(m.group(1))
     return items
 
 
 def resolve(model, data: pd.DataFrame, reverse: Sequence[str] = (), function: str = "reliability") -> Constructs:
     """Constructs and their numeric item data from an Instrument, syntax or mapping.
 
-    Rows with any item blank, not a number, or answered with one of the scale's missing codes
-    ("don't know") are left out listwise (counted in ``n_dropped``).
+    With an instrument, the data are first prepared by
+    :func:`govstats.data.analysis_frame.analysis_frame`: declared missing codes ("don't know")
+    are blanks, respondents with off-scale codes or without consent are left out (counted in
+    ``exclusions``). Then rows with any item blank or, without an instrument, not a number are
+    left out listwise (counted in ``n_dropped``).
     ``reverse`` names extra reverse-keyed items; without an instrument they are reversed within
     the observed range (max + min - code), as psych's ``reverse.code``.
     """
     from govstats.instrument import Instrument
 
     bounds: dict[str, tuple[float, float]] = {}
-    missing_codes: dict[str, list[int]] = {}
     rev = list(reverse)
     if isinstance(model, Instrument):
         items = {c.id: list(c.item_ids) for c in model.constructs}
@@ -69,13 +87,10 @@ def resolve(model, data: pd.DataFrame, reverse: Sequence[str] = (), function: st
                 codes = list(it.scale.codes) if it.scale is not None else []
                 if codes:
                     bounds[it.id] = (min(codes), max(codes))
-                if it.scale is not None and it.scale.missing:
-                    # "don't know" and the like are not points on the scale
-                    missing_codes[it.id] = [m.code for m in it.scale.missing]
                 if it.reverse and it.id not in rev:
                     rev.append(it.id)
     elif isinstance(model, str):
-        items = parse_measurement(model)
+        items = parse_measurement(model, function)
     elif isinstance(model, Mapping):
         items = {str(k): list(v) for k, v in model.items()}
     else:
@@ -96,10 +111,18 @@ def resolve(model, data: pd.DataFrame, reverse: Sequence[str] = (), function: st
     if missing:
         raise ValueError(f"The 'data' parameter of {function} must have a column for every item. "
                          f"Got no column for {missing} instead.")
-    x = data[cols].apply(pd.to_numeric, errors="coerce").astype(float)
-    for it, codes in missing_codes.items():
-        if it in x.columns:
-            x[it] = x[it].mask(x[it].isin(codes))
+    exclusions: dict = {}
+    if isinstance(model, Instrument):
+        from govstats.data.analysis_frame import analysis_frame
+
+        frame = analysis_frame(model, data, columns=cols, function=function)
+        data, exclusions = frame.data, frame.exclusions
+    elif data.columns.duplicated().any():
+        twice = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
+        raise ValueError(f"The 'data' parameter of {function} has more than one column named {twice}; rename or "
+                         f"drop the extra column(s) so that each item has one column.")
+    # inf is no answer on any scale: like text, it is not a number and its row is left out
+    x = data[cols].apply(pd.to_numeric, errors="coerce").astype(float).replace([np.inf, -np.inf], np.nan)
     keep = x.notna().all(axis=1)
     x = x.loc[keep].reset_index(drop=True)
     rev = [r for r in rev if r in cols or r in reverse]  # an instrument's single-item constructs are skipped
@@ -110,7 +133,8 @@ def resolve(model, data: pd.DataFrame, reverse: Sequence[str] = (), function: st
     for it in rev:
         lo, hi = bounds.get(it, (x[it].min(), x[it].max()))
         x[it] = hi + lo - x[it]
-    return Constructs(items=items, data=x, reversed=tuple(rev), n_dropped=int((~keep).sum()), skipped=skipped)
+    return Constructs(items=items, data=x, reversed=tuple(rev), n_dropped=int((~keep).sum()), skipped=skipped,
+                      exclusions=exclusions)
 
 
 def sample_cov(x: pd.DataFrame) -> np.ndarray:

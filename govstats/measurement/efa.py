@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from govstats._threads import single_threaded
 
+from govstats.data.analysis_frame import exclusions_text
 from govstats.measurement.adequacy import bartlett, kmo
 from govstats.measurement.factoring import METHODS, ROTATIONS, extract, finish, rotate, variance_accounted
 from govstats.measurement.parallel import parallel_analysis
@@ -23,6 +24,15 @@ CORRELATIONS = ("pearson", "polychoric")
 def item_frame(data: pd.DataFrame, items, function: str) -> tuple[pd.DataFrame, list[str]]:
     """The numeric item columns, and why any were left out (constant or empty items have no
     correlations; they are reported, not raised, as problems in response data are)."""
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(f"The 'data' parameter of {function} must be a pandas DataFrame. "
+                         f"Got {type(data).__name__} instead.")
+    twice = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
+    if items is not None:
+        twice = [c for c in twice if c in set(map(str, items))]
+    if twice:
+        raise ValueError(f"The 'data' parameter of {function} has more than one column named {twice}; rename or "
+                         f"drop the extra column(s) so that each item has one column.")
     if items is None:
         x = data.select_dtypes("number")
     else:
@@ -30,7 +40,8 @@ def item_frame(data: pd.DataFrame, items, function: str) -> tuple[pd.DataFrame, 
         if absent:
             raise ValueError(f"The 'items' parameter of {function} must name columns of data. Got {absent} instead.")
         x = data[list(items)].apply(pd.to_numeric, errors="coerce")
-    x = x.astype(float)
+    # inf is no answer on any scale: a blank, as text is (to_numeric above)
+    x = x.astype(float).replace([np.inf, -np.inf], np.nan)
     problems = [f"{c}: left out, it has fewer than two distinct answers" for c in x.columns if x[c].nunique() < 2]
     x = x[[c for c in x.columns if x[c].nunique() >= 2]]
     if x.shape[1] < 3:
@@ -67,6 +78,9 @@ class EFAResults:
         SS loadings, proportion and cumulative variance, as psych's ``Vaccounted``.
     problems : list of str
         Items left out (constant or empty), with the reason.
+    exclusions : dict
+        With an instrument: respondents left out before the analysis and why, and answers with
+        declared missing codes read as blank (:func:`govstats.data.analysis_frame.analysis_frame`).
     """
 
     kmo: float
@@ -85,6 +99,7 @@ class EFAResults:
     variance: pd.DataFrame
     nobs: int
     problems: list[str]
+    exclusions: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """JSON-ready: every table as nested dicts."""
@@ -101,6 +116,7 @@ class EFAResults:
             "factor_correlations": None if self.factor_correlations is None else nested(self.factor_correlations),
             "variance": nested(self.variance),
             "problems": self.problems,
+            "exclusions": self.exclusions,
         }
 
     def to_json(self, path) -> Path:
@@ -121,7 +137,9 @@ class EFAResults:
                 f"{fmt(suppress, 2)} not shown; h2: communality. KMO = {self.kmo:.3f}; Bartlett's test "
                 f"chi2({b['df']:.0f}) = {b['chisq']:.2f}, p {p}. Parallel analysis suggests {self.n_suggested} "
                 f"factors ({self.n_components_suggested} components).")
-        parts = [text_table("Table. Exploratory factor analysis: pattern loadings", t, note, digits),
+        used = exclusions_text(self.exclusions)
+        parts = ([used] if used else []) + [
+            text_table("Table. Exploratory factor analysis: pattern loadings", t, note, digits),
                  text_table("Variance accounted for", v, "", digits)]
         if self.factor_correlations is not None:
             parts.append(text_table("Factor correlations", self.factor_correlations, "", digits))
@@ -139,7 +157,8 @@ def _prefix(method: str) -> str:
 
 
 def efa(data: pd.DataFrame, n_factors: int | None = None, method: str = "minres", rotation: str | None = "oblimin",
-        cor: str = "pearson", items: Sequence[str] | None = None, n_iter: int = 20, seed: int = 1) -> EFAResults:
+        cor: str = "pearson", items: Sequence[str] | None = None, n_iter: int = 20, seed: int = 1,
+        instrument=None) -> EFAResults:
     """KMO, Bartlett's test, parallel analysis and an exploratory factor analysis.
 
     Numbers as psych: ``KMO``, ``cortest.bartlett``, ``fa.parallel`` (observed eigenvalues; the
@@ -163,6 +182,11 @@ def efa(data: pd.DataFrame, n_factors: int | None = None, method: str = "minres"
         Columns to analyse; by default every numeric column.
     n_iter, seed : int
         Simulated data sets of parallel analysis, and their seed.
+    instrument : Instrument, optional
+        The instrument the responses answer: ``items`` default to its construct items, its
+        declared missing codes are blanks, and respondents with off-scale codes or without
+        consent are left out and counted (``exclusions``). Without it, values are taken as
+        they are.
 
     Returns
     -------
@@ -187,6 +211,14 @@ def efa(data: pd.DataFrame, n_factors: int | None = None, method: str = "minres"
         raise ValueError(f"The 'rotation' parameter of efa must be one of {set(ROTATIONS)}. Got {rotation!r} instead.")
     if cor not in CORRELATIONS:
         raise ValueError(f"The 'cor' parameter of efa must be one of {set(CORRELATIONS)}. Got {cor!r} instead.")
+    exclusions: dict = {}
+    if instrument is not None:
+        from govstats.data.analysis_frame import analysis_frame
+
+        if items is None:
+            items = [i.id for i in instrument.items]
+        frame = analysis_frame(instrument, data, columns=items, function="efa")
+        data, exclusions = frame.data, frame.exclusions
     x, problems = item_frame(data, items, "efa")
     names = list(x.columns)
     if cor == "polychoric":
@@ -217,4 +249,4 @@ def efa(data: pd.DataFrame, n_factors: int | None = None, method: str = "minres"
         loadings=pd.DataFrame(pattern, index=names, columns=cols),
         communalities=pd.Series(h2, index=names, name="h2"), uniquenesses=pd.Series(1 - h2, index=names, name="u2"),
         factor_correlations=None if phi is None else pd.DataFrame(phi, index=cols, columns=cols),
-        variance=variance, nobs=n, problems=problems)
+        variance=variance, nobs=n, problems=problems, exclusions=exclusions)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from govstats._threads import single_threaded
 
+from govstats.data.analysis_frame import exclusions_text
 from govstats.measurement.alpha import alpha_ci, item_stats
 from govstats.measurement.cfa import measurement_model, omega_one_factor
 from govstats.measurement.constructs import resolve
@@ -41,6 +42,10 @@ class ReliabilityResults:
         Rows used, rows left out because an item was blank or not a number.
     skipped : tuple of str
         Single-item constructs, which have no reliability of this kind.
+    exclusions : dict
+        With an instrument: respondents left out before the analysis and why (off-scale
+        codes, no consent, empty rows) and answers with declared missing codes read as blank,
+        as :func:`govstats.data.analysis_frame.analysis_frame` counts them; empty otherwise.
     """
 
     table: pd.DataFrame
@@ -49,6 +54,7 @@ class ReliabilityResults:
     nobs: int
     n_dropped: int
     skipped: tuple = ()
+    exclusions: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """``{"constructs": {ID: {...}}, "htmt": {ID: {ID: ...}}, "fornell_larcker": {...}, ...}``."""
@@ -71,6 +77,7 @@ class ReliabilityResults:
             "nobs": self.nobs,
             "n_dropped": self.n_dropped,
             "skipped": list(self.skipped),
+            "exclusions": self.exclusions,
             "converged": v.converged,
         }
 
@@ -90,7 +97,10 @@ class ReliabilityResults:
                          "McDonald's omega total (one-factor CFA); CR: composite reliability and AVE: average "
                          "variance extracted (correlated-factors CFA). Conventional cut-offs: alpha, omega, "
                          "CR >= .70; AVE >= .50.", digits)
-        return rel + "\n\n" + self.validity.text(digits)
+        used = exclusions_text(self.exclusions)
+        # the validity tables come from the same respondents: their line is not repeated
+        validity = replace(self.validity, exclusions={}).text(digits)
+        return (f"{used}\n\n" if used else "") + rel + "\n\n" + validity
 
     def __str__(self) -> str:
         return self.text()
@@ -132,7 +142,9 @@ def reliability(model, data: pd.DataFrame, reverse: Sequence[str] = (), level: f
         An instrument (reverse-keyed items reversed first), lavaan-style measurement syntax, or a
         mapping construct -> item columns.
     data : DataFrame
-        One row per respondent; rows with a blank item are left out listwise.
+        One row per respondent; rows with a blank item are left out listwise. With an
+        instrument, declared missing codes are blanks and respondents with off-scale codes or
+        without consent are left out and counted (``exclusions``).
     reverse : sequence of str
         Further reverse-keyed items (reversed within their observed range).
     level : float
@@ -176,4 +188,5 @@ def reliability(model, data: pd.DataFrame, reverse: Sequence[str] = (), level: f
         item_rows.append(s)
     table = pd.DataFrame(rows).set_index("construct")
     return ReliabilityResults(table=table, items=pd.concat(item_rows, ignore_index=True),
-                              validity=_validity(c, mm), nobs=len(c.data), n_dropped=c.n_dropped, skipped=c.skipped)
+                              validity=_validity(c, mm), nobs=len(c.data), n_dropped=c.n_dropped, skipped=c.skipped,
+                              exclusions=c.exclusions)

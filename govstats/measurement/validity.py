@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from govstats.data.analysis_frame import exclusions_text
 from govstats.measurement.cfa import measurement_model
 from govstats.measurement.constructs import Constructs, resolve
 from govstats.measurement.htmt import htmt as _htmt
@@ -46,6 +47,7 @@ class ValidityResults:
     cr: dict = field(repr=False)
     nobs: int = 0
     converged: bool = True
+    exclusions: dict = field(default_factory=dict)
 
     def text(self, digits: int = 3) -> str:
         """APA-style tables as plain text."""
@@ -60,7 +62,8 @@ class ValidityResults:
             for j, b in enumerate(ids):
                 v = self.htmt.loc[a, b]
                 ht.loc[a, b] = "" if j >= i else fmt(v, digits) + ("**" if v > 0.90 else "*" if v > 0.85 else "")
-        return "\n\n".join([
+        used = exclusions_text(self.exclusions)
+        return "\n\n".join(([used] if used else []) + [
             text_table("Table. Fornell-Larcker criterion", fl,
                        "Note. Diagonal in brackets: square root of AVE; below it: latent correlations "
                        f"(CFA, N = {self.nobs}). Discriminant validity holds where each diagonal value exceeds "
@@ -141,4 +144,5 @@ def _validity(c: Constructs, mm: dict) -> ValidityResults:
         fornell_larcker=fl, fornell_larcker_violations=pd.DataFrame(viol, columns=cols),
         htmt=h, htmt2=h2,
         htmt_flags=pd.DataFrame(flags, columns=["construct_1", "construct_2", "htmt", "htmt2", "above_85", "above_90"]),
-        cross_loadings=cl, ave=mm["ave"], cr=mm["cr"], nobs=len(c.data), converged=mm["converged"])
+        cross_loadings=cl, ave=mm["ave"], cr=mm["cr"], nobs=len(c.data), converged=mm["converged"],
+        exclusions=c.exclusions)

@@ -105,14 +105,22 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
         raise ValueError(f"The 'data' parameter of fit must be a pandas DataFrame. Got {type(data).__name__} instead.")
     syntax = model_text(model)
     levels = None
+    exclusions = {}
     if hasattr(model, "constructs"):  # an Instrument knows every code an item could take
         levels = {item.id: list(item.scale.codes) for c in model.constructs for item in c.items}
+        # ... and what is no answer: declared missing codes blank, off-scale/no-consent rows out, counted
+        from govstats.data.analysis_frame import analysis_frame
+
+        frame = analysis_frame(model, data, [i.id for i in model.items if i.id in data.columns], "fit")
+        data, exclusions = frame.data, frame.exclusions
     with single_threaded():
         compiled, statistics = compile_model(syntax, data, options, levels)
         bound = compiled.bind(statistics)
         opt = estimate(bound, start_values(bound))
-        return SEMResults.from_estimate(bound, opt, options, infer(bound, opt, options),
-                                        seconds=time.perf_counter() - started)
+        results = SEMResults.from_estimate(bound, opt, options, infer(bound, opt, options),
+                                           seconds=time.perf_counter() - started)
+    results.exclusions = exclusions
+    return results
 
 
 def compile_model(syntax: str, data: pd.DataFrame, options: FitOptions, levels: dict | None = None):

@@ -58,6 +58,8 @@ class SEMResults:
     test_type: str = "standard"
     options: dict = field(default_factory=dict)
     nobs_groups: list = field(default_factory=list)
+    # With an Instrument: respondents left out before fitting and why (govstats.data.analysis_frame)
+    exclusions: dict = field(default_factory=dict)
     _bound: object = field(default=None, repr=False)
     _theta: np.ndarray | None = field(default=None, repr=False)
     _vcov: np.ndarray | None = field(default=None, repr=False)

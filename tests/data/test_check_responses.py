@@ -77,7 +77,7 @@ def test_respondent_ids_in_problems(tmp_path, inst):
     report = check_responses(inst, read_responses(write_csv(messy_export(), tmp_path / "x.csv"), inst))
     p = report.problems
     row = p[(p["rule"] == "code-out-of-range") & (p["column"] == "IC2")].iloc[0]
-    assert (row["row"], row["respondent_id"]) == (5, 4)
+    assert (row["row"], row["respondent_id"]) == (5, "4")  # ids are text, as written
     header = p[p["row"] == 1]
     assert header["respondent_id"].isna().all() and set(header["rule"]) == {"missing-column", "unexpected-column"}
 

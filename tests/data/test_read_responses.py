@@ -25,7 +25,8 @@ def test_clean_committed_file_reads_as_simulate_made_it(inst):
         a = df[c].astype(object).where(df[c].notna(), None).tolist()
         b = sim[c].astype(object).where(sim[c].notna(), None).tolist()
         assert [str(x) for x in a] == [str(x) for x in b], c
-    assert str(df["IC1"].dtype) == "Int64" and str(df["respondent_id"].dtype) == "Int64"
+    # ids are text exactly as written (leading zeros, 18-digit ids survive)
+    assert str(df["IC1"].dtype) == "Int64" and str(df["respondent_id"].dtype) == "str"
     # times keep their UTC offset; the durations are those simulate made
     seconds = (df["end_time"] - df["start_time"]).dt.total_seconds().to_numpy()
     assert np.array_equal(seconds, (sim["end_time"] - sim["start_time"]).dt.total_seconds().to_numpy())
@@ -217,6 +218,6 @@ def test_pandas_frame_is_not_needed_for_numbers_as_text(tmp_path, inst):
     path = tmp_path / "dec.csv"
     path.write_text('respondent_id,consent,IC1,age\n1.0,1,4.0,"1,5"\n', encoding="utf-8")
     df = read_responses(path, inst)
-    assert df["respondent_id"].tolist() == [1] and df["IC1"].tolist() == [4]
+    assert df["respondent_id"].tolist() == ["1.0"] and df["IC1"].tolist() == [4]  # an id is kept as written
     assert df["age"].tolist() == ["1,5"]
     assert isinstance(df, pd.DataFrame)

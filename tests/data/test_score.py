@@ -45,22 +45,25 @@ def fixture_frame() -> pd.DataFrame:
 def test_scores_equal_a_hand_computation(inst):
     s = score(inst, fixture_frame())
     # PS (3 items, at least 2 answered): 101 (4 + 5 + (6-2)) / 3; 102 (1 + (6-5)) / 2;
-    # 103 one answer: no score; 104 (4 + (6-3)) / 2; 105 (2 + 2 + (6-4)) / 3.
-    ps = [13 / 3, 1.0, np.nan, 3.5, 2.0]
+    # 103 one answer: no score; 104 (4 + (6-3)) / 2; 105 declined consent: not scored.
+    ps = [13 / 3, 1.0, np.nan, 3.5, np.nan]
     np.testing.assert_allclose(s["PS_mean"], ps, rtol=1e-12)
-    np.testing.assert_allclose(s["PS_sum"], [13, 3, np.nan, 10.5, 6], rtol=1e-12)
-    assert s["PS_n"].tolist() == [3, 2, 1, 2, 3]
+    np.testing.assert_allclose(s["PS_sum"], [13, 3, np.nan, 10.5, np.nan], rtol=1e-12)
+    assert s["PS_n"].tolist() == [3, 2, 1, 2, 0]
     # CI: 102 has two "don't know" (9), one answer: no score.
-    np.testing.assert_allclose(s["CI_mean"], [4.0, np.nan, 2.5, 8 / 3, 3.0], rtol=1e-12)
+    np.testing.assert_allclose(s["CI_mean"], [4.0, np.nan, 2.5, 8 / 3, np.nan], rtol=1e-12)
     # PA (4 items, at least 3 answered): 102 has 2.
-    np.testing.assert_allclose(s["PA_mean"], [2.5, np.nan, 3.0, 13 / 4, 5.0], rtol=1e-12)
-    np.testing.assert_allclose(s["PA_sum"], [10, np.nan, 12, 13, 20], rtol=1e-12)
+    np.testing.assert_allclose(s["PA_mean"], [2.5, np.nan, 3.0, 13 / 4, np.nan], rtol=1e-12)
+    np.testing.assert_allclose(s["PA_sum"], [10, np.nan, 12, 13, np.nan], rtol=1e-12)
     # z: the mean standardized over the rows returned, sample sd (n - 1).
     present = [v for v in ps if not np.isnan(v)]
     m, sd = statistics.mean(present), statistics.stdev(present)
     np.testing.assert_allclose(s["PS_z"], [(v - m) / sd for v in ps], rtol=1e-12)
     assert s["respondent_id"].tolist() == [101, 102, 103, 104, 105]
     assert s["row"].tolist() == [2, 3, 4, 5, 6]
+    # PS1 = 9 on row 104 is off agree5 (only CI's scale declares 9 missing): counted, not scored
+    assert "1 not scored (1 declined consent)" in s.attrs["score"]["summary"]
+    assert "1 with off-scale codes" in s.attrs["score"]["summary"]
 
 
 def test_min_answered(inst):
