@@ -25,7 +25,8 @@ from govstats.sem.objectives import objective_for
 from govstats.sem.optimizer import Optimum, minimize
 from govstats.sem.options import FitOptions, normalize_options
 from govstats.sem.partable import variable_names
-from govstats.sem.prepare import model_text, moment_statistics, ordinal_statistics, threshold_counts
+from govstats.sem.prepare import (missing_statistics, model_text, moment_statistics, ordinal_statistics,
+                                  threshold_counts)
 from govstats.sem.results import SEMResults
 from govstats.sem.start import start_values
 from govstats.sem.syntax import parse_model
@@ -69,7 +70,14 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
         items with groups are multiple-group WLSMV as lavaan.
     se, bootstrap, seed
         lavaan's ``se`` (``"standard"``, ``"robust.huber.white"``, ``"robust.cluster"``,
-        ``"robust.sem"``, ``"robust"``, ``"none"``); bootstrap is not available yet.
+        ``"robust.sem"``, ``"robust"``, ``"none"``, ``"bootstrap"``). ``bootstrap=N`` draws N
+        resamples of respondents (of whole clusters with ``cluster``; within groups) and refits
+        (:mod:`govstats.sem.bootstrap`), for every estimator (the test stays the estimator's);
+        ``seed`` (an int or SeedSequence) makes the draws reproducible on any executor.
+        ``ci`` sets the interval type of ``ci_lower``/``ci_upper``: ``"perc"`` (default),
+        ``"bc"``, ``"bca"``, ``"norm"``, ``"basic"``; or ``"monte_carlo"`` without the bootstrap
+        (semTools' ``monteCarloCI`` for := and standardized rows). ``executor`` and ``workers``
+        choose where draws run (:func:`govstats.parallel.get_executor`; default every core).
     **lavaan_options
         lavaan's other options under their Python names: ``std_lv``, ``meanstructure``,
         ``parameterization`` (``"delta"``/``"theta"``), ``fixed_x``, ``orthogonal``,
@@ -98,6 +106,8 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
     True
     """
     started = time.perf_counter()
+    # where bootstrap draws run (govstats.parallel): not a model option, the numbers do not depend on it
+    executor, workers = lavaan_options.pop("executor", None), lavaan_options.pop("workers", None)
     options = normalize_options(estimator=estimator, ordered=ordered, missing=missing, cluster=cluster,
                                 group=group, group_equal=group_equal, group_partial=group_partial, se=se,
                                 bootstrap=bootstrap, seed=seed, **lavaan_options)
@@ -119,6 +129,14 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
         opt = estimate(bound, start_values(bound))
         results = SEMResults.from_estimate(bound, opt, options, infer(bound, opt, options),
                                            seconds=time.perf_counter() - started)
+        if options.bootstrap:  # se="bootstrap" or test="bollen.stine": refits on resampled rows
+            from govstats.sem.bootstrap import bootstrap_fit
+
+            bootstrap_fit(results, syntax, data, options, levels, compiled, bound, opt, executor, workers)
+        elif options.ci == "monte_carlo":
+            from govstats.sem.monte_carlo import monte_carlo_tables
+
+            monte_carlo_tables(results, options.seed)
     results.exclusions = exclusions
     return results
 
@@ -128,7 +146,12 @@ def compile_model(syntax: str, data: pd.DataFrame, options: FitOptions, levels: 
     formulas = parse_model(syntax)
     names = variable_names(formulas)
     if options.ordered is None:
-        statistics = moment_statistics(data, list(names.ov), options.group, options.cluster)
+        if options.missing in ("fiml", "fiml.x"):
+            # lavaan's missing="ml" conditions on fixed.x covariates: rows with a blank one are left out
+            complete = tuple(names.ov_x) if options.fixed_x and options.missing == "fiml" else ()
+            statistics = missing_statistics(data, list(names.ov), options.group, options.cluster, complete)
+        else:
+            statistics = moment_statistics(data, list(names.ov), options.group, options.cluster)
         meanstructure = options.meanstructure
         if meanstructure is None:  # lavaan: means with clusters or groups, not for MLR alone
             meanstructure = options.cluster is not None or options.group is not None

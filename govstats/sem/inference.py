@@ -20,6 +20,7 @@ import numpy as np
 
 from govstats.errors import NotPositiveDefiniteWarning
 from govstats.sem import continuous_wls as least_squares
+from govstats.sem import fiml_inference as fiml
 from govstats.sem import fit_measures as fm
 from govstats.sem import trouble
 from govstats.sem.ml_inference import (casewise_scores, expected_information, first_order_information,
@@ -45,7 +46,69 @@ def infer(bound, opt, options) -> Inference:
         return _infer_wls(bound, opt, options, messages)
     if bound.statistics.blocks[0].kind == "least_squares":
         return _infer_least_squares(bound, opt, options, messages)
+    if bound.statistics.blocks[0].kind == "missing":
+        return _infer_fiml(bound, opt, options, messages)
     return _infer_ml(bound, opt, options, messages)
+
+
+def _infer_fiml(bound, opt, options, messages) -> Inference:
+    """FIML (missing="fiml"): see :mod:`govstats.sem.fiml_inference`."""
+    theta = opt.theta
+    groups = [fiml.GroupTerms(m, d, theta) for m, d in zip(bound.blocks, bound.statistics.blocks)]
+    n_total = bound.statistics.ntotal
+    clustered = options.cluster is not None
+    scaled = options.test == "yuan.bentler.mplus"
+    constraints = opt.constraints
+    inverse = np.linalg.inv if constraints is None else constraints.inverse
+    b0 = None
+    if options.se in ("robust.huber.white", "robust.cluster") or scaled or options.information == "first.order":
+        b0 = fiml.first_order(groups, clustered)
+    info = b0 if options.information == "first.order" else fiml.information(groups, theta, options.information)
+    needs_inverse = options.se != "none" or scaled
+    info_inv = _checked_inverse(info, messages, constraints) if needs_inverse else None
+    vcov = None
+    if info_inv is not None and options.se != "none":
+        robust = options.se in ("robust.huber.white", "robust.cluster")
+        vcov = (info_inv @ b0 @ info_inv if robust else info_inv) / n_total
+
+    implied = [(g.sigma, g.mu) for g in groups]
+    logl = float(sum(g.logl for g in groups))
+    unrestricted = fiml.h1_logl(groups)
+    for g, label in zip(groups, bound.statistics.group_labels):
+        if not g.d.h1.converged:
+            where = "" if label is None else f" in group {label!r}"
+            trouble.not_converged(f"the EM estimates of the unrestricted model{where} did not converge in "
+                                  f"{g.d.h1.iterations} iterations", messages, "unrestricted (h1) model")
+    chisq = max(2.0 * (unrestricted - logl), 0.0)
+    p = groups[0].mu.shape[0]
+    n_moments = len(groups) * (p * (p + 1) / 2 + p)
+    table = bound.model.table
+    n_exo = int(((table.exo == 1) & (table.free == 0)).sum())
+    q = bound.model.n_parameters
+    df = n_moments - q - n_exo
+    exo = [i for i, v in enumerate(bound.model.names.ov) if v in set(bound.model.names.ov_x)] \
+        if options.fixed_x and options.missing == "fiml" else []
+    base_chisq, base_df = fiml.baseline(groups, exo)
+    measures = fm.standard_measures(chisq=chisq, df=df, n=n_total, groups=len(groups), npar=q, logl=logl,
+                                    unrestricted_logl=unrestricted, baseline_chisq=base_chisq, baseline_df=base_df,
+                                    srmr=fiml.srmr(groups, implied))
+    measures["fmin"] = chisq / (2 * n_total)
+    test_type = "standard"
+    if scaled and info_inv is not None and df > 0:
+        test_type = "yuan.bentler.mplus"
+        e_inv = info_inv if options.observed_information == "hessian" or options.information != "observed" \
+            else None
+        if e_inv is None:
+            raise ValueError("The Yuan-Bentler test with the h1 observed information (ML with cluster, or with "
+                             "test='yuan.bentler.mplus') is not available with missing='fiml' in this version; use "
+                             "estimator='MLR'.")
+        trace_h1 = fiml.saturated_trace(groups, clustered)
+        trace = trace_h1 - float(np.sum(b0 * e_inv.T))
+        c_null = (trace_h1 - fiml.baseline_trace_h0(groups, clustered, exo)) / base_df
+        measures.update(fm.robust_measures(chisq=chisq, df=df, n=n_total, groups=len(groups), c=trace / df,
+                                           trace_ugamma=trace, baseline_chisq=base_chisq, baseline_df=base_df,
+                                           c_null=c_null))
+    return Inference(vcov, measures, options.se, test_type, messages)
 
 
 def _infer_least_squares(bound, opt, options, messages) -> Inference:

@@ -6,6 +6,9 @@ ML, Gauss-Newton for DWLS/ULS). ``chisq = scale * F`` gives the standard test st
 
 - :class:`MLObjective`: normal-theory ML, F = sum_g (N_g / N) F_g (lavaan's likelihood =
   "normal"), chisq = N F.
+- :class:`FIMLObjective`: ML on incomplete data, casewise over missing-data patterns:
+  F = sum over rows of (log|Sigma_oo| + (y_o - mu_o)' Sigma_oo^-1 (y_o - mu_o)) / N, which is
+  -2 log L / N up to a constant (the test is computed from the log-likelihoods, not from F).
 - :class:`WLSObjective`: DWLS (WLSMV) or ULS (ULSMV) on stage-1 statistics, F = sum_g c_g
   (s_g - m_g)' W_g (s_g - m_g) / C with c_g = N_g - 1 and C = sum c_g, chisq = C F (lavaan's
   statistic; its weights carry the N_g / (N_g - 1)); and GLS/WLS/DWLS/ULS on continuous
@@ -17,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from govstats.sem.continuous_wls import weighted
+from govstats.sem.fiml import all_padded_inverses, second_derivatives, value_and_derivative
 from govstats.sem.ml import discrepancy, gradient_and_information, group_terms
 
 
@@ -95,11 +99,63 @@ class WLSObjective:
         return value / self.scale, grad / self.scale, None if hess is None else hess / self.scale
 
 
+class FIMLObjective:
+    """Full-information ML over the missing-data patterns of every group."""
+
+    scoring_steps = 2
+
+    def __init__(self, bound):
+        self.bound = bound
+        self.models = bound.blocks
+        self.data = bound.statistics.blocks
+        self.scale = float(sum(d.n for d in self.data))
+
+    def _terms(self, theta: np.ndarray):
+        out = []
+        for model, d in zip(self.models, self.data):
+            implied = model.implied(theta)
+            inverses = all_padded_inverses(d.sets, implied[0])
+            if inverses is None:
+                return None
+            out.append((implied, inverses))
+        return out
+
+    def value(self, theta: np.ndarray) -> float:
+        terms = self._terms(theta)
+        if terms is None:
+            return np.inf
+        total = 0.0
+        for d, ((sigma, mu, *_), inverses) in zip(self.data, terms):
+            total += value_and_derivative(d.sets, mu, inverses, gradient=False)[0]
+        return total / self.scale
+
+    def evaluate(self, theta: np.ndarray, information: bool = True):
+        """(F, gradient, expected Hessian of F or None); (inf, None, None) outside the admissible region."""
+        terms = self._terms(theta)
+        if terms is None:
+            return np.inf, None, None
+        value, grad = 0.0, np.zeros(len(theta))
+        hess = np.zeros((len(theta), len(theta))) if information else None
+        for model, d, ((sigma, mu, B, C, M), inverses) in zip(self.models, self.data, terms):
+            v, W, w_mean = value_and_derivative(d.sets, mu, inverses)
+            value += v
+            grad += model.gradient(B, C, M, W, w_mean)
+            if information:
+                dS, dmu = model.jacobian(theta, B, C, M)
+                hess += second_derivatives(d.sets, mu, inverses, expected=True).contract(dS, dmu)
+        if information:
+            hess /= self.scale
+        return value / self.scale, grad / self.scale, hess
+
+
 def objective_for(bound):
-    """The objective of a bound model: WLS for stage-1 statistics, ML for moments."""
+    """The objective of a bound model: WLS for stage-1 statistics, ML for moments, FIML for
+    missing-data patterns."""
     kinds = {d.kind for d in bound.statistics.blocks}
     if kinds in ({"ordinal"}, {"least_squares"}):
         return WLSObjective(bound)
     if kinds == {"moments"}:
         return MLObjective(bound)
+    if kinds == {"missing"}:
+        return FIMLObjective(bound)
     raise ValueError(f"Statistics of different kinds across groups ({sorted(kinds)}) cannot be fitted together.")

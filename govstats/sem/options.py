@@ -45,7 +45,8 @@ OTHER_ESTIMATORS = frozenset({
     "GUTMAN", "GUTTMAN1952", "BENTLER", "BENTLER1982", "NONE", "BAYES", "IV", "2SLS", "MIIV",
 })
 
-MISSING = ("listwise", "pairwise")
+MISSING = ("listwise", "pairwise", "fiml", "fiml.x")
+# lavaan's names of full-information ML (normalized to "fiml" and "fiml.x")
 FIML = ("ml", "direct", "fiml", "ml.x", "direct.x", "fiml.x")
 # lavaan's other values of ``missing`` (its aliases included)
 OTHER_MISSING = frozenset({
@@ -101,8 +102,15 @@ _PARTIAL = re.compile(rf"^(?P<lhs>{_NAME})(?P<op>=~|~~|~|\|)(?P<rhs>{_NAME}|1)$"
 
 # fit()'s options, in its signature's order
 OPTION_NAMES = ("estimator", "ordered", "missing", "cluster", "group", "group_equal", "group_partial", "se",
-                "test", "information", "bootstrap", "seed", "std_lv", "meanstructure", "parameterization",
+                "test", "information", "bootstrap", "seed", "ci", "std_lv", "meanstructure", "parameterization",
                 "fixed_x", "orthogonal")
+# Interval types of ``ci``: lavaan's boot.ci.type (bca.simple is BC) and semTools' monteCarloCI
+BOOT_CI = ("perc", "bc", "bca", "norm", "basic")
+CI_TYPES = BOOT_CI + ("monte_carlo",)
+_CI_ALIASES = {"bca.simple": "bc", "percentile": "perc", "normal": "norm", "monte.carlo": "monte_carlo",
+               "montecarlo": "monte_carlo", "mc": "monte_carlo"}
+# lavaan's default number of draws with se="bootstrap"
+DEFAULT_BOOTSTRAP = 1000
 
 # lavaan 0.6.14's options (names(lav_options_default())) and data arguments of lavaan()/cfa()/sem(),
 # with '_' for '.', that fit() does not have.
@@ -159,7 +167,7 @@ class FitOptions:
     estimator : {"ML", "MLR", "WLSMV", "ULSMV"}
     ordered : None, True or tuple of str
         No ordered items, every observed variable of the model, or the named ones.
-    missing : {"listwise", "pairwise"}
+    missing : {"listwise", "pairwise", "fiml", "fiml.x"}
     cluster, group : str or None
         Column names (their existence in the data is checked by ``fit``).
     group_equal, group_partial : tuple of str
@@ -174,9 +182,14 @@ class FitOptions:
         The information matrix of the standard errors and of the scaled test (lavaan's
         ``information`` for both).
     bootstrap : int
-        0 (bootstrap is planned).
-    seed : None
-        Nothing in this version is random.
+        Bootstrap draws (0: none); with ``se="bootstrap"`` the SEs and the ``ci`` intervals come
+        from them (:mod:`govstats.sem.bootstrap`).
+    seed : int or None
+        Seed of the bootstrap or Monte Carlo draws.
+    ci : {None, "perc", "bc", "bca", "norm", "basic", "monte_carlo"}
+        The interval type of ``ci_lower``/``ci_upper``: a bootstrap type (default ``perc`` with
+        the bootstrap, as lavaan's ``boot.ci.type``), or Monte Carlo intervals of the defined
+        and standardized parameters (semTools' ``monteCarloCI``); None: Wald intervals.
     std_lv, fixed_x, orthogonal : bool
     meanstructure : bool or None
         None: lavaan's default, decided from the syntax and the number of groups.
@@ -203,6 +216,7 @@ class FitOptions:
     information: str = "expected"
     bootstrap: int = 0
     seed: int | None = None
+    ci: str | None = None
     std_lv: bool = False
     meanstructure: bool | None = None
     parameterization: str = "delta"
@@ -280,7 +294,7 @@ class FitOptions:
 
 def normalize_options(*, estimator=None, ordered=None, missing=None, cluster=None, group=None, group_equal=(),
                       group_partial=(), se=None, test=None, information=None, bootstrap=0, seed=None,
-                      std_lv=False, meanstructure=None, parameterization=None, fixed_x=None, orthogonal=False,
+                      ci=None, std_lv=False, meanstructure=None, parameterization=None, fixed_x=None, orthogonal=False,
                       **other) -> FitOptions:
     """Resolve and check the options of :func:`govstats.fit` once, as lavaan's ``lav_options_set``.
 
@@ -294,8 +308,10 @@ def normalize_options(*, estimator=None, ordered=None, missing=None, cluster=Non
         ``ML``, ``MLR``, ``WLSMV`` or ``ULSMV``. Default ML, or WLSMV with ``ordered``.
     ordered : True, str or list of str, optional
         Ordered items: True for all; an empty list or False for none.
-    missing : {"listwise", "pairwise"}, optional
-        ``pairwise`` with ordered items only; FIML (``"ml"``, ``"fiml"``, ...) is planned.
+    missing : {"listwise", "pairwise", "fiml", "fiml.x"}, optional
+        ``pairwise`` with ordered items only; ``fiml`` (lavaan's ``"ml"``, ``"direct"``) is
+        full-information ML (ML or MLR, continuous items), ``fiml.x`` (lavaan's ``"ml.x"``) keeps
+        rows with blank exogenous covariates.
     cluster, group : str, optional
         Column names.
     group_equal : str or list of str
@@ -313,9 +329,15 @@ def normalize_options(*, estimator=None, ordered=None, missing=None, cluster=Non
     information : {"expected", "observed", "first.order"}, optional
         Default: observed for robust.huber.white and robust.cluster SEs, else expected.
     bootstrap : int
-        Must be 0: bootstrap standard errors and tests are planned.
-    seed : int, optional
-        Only for the bootstrap (planned); anything else is an error.
+        Bootstrap draws. ``se="bootstrap"`` alone draws 1000 (lavaan's default); ``bootstrap=N``
+        alone means ``se="bootstrap"``. Unlike lavaan, every estimator may be bootstrapped (the
+        test statistic stays the estimator's); ``test="bollen.stine"`` (ML) adds the Bollen-Stine
+        bootstrap p-value.
+    seed : int or SeedSequence, optional
+        Seed of the bootstrap or of the Monte Carlo intervals; anything else is an error.
+    ci : str, optional
+        ``perc`` (default with the bootstrap), ``bc`` (lavaan's ``bca.simple``), ``bca``,
+        ``norm``, ``basic``, or ``monte_carlo`` (without the bootstrap).
     std_lv, orthogonal : bool
     meanstructure : bool, optional
     parameterization : {"delta", "theta"}, optional
@@ -387,21 +409,19 @@ def normalize_options(*, estimator=None, ordered=None, missing=None, cluster=Non
     # --- estimator and ordered items -----------------------------------------------------
     estimator = _estimator(estimator, ordered)
 
-    # --- the bootstrap (planned) ---------------------------------------------------------
+    # --- the bootstrap and Monte Carlo intervals ------------------------------------------
     se_given = se
     se = SE_ALIASES.get(se, se)
     if test is not None:
         if test not in _TEST_RENAME:
             raise _choice_error("test", test, TESTS)
         test = _TEST_RENAME[test]
-    if bootstrap or se == "bootstrap" or test == "bollen.stine":
-        what = ("bootstrap=" + str(bootstrap) if bootstrap else f"se={se!r}" if se == "bootstrap"
-                else "test='bollen.stine' (the bootstrap test)")
-        raise ValueError(f"The bootstrap ({what}) is planned (bootstrap issue) and not available in this version; "
-                         "leave out bootstrap, se='bootstrap' and test='bollen.stine'.")
-    if seed is not None:
-        raise ValueError("The 'seed' parameter of fit applies to the bootstrap only (bootstrap > 0), which is "
-                         "planned; no other part of fit is random, so there is nothing to seed: leave out 'seed'.")
+    bootstrap, boot_se, bollen_stine, ci = _bootstrap(bootstrap, se, test, _lower("ci", ci), seed, estimator,
+                                                      ordered)
+    if boot_se:
+        se = se_given = None  # the estimator's own SEs are resolved below, then replaced by the draws
+    if bollen_stine:
+        test = None
 
     # --- missing values ------------------------------------------------------------------
     missing = _missing(missing, categorical)
@@ -454,11 +474,19 @@ def normalize_options(*, estimator=None, ordered=None, missing=None, cluster=Non
                                  "clustered data with a mean structure (it silently sets meanstructure=TRUE); "
                                  "leave out 'meanstructure'.")
             meanstructure = True
+        if missing in ("fiml", "fiml.x"):
+            se, information = _fiml_checks(estimator, se, test, information, meanstructure)
+            meanstructure = True
         se, test, information = _inference_continuous(estimator, se, test, information, cluster, se_given)
 
+    if boot_se:
+        se = "bootstrap"
+    if bollen_stine:
+        test = "bollen.stine"
     return FitOptions(estimator=estimator, ordered=ordered, missing=missing, cluster=cluster, group=group,
                       group_equal=group_equal, group_partial=group_partial, se=se, test=test,
-                      information=information, bootstrap=0, seed=None, std_lv=std_lv, meanstructure=meanstructure,
+                      information=information, bootstrap=bootstrap, seed=seed, ci=ci, std_lv=std_lv,
+                      meanstructure=meanstructure,
                       parameterization=parameterization, fixed_x=fixed_x, orthogonal=orthogonal)
 
 
@@ -499,6 +527,39 @@ def _check_unknown(other: Mapping) -> None:
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(f"fit() got an unexpected option {name!r}; lavaan's options are written with '_' for '.'."
                          f"{hint} fit's options are: {', '.join(OPTION_NAMES)}.")
+
+
+def _bootstrap(bootstrap, se, test, ci, seed, estimator, ordered) -> tuple[int, bool, bool, str | None]:
+    """(draws, bootstrap SEs?, Bollen-Stine test?, interval type) from bootstrap, se, test, ci, seed."""
+    boot_se = se == "bootstrap" or (bootstrap > 0 and se is None)
+    bollen_stine = test == "bollen.stine"
+    if bootstrap > 0 and not (boot_se or bollen_stine):
+        # lavaan: bootstrap=N with another se (and no bootstrap test) draws nothing, silently
+        raise ValueError(f"The 'bootstrap' parameter of fit ({bootstrap}) needs se='bootstrap' (or leave out 'se'), "
+                         f"or test='bollen.stine'; with se={se!r} the draws would not be used.")
+    if (boot_se or bollen_stine) and bootstrap == 0:
+        bootstrap = DEFAULT_BOOTSTRAP
+    if bollen_stine and (estimator != "ML" or ordered is not None):
+        raise ValueError(f"test='bollen.stine' is available with estimator='ML' on continuous data only (it "
+                         f"bootstraps the ML chi-square). Got estimator={estimator!r}.")
+    if ci is not None:
+        ci = _CI_ALIASES.get(ci, ci)
+        if ci not in CI_TYPES:
+            raise _choice_error("ci", ci, CI_TYPES)
+        if ci in BOOT_CI and not boot_se:
+            raise ValueError(f"The 'ci' parameter of fit is {ci!r}, a bootstrap interval, which needs "
+                             "se='bootstrap' (and bootstrap=N); for intervals without the bootstrap use "
+                             "ci='monte_carlo', or leave out 'ci' (Wald intervals).")
+        if ci == "monte_carlo" and boot_se:
+            raise ValueError("The 'ci' parameter of fit cannot be 'monte_carlo' with se='bootstrap': Monte Carlo "
+                             "intervals draw from the asymptotic distribution instead of resampling; use one of "
+                             f"{_show(BOOT_CI)} with the bootstrap.")
+    elif boot_se:
+        ci = "perc"  # lavaan's boot.ci.type default
+    if seed is not None and not (bootstrap or ci == "monte_carlo"):
+        raise ValueError("The 'seed' parameter of fit applies to random draws only (se='bootstrap', "
+                         "test='bollen.stine' or ci='monte_carlo'); nothing else in fit is random: leave out 'seed'.")
+    return bootstrap, boot_se, bollen_stine, ci
 
 
 def _lower(name: str, value) -> str | None:
@@ -582,8 +643,7 @@ def _missing(missing: str | None, categorical: bool) -> str:
             # lavaan: 'missing = "fiml" not available in the categorical setting'
             raise ValueError(f"The 'missing' parameter of fit cannot be {missing!r} with ordered items (lavaan has no "
                              "FIML in the categorical setting either); use missing='pairwise' or 'listwise'.")
-        raise ValueError(f"The 'missing' parameter of fit is {missing!r}: FIML is planned (FIML issue) and not "
-                         "available in this version; use missing='listwise'.")
+        return "fiml.x" if missing.endswith(".x") else "fiml"
     if missing in OTHER_MISSING:
         raise ValueError(f"The 'missing' parameter of fit is {missing!r}, which is not available in this version; "
                          f"use one of {_show(MISSING)} ('pairwise' with ordered items).")
@@ -595,6 +655,24 @@ def _missing(missing: str | None, categorical: bool) -> str:
                          "(pairwise-complete covariances for continuous data are not available); use "
                          "missing='listwise', or pass 'ordered'.")
     return missing
+
+
+def _fiml_checks(estimator: str, se, test, information, meanstructure):
+    """FIML's constraints, as lavaan's: ML or MLR only, always a mean structure, and the observed
+    information by default (lavaan: information = "observed" with missing = "ml"); se="robust"
+    is the sandwich (lavaan: robust.huber.white with missing = "ml"). Returns (se, information)."""
+    if estimator not in ("ML", "MLR"):
+        # lavaan: MLM (and se="robust.sem") switch to listwise deletion with a warning; least squares refuse
+        raise ValueError(f"estimator={estimator!r} cannot be combined with missing='fiml' (lavaan would switch to "
+                         "listwise deletion or refuse); use estimator='ML' or 'MLR' with FIML.")
+    if se == "robust.sem" or test == "satorra.bentler":
+        raise ValueError("MLM-type standard errors (se='robust.sem') and the Satorra-Bentler test need complete data; "
+                         "with missing='fiml' lavaan silently switches to listwise deletion. Use estimator='MLR' "
+                         "(sandwich standard errors and the Yuan-Bentler test with FIML), or missing='listwise'.")
+    if meanstructure is False:
+        raise ValueError("The 'meanstructure' parameter of fit cannot be False with missing='fiml': FIML needs the "
+                         "means (lavaan silently sets meanstructure=TRUE); leave out 'meanstructure'.")
+    return ("robust.huber.white" if se == "robust" else se), ("observed" if information is None else information)
 
 
 def _string_list(name: str, value) -> list[str]:

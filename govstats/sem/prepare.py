@@ -9,6 +9,8 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+from govstats.errors import CoverageWarning
+from govstats.sem.missing_data import MissingPatterns
 from govstats.sem.statistics import (Moments, OrdinalStatistics, Statistics, covariate_moments,
                                      dwls_weights)
 
@@ -83,6 +85,63 @@ def moment_statistics(data: pd.DataFrame, columns: list[str], group: str | None 
         blocks.append(Moments.from_rows(x, clusters, label))
         labels.append(label)
     return Statistics(blocks=blocks, group_labels=labels, n_dropped=int((~complete).sum()))
+
+
+def missing_statistics(data: pd.DataFrame, columns: list[str], group: str | None = None,
+                       cluster: str | None = None, complete: tuple[str, ...] = ()) -> Statistics:
+    """Missing-data patterns per group for FIML. Rows blank on every model variable carry no
+    information and are left out (as lavaan, which warns); so are rows with a blank in a column of
+    ``complete`` (fixed.x covariates under missing="fiml", as lavaan) or in the cluster column.
+    Pairs of variables never observed together are a warning, as in lavaan."""
+    if cluster is not None and cluster not in data.columns:
+        raise ValueError(f"The 'cluster' parameter of fit names column {cluster!r}, which the data do not have.")
+    x_all = numeric_block(data, columns)
+    blank = np.isnan(x_all)
+    empty = blank.all(axis=1)
+    keep = ~empty
+    messages = []
+    if empty.any():
+        messages.append(f"{int(empty.sum())} row(s) blank on every model variable were left out (as lavaan).")
+    exo = [columns.index(c) for c in complete]
+    if exo:
+        x_blank = blank[:, exo].any(axis=1) & keep
+        if x_blank.any():
+            messages.append(f"{int(x_blank.sum())} row(s) with a blank exogenous covariate "
+                            f"({', '.join(complete)}) were left out: with fixed_x covariates are conditioned on "
+                            "(as lavaan's missing='ml'); missing='fiml.x' keeps them.")
+        keep &= ~x_blank
+    if cluster is not None:
+        keep &= data[cluster].notna().to_numpy()
+    blocks, labels = [], []
+    for label, rows in _group_rows(data, group):
+        rows = rows & keep
+        x = x_all[rows]
+        where = "" if label is None else f" in group {label!r}"
+        if len(x) < 2:
+            raise ValueError(f"Only {len(x)} row(s) with answers{where}; the model cannot be estimated.")
+        observed = ~np.isnan(x)
+        unobserved = [c for c, seen in zip(columns, observed.sum(axis=0)) if seen < 2]
+        if unobserved:
+            raise ValueError(f"Column(s) {unobserved} have fewer than two answers{where}; they cannot be modeled.")
+        sd = np.nanstd(x, axis=0)
+        constant = [c for c, v in zip(columns, sd) if v == 0]
+        if constant:
+            raise ValueError(f"Column(s) {constant} are constant{where}; a constant cannot be modeled.")
+        clusters = data.loc[rows, cluster].to_numpy() if cluster is not None else None
+        block = MissingPatterns.from_rows(x, clusters)
+        never = np.argwhere(np.triu(block.coverage == 0, 1))
+        low = np.argwhere(np.triu(block.coverage < 0.1, 1))
+        if len(never) or len(low):
+            pairs = never if len(never) else low
+            shown = ", ".join(f"{columns[i]} & {columns[j]}" for i, j in pairs[:5])
+            text = (f"due to missing values, {len(pairs)} pair(s) of variables{where} are "
+                    + ("never observed together" if len(never) else "observed together in less than 10% of the rows")
+                    + f" ({shown}{' ...' if len(pairs) > 5 else ''}); see results.coverage().")
+            messages.append(text)
+            warnings.warn(f"fit: {text}", CoverageWarning, stacklevel=4)
+        blocks.append(block)
+        labels.append(label)
+    return Statistics(blocks=blocks, group_labels=labels, n_dropped=int((~keep).sum()), messages=messages)
 
 
 def ordinal_statistics(data: pd.DataFrame, items: list[str], numeric: list[str], covariates: list[str],

@@ -1,0 +1,168 @@
+"""The statistics layer for FIML: one group's missing-data patterns, coverage, and the
+unrestricted (h1) model estimated by EM.
+
+The h1 model is needed for the chi-square test, the baseline model's test and the SRMR, not for
+the estimates: it is computed on first use, so that a bootstrap draw that wants estimates only
+does not pay for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from govstats.sem.fiml import (LOG_2PI, PatternSet, all_padded_inverses, inverse_logdet, minus_two_loglik,
+                               n_observed_cells, pattern_sets)
+
+EM_TOLERANCE = 1e-10
+EM_MAX_ITERATIONS = 5000
+
+
+@dataclass
+class H1:
+    """The unrestricted model of incomplete data: ML means and covariances (EM) and its log-likelihood."""
+
+    mean: np.ndarray
+    cov: np.ndarray
+    logl: float
+    iterations: int
+    converged: bool
+
+
+@dataclass
+class MissingPatterns:
+    """One group's incomplete data for FIML.
+
+    ``raw`` holds the rows used (blanks as NaN; rows blank on every model variable are left out
+    before), ``sets`` the patterns batched by number of blanks, ``pattern_of_row`` each row's
+    pattern. ``mean`` and ``cov`` are available-case moments (each mean over the rows observed,
+    each covariance over the pairs observed, made positive definite if needed): only for starting
+    values and for fixed.x covariates, which are complete. ``coverage`` is the proportion of rows
+    observing each pair of variables (lavaan's ``lavInspect(fit, "coverage")``).
+    """
+
+    n: int
+    raw: np.ndarray
+    sets: list[PatternSet]
+    pattern_of_row: np.ndarray
+    mean: np.ndarray
+    cov: np.ndarray
+    coverage: np.ndarray
+    cluster: np.ndarray | None = None
+    _h1: H1 | None = field(default=None, repr=False)
+
+    kind = "missing"
+
+    @classmethod
+    def from_rows(cls, x: np.ndarray, cluster: np.ndarray | None = None) -> "MissingPatterns":
+        sets, pattern_of_row = pattern_sets(x)
+        observed = (~np.isnan(x)).astype(float)
+        coverage = observed.T @ observed / len(x)
+        mean, cov = available_case_moments(x)
+        return cls(n=len(x), raw=x, sets=sets, pattern_of_row=pattern_of_row, mean=mean, cov=cov,
+                   coverage=coverage, cluster=cluster)
+
+    @property
+    def n_patterns(self) -> int:
+        return int(sum(len(s.freq) for s in self.sets))
+
+    @property
+    def share_missing(self) -> float:
+        return float(np.isnan(self.raw).mean())
+
+    @property
+    def h1(self) -> H1:
+        if self._h1 is None:
+            self._h1 = em_h1(self.sets, self.mean, self.cov, self.n)
+        return self._h1
+
+    def independence_logl(self, exo=()) -> float:
+        """The log-likelihood of the independence model (lavaan's baseline): variables
+        uncorrelated, each with its own mean and variance, whose ML estimates under blanks are the
+        available-case mean and (N-divided) variance; fixed.x covariates (complete) keep their
+        sample covariance block."""
+        x = self.raw
+        total = 0.0
+        exo = list(exo)
+        for j in range(x.shape[1]):
+            if j in exo:
+                continue
+            v = x[~np.isnan(x[:, j]), j]
+            total += -0.5 * len(v) * (LOG_2PI + np.log(v.var()) + 1.0)
+        if exo:
+            block = x[:, exo]
+            cov = np.atleast_2d(np.cov(block, rowvar=False, bias=True))
+            total += -0.5 * len(block) * (len(exo) * LOG_2PI + np.linalg.slogdet(cov)[1] + len(exo))
+        return float(total)
+
+
+def available_case_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Means over the rows observed, covariances over the pairs observed (N-divided), shrunk
+    towards the diagonal until positive definite (starting values only)."""
+    observed = ~np.isnan(x)
+    mean = np.nanmean(x, axis=0)
+    z = np.where(observed, x - mean, 0.0)
+    counts = observed.T.astype(float) @ observed
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = np.where(counts > 0, (z.T @ z) / np.maximum(counts, 1), 0.0)
+    diag = np.diag(np.diag(cov))
+    for shrink in (1.0, 0.9, 0.7, 0.5, 0.0):
+        candidate = shrink * cov + (1 - shrink) * diag
+        if inverse_logdet(candidate) is not None:
+            return mean, candidate
+    return mean, diag
+
+
+def em_h1(sets, mean0: np.ndarray, cov0: np.ndarray, n: int) -> H1:
+    """ML means and covariances of incomplete normal data by EM (Dempster, Laird and Rubin 1977),
+    from the patterns' sufficient statistics: each E step regresses a pattern's blanks on its
+    observed variables (coefficients K_mm^-1 K_mo, residual covariance K_mm^-1 with K =
+    Sigma^-1), so that the conditional expectations of a pattern's sums and cross-products follow
+    from its observed mean and covariance. Stops when no mean or covariance changes by more than
+    1e-10 (lavaan stops at a relative change of its log-likelihood)."""
+    mu, sigma = mean0.copy(), cov0.copy()
+    p = len(mu)
+    converged = False
+    for iteration in range(1, EM_MAX_ITERATIONS + 1):
+        new_mu, new_sigma = _em_step(sets, mu, sigma, n, p)
+        change = max(np.max(np.abs(new_mu - mu)), np.max(np.abs(new_sigma - sigma)))
+        mu, sigma = new_mu, new_sigma
+        if change < EM_TOLERANCE * max(1.0, np.max(np.abs(sigma))):
+            converged = True
+            break
+    inverses = all_padded_inverses(sets, sigma)
+    logl = -0.5 * (minus_two_loglik(sets, mu, inverses) + n_observed_cells(sets) * LOG_2PI)
+    return H1(mean=mu, cov=sigma, logl=float(logl), iterations=iteration, converged=converged)
+
+
+def _em_step(sets, mu: np.ndarray, sigma: np.ndarray, n: int, p: int):
+    K = np.linalg.inv(sigma)
+    sum_x = np.zeros(p)
+    sum_xx = np.zeros((p, p))
+    for s in sets:
+        f = s.freq
+        if s.k == 0:
+            sum_x += f @ s.mean
+            sum_xx += np.tensordot(f, s.cov + s.mean[:, :, None] * s.mean[:, None, :], axes=1)
+            continue
+        npat, m = len(f), s.missing
+        index = np.arange(npat)[:, None]
+        kmm = K[m[:, :, None], m[:, None, :]]
+        kmm_inv = np.linalg.inv(kmm)
+        coefficients = np.matmul(kmm_inv, K[m] * s.observed[:, None, :])        # (npat, k, p)
+        z = (s.mean - mu) * s.observed
+        xhat = s.mean.copy()
+        xhat[index, m] = mu[m] - np.einsum("nkp,np->nk", coefficients, z)
+        A = np.zeros((npat, p, p))
+        A[:, np.arange(p), np.arange(p)] = s.observed
+        A[index, m, :] = -coefficients
+        conditional = np.zeros((npat, p, p))
+        conditional[index[:, :, None], m[:, :, None], m[:, None, :]] = kmm_inv
+        second = (np.matmul(np.matmul(A, s.cov), A.transpose(0, 2, 1)) + conditional
+                  + xhat[:, :, None] * xhat[:, None, :])
+        sum_x += f @ xhat
+        sum_xx += np.tensordot(f, second, axes=1)
+    new_mu = sum_x / n
+    new_sigma = sum_xx / n - np.outer(new_mu, new_mu)
+    return new_mu, 0.5 * (new_sigma + new_sigma.T)
