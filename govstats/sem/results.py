@@ -63,6 +63,8 @@ class SEMResults:
     _bound: object = field(default=None, repr=False)
     _theta: np.ndarray | None = field(default=None, repr=False)
     _vcov: np.ndarray | None = field(default=None, repr=False)
+    # se="bootstrap" / test="bollen.stine": the draws (govstats.sem.bootstrap.BootstrapResult)
+    bootstrap: object = field(default=None, repr=False)
 
     @classmethod
     def from_estimate(cls, bound, opt, options, inference, seconds: float) -> "SEMResults":
@@ -203,6 +205,13 @@ class SEMResults:
                         rows.append({"group": g, "outcome": y, "predictor": x, "direct": A[i, j],
                                      "indirect": total[i, j] - A[i, j], "total": total[i, j]})
         return pd.DataFrame(rows, columns=["group", "outcome", "predictor", "direct", "indirect", "total"])
+
+    def bootstrap_draws(self) -> pd.DataFrame:
+        """The bootstrap draws, one row per draw (``status``, each free and defined parameter,
+        their std.all values), for plots of their distribution; left-out draws are NaN."""
+        if self.bootstrap is None or not self.bootstrap.requested:
+            raise ValueError("This fit has no bootstrap draws; fit with se='bootstrap' (bootstrap=N, seed=...).")
+        return self.bootstrap.draws()
 
     def modindices(self, top: int | None = None) -> pd.DataFrame:
         """Modification indices with EPC and standardized EPC, largest first (lavaan's modindices)."""

@@ -282,18 +282,19 @@ ERRORS = [
     (dict(missing="doubly.robust"), "not available in this version"),
     (dict(missing="bogus"), "The 'missing' parameter of fit must be one of {'listwise', 'pairwise'}"),
     # bootstrap and seed
-    (dict(bootstrap=100), "bootstrap=100) is planned (bootstrap issue)"),
-    (dict(se="bootstrap"), "se='bootstrap') is planned"),
-    (dict(se="boot"), "is planned"),  # lavaan alias
-    (dict(test="bollen.stine"), "test='bollen.stine' (the bootstrap test)) is planned"),
+    (dict(bootstrap=100, se="robust.sem"), "needs se='bootstrap'"),  # lavaan: draws nothing, silently
+    (dict(test="bollen.stine", estimator="MLR"), "test='bollen.stine' is available with estimator='ML'"),
+    (dict(test="bollen.stine", ordered=True), "test='bollen.stine' is available with estimator='ML'"),
+    (dict(ci="bc"), "a bootstrap interval, which needs se='bootstrap'"),
+    (dict(ci="monte_carlo", bootstrap=10), "cannot be 'monte_carlo' with se='bootstrap'"),
+    (dict(ci="studentized", bootstrap=10), "The 'ci' parameter of fit must be one of"),
     (dict(bootstrap=-1), "'bootstrap' parameter of fit must be a non-negative int"),
     (dict(bootstrap=1.5), "'bootstrap' parameter of fit must be a non-negative int"),
     (dict(bootstrap=True), "'bootstrap' parameter of fit must be a non-negative int"),
-    (dict(seed=1), "The 'seed' parameter of fit applies to the bootstrap only"),
-    (dict(seed=np.random.SeedSequence(1)), "nothing to seed"),
+    (dict(seed=1), "The 'seed' parameter of fit applies to random draws only"),
+    (dict(seed=np.random.SeedSequence(1)), "nothing else in fit is random"),
     (dict(seed="1"), "'seed' parameter of fit must be a non-negative int or None"),
     (dict(seed=-1), "'seed' parameter of fit must be a non-negative int or None"),
-    (dict(bootstrap=10, seed=1), "planned"),
     # cluster / group as column names; ordered items with cluster
     (dict(cluster=3), "'cluster' parameter of fit must be a column name"),
     (dict(cluster=""), "'cluster' parameter of fit must be a column name"),
@@ -434,13 +435,15 @@ def test_every_combination_is_resolved_consistently_or_refused():
         if opts.categorical:
             assert opts.estimator in ("WLSMV", "ULSMV") and opts.cluster is None
             assert (opts.se, opts.test, opts.information) in {("robust.sem", "scaled.shifted", "expected"),
-                                                              ("none", "scaled.shifted", "expected")}
+                                                              ("none", "scaled.shifted", "expected"),
+                                                              ("bootstrap", "scaled.shifted", "expected")}
             assert opts.meanstructure is True
         else:
             assert opts.estimator in ("ML", "MLR", "MLM", "GLS", "WLS", "DWLS", "ULS")
             if opts.estimator in ("GLS", "WLS", "DWLS", "ULS"):
-                assert opts.test == "standard" and opts.se in ("standard", "none") and opts.cluster is None
-            assert opts.se in ("standard", "robust.huber.white", "robust.cluster", "robust.sem", "none")
+                assert opts.test == "standard" and opts.se in ("standard", "none", "bootstrap")
+                assert opts.cluster is None
+            assert opts.se in ("standard", "robust.huber.white", "robust.cluster", "robust.sem", "none", "bootstrap")
             assert opts.test in ("standard", "yuan.bentler.mplus", "satorra.bentler")
             if opts.se == "robust.sem" or opts.test == "satorra.bentler":
                 assert opts.cluster is None and opts.information == "expected"
@@ -448,12 +451,15 @@ def test_every_combination_is_resolved_consistently_or_refused():
                 assert opts.test == "satorra.bentler"
             assert (opts.se == "robust.cluster") <= (opts.cluster is not None)
             if opts.cluster is not None:
-                assert opts.se in ("robust.cluster", "none") and opts.meanstructure is True
+                assert opts.se in ("robust.cluster", "none", "bootstrap") and opts.meanstructure is True
             if opts.estimator == "MLR":
                 assert opts.test == "yuan.bentler.mplus"
         # an explicitly given value is never replaced by another one
         for key in ("cluster",):
             assert getattr(opts, key) == kwargs[key]
+        # se="bootstrap": the draws, with the estimator's own test and 1000 draws (lavaan's default)
+        assert (opts.se == "bootstrap") == (kwargs["se"] == "bootstrap")
+        assert (opts.bootstrap, opts.ci) == ((1000, "perc") if opts.se == "bootstrap" else (0, None))
         if kwargs["information"] is not None:
             assert opts.information == kwargs["information"]
     assert valid > 50
@@ -468,3 +474,15 @@ def test_fit_options_are_frozen_and_hashable():
     with pytest.raises(AttributeError):
         opts.se = "none"
     assert hash(opts) == hash(normalize_options(group="g", group_equal="loadings"))
+
+
+def test_bootstrap_options_resolve_as_documented():
+    # bootstrap=N alone is se="bootstrap"; every estimator may be bootstrapped, keeping its own test
+    opts = normalize_options(estimator="MLR", bootstrap=200, seed=4, ci="bca.simple")
+    assert (opts.se, opts.test, opts.bootstrap, opts.seed, opts.ci) == ("bootstrap", "yuan.bentler.mplus", 200, 4, "bc")
+    assert normalize_options(ordered=True, se="boot").se == "bootstrap"  # lavaan's alias
+    bs = normalize_options(test="bollen.stine")
+    assert (bs.se, bs.test, bs.bootstrap, bs.ci) == ("standard", "bollen.stine", 1000, None)
+    mc = normalize_options(ci="monte_carlo", seed=2)
+    assert (mc.se, mc.ci, mc.bootstrap) == ("standard", "monte_carlo", 0)
+    assert normalize_options(**opts.to_dict()) == opts

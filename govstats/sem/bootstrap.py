@@ -1,0 +1,400 @@
+"""Nonparametric bootstrap of a fitted model: resample, recompute the statistics, refit.
+
+Each draw resamples respondents (whole clusters when the fit has ``cluster``; within each
+group with ``group``), recomputes the statistics layer on the resample and refits the compiled
+model from the original estimate and its curvature (:func:`govstats.sem.fit.refit`). The
+statistics come from :func:`govstats.sem.fit.compile_model` on the resampled rows, so every
+kind of data the engine fits (ML moments, stage-1 WLSMV/ULSMV statistics recomputed per draw,
+least squares, FIML once it lands) is bootstrapped the same way; complete-data ML-family fits
+take a shortcut to the same moments (:func:`govstats.sem.prepare.moment_statistics`) because
+recompiling the model would cost more than the refit.
+
+Each draw computes its parameters, every row's value (``:=`` rows included) and the
+standardized solution at its own estimate (re-standardized per draw, not the delta method),
+with its own fixed.x moments. Draws that fail (a resample whose statistics cannot be computed,
+an ordered item with an empty category, which would change the thresholds the model has) or
+do not converge are counted, reported and left out, never silently.
+
+Draws run on :mod:`govstats.parallel` with one ``SeedSequence`` child per draw, so serial,
+process and Dask runs give identical numbers.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from govstats.parallel import run, spawn_seeds
+from govstats.sem.distributions import norm_sf
+from govstats.sem.intervals import bootstrap_se, interval, jackknife_acceleration
+from govstats.sem.standardize import row_values_batch, standardize_batch
+
+__all__ = ["BootstrapResult", "bootstrap_fit"]
+
+CONVERGED = "ok"
+
+
+@dataclass
+class BootstrapResult:
+    """The draws of a bootstrapped fit (``SEMResults.bootstrap``).
+
+    Attributes
+    ----------
+    requested : int
+        Draws asked for.
+    status : list of str
+        Per draw: ``"ok"``, ``"not converged"``, or why it failed.
+    values, std_all : array (successful draws x table rows)
+        Every parameter-table row's value and standardized (std.all) value in each successful draw.
+    jackknife_values, jackknife_std : array or None
+        Leave-one-out (leave-one-cluster-out) values for BCa intervals.
+    ci : str
+        The interval type of ``params.ci_lower``/``ci_upper``.
+    seed : int
+        The entropy of the root ``SeedSequence``: ``fit(..., seed=<this>)`` repeats the draws.
+    bollen_stine_pvalue : float or None
+        With ``test="bollen.stine"``: the share of draws on model-transformed data whose
+        chi-square exceeds the fit's.
+    """
+
+    requested: int
+    status: list
+    values: np.ndarray
+    std_all: np.ndarray
+    ci: str
+    seed: int
+    names: list = field(default_factory=list)
+    rows: np.ndarray | None = None
+    jackknife_values: np.ndarray | None = None
+    jackknife_std: np.ndarray | None = None
+    bollen_stine_pvalue: float | None = None
+    bollen_stine_draws: int = 0
+
+    @property
+    def successful(self) -> int:
+        return int(sum(s == CONVERGED for s in self.status))
+
+    @property
+    def failures(self) -> dict:
+        """Why draws were left out, with their counts."""
+        return dict(Counter(s for s in self.status if s != CONVERGED))
+
+    def draws(self) -> pd.DataFrame:
+        """One row per draw: ``status``, then each free and defined parameter, then their
+        standardized values (``std.all:<name>``); NaN in draws that were left out."""
+        ok = np.array([s == CONVERGED for s in self.status])
+        out = pd.DataFrame({"status": self.status})
+        out.index.name = "draw"
+        columns = {}
+        for k, name in enumerate(self.names):
+            col = np.full(len(ok), np.nan)
+            col[ok] = self.values[:, self.rows[k]]
+            columns[name] = col
+        for k, name in enumerate(self.names):
+            col = np.full(len(ok), np.nan)
+            col[ok] = self.std_all[:, self.rows[k]]
+            columns[f"std.all:{name}"] = col
+        return pd.concat([out, pd.DataFrame(columns, index=out.index)], axis=1)
+
+    def line(self) -> str:
+        """The summary's line about the draws."""
+        failed = ", ".join(f"{n} {why}" for why, n in sorted(self.failures.items()))
+        text = (f"Bootstrap: {self.successful} of {self.requested} draws used"
+                + (f" (left out: {failed})" if failed else "") + f"; intervals: {self.ci}; seed {self.seed}")
+        if self.bollen_stine_pvalue is not None:
+            text += (f"\nBollen-Stine bootstrap p-value: {self.bollen_stine_pvalue:.3f} "
+                     f"({self.bollen_stine_draws} draws)")
+        return text
+
+
+@dataclass
+class _Payload:
+    """What every draw needs; sent to each worker once."""
+
+    syntax: str
+    options: object
+    levels: dict | None
+    compiled: object
+    start: object
+    frame: pd.DataFrame
+    units: list  # per group: a list of row-position arrays (one per respondent or cluster)
+    observed: list
+    fast: bool
+    thresholds: dict | None  # ordered item -> thresholds in the fit (a resample must keep them all)
+
+
+def _resample(payload: _Payload, rng: np.random.Generator) -> pd.DataFrame:
+    """A resample of the rows: within each group, respondents (or clusters) drawn with replacement."""
+    pieces = []
+    for units in payload.units:
+        pieces.extend(units[u] for u in rng.integers(0, len(units), len(units)))
+    return _frame(payload, pieces)
+
+
+def _frame(payload: _Payload, pieces: list) -> pd.DataFrame:
+    """The rows of ``pieces`` (one array per unit) as a data frame; with clusters each piece is
+    its own cluster, so a cluster drawn twice counts as two."""
+    frame = payload.frame.iloc[np.concatenate(pieces)].reset_index(drop=True)
+    if payload.options.cluster is not None:
+        frame[payload.options.cluster] = np.repeat(np.arange(len(pieces)), [len(p) for p in pieces])
+    return frame
+
+
+def _statistics(payload: _Payload, frame: pd.DataFrame):
+    if payload.fast:
+        from govstats.sem.prepare import moment_statistics
+
+        o = payload.options
+        return moment_statistics(frame, payload.observed, o.group, o.cluster)
+    from govstats.sem.fit import compile_model
+
+    return compile_model(payload.syntax, frame, payload.options, payload.levels)[1]
+
+
+def _refit_frame(payload: _Payload, frame: pd.DataFrame):
+    """(status, row values, std.all values, chi-square) of the model refitted on ``frame``."""
+    from govstats.sem.fit import refit
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # stage-1 notes per draw; failures are classified below
+        try:
+            statistics = _statistics(payload, frame)
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            return f"failed: {str(exc).split(';')[0][:120]}", None, None, np.nan
+        if payload.thresholds is not None and not _same_thresholds(payload.thresholds, statistics):
+            return "failed: an ordered item has an empty category in the resample", None, None, np.nan
+        opt = refit(payload.compiled, statistics, payload.start)
+        if not opt.converged:
+            return "not converged", None, None, np.nan
+        bound = payload.compiled.bind(statistics)
+        theta = opt.theta[None, :]
+        values = row_values_batch(bound, theta)
+        std = standardize_batch(bound, theta, "std.all", values=values.copy())
+        return CONVERGED, values[0], std[0], statistics.ntotal * opt.fmin
+
+
+def _same_thresholds(expected: dict, statistics) -> bool:
+    from govstats.sem.prepare import threshold_counts
+
+    try:
+        return threshold_counts(statistics) == expected
+    except ValueError:  # groups that differ in their categories
+        return False
+
+
+def _bootstrap_draw(payload: _Payload, seed: np.random.SeedSequence):
+    return _refit_frame(payload, _resample(payload, np.random.default_rng(seed)))
+
+
+def _jackknife_draw(payload: _Payload, unit: tuple[int, int]):
+    """The fit without one respondent (or cluster) ``unit = (group, index)``."""
+    pieces = [rows for g, units in enumerate(payload.units) for k, rows in enumerate(units) if (g, k) != unit]
+    return _refit_frame(payload, _frame(payload, pieces))
+
+
+def _used_rows(data: pd.DataFrame, observed: list, options) -> np.ndarray:
+    """The rows the fit used: complete cases with listwise deletion, else every row with an answer."""
+    x = data[observed].to_numpy(dtype=float, na_value=np.nan) if len(observed) else np.empty((len(data), 0))
+    seen = ~np.isnan(x)
+    keep = seen.all(axis=1) if options.missing == "listwise" else seen.any(axis=1)
+    for column in (options.group, options.cluster):
+        if column is not None:
+            keep &= data[column].notna().to_numpy()
+    return np.flatnonzero(keep)
+
+
+def _units(frame: pd.DataFrame, options) -> list:
+    """Per group (in lavaan's order: first appearance), the resampling units as row positions."""
+    if options.group is None:
+        groups = [np.arange(len(frame))]
+    else:
+        column = frame[options.group].to_numpy()
+        groups = [np.flatnonzero(column == label) for label in pd.unique(column)]
+    out = []
+    for rows in groups:
+        if options.cluster is None:
+            out.append([rows[i:i + 1] for i in range(len(rows))])
+        else:
+            ids = frame[options.cluster].to_numpy()[rows]
+            out.append([rows[ids == c] for c in pd.unique(ids)])
+    return out
+
+
+def _bollen_stine_frame(frame: pd.DataFrame, observed: list, bound, theta, options) -> pd.DataFrame:
+    """The data rotated to fit the model exactly (Bollen and Stine 1992): per group,
+    z = (x - xbar) S^-1/2 Sigma^1/2 + mu, with the model-implied Sigma and mu."""
+    out = frame.copy()
+    column = frame[options.group].to_numpy() if options.group is not None else None
+    labels = pd.unique(column) if column is not None else [None]
+    for g, label in enumerate(labels):
+        rows = np.arange(len(frame)) if label is None else np.flatnonzero(column == label)
+        x = frame[observed].to_numpy(dtype=float)[rows]
+        sigma, mu = bound.blocks[g].implied(theta)[:2]
+        centered = x - x.mean(axis=0)
+        s = centered.T @ centered / len(x)
+        out.loc[out.index[rows], observed] = centered @ _sqrt_inv(s) @ _sqrt(sigma) + (
+            mu if bound.model.meanstructure else x.mean(axis=0))
+    return out
+
+
+def _sqrt(m: np.ndarray) -> np.ndarray:
+    w, v = np.linalg.eigh(m)
+    return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+
+
+def _sqrt_inv(m: np.ndarray) -> np.ndarray:
+    w, v = np.linalg.eigh(m)
+    return (v / np.sqrt(w)) @ v.T
+
+
+def run_bootstrap(syntax, data, options, levels, compiled, bound, opt, chisq: float | None = None,
+                  executor=None, workers=None) -> BootstrapResult:
+    """The bootstrap draws of a fit (see the module docstring); ``chisq`` is the fit's statistic
+    for the Bollen-Stine p-value."""
+    from govstats.sem.continuous_wls import WLS_ESTIMATORS
+
+    observed = list(compiled.names.ov)
+    columns = list(dict.fromkeys(observed + [c for c in (options.group, options.cluster) if c is not None]))
+    frame = data[columns].iloc[_used_rows(data, observed, options)].reset_index(drop=True)
+    fast = options.ordered is None and options.missing == "listwise" and options.estimator not in WLS_ESTIMATORS
+    thresholds = None
+    if compiled.is_ordinal:
+        from govstats.sem.prepare import threshold_counts
+
+        thresholds = threshold_counts(bound.statistics)
+    payload = _Payload(syntax=syntax, options=options, levels=levels, compiled=compiled, start=opt, frame=frame,
+                       units=_units(frame, options), observed=observed, fast=fast, thresholds=thresholds)
+    root = options.seed if isinstance(options.seed, np.random.SeedSequence) else np.random.SeedSequence(options.seed)
+    se_draws = options.se == "bootstrap"
+    seeds = root.spawn(options.bootstrap)  # the SE draws first: the same whether or not Bollen-Stine runs too
+    status, values, std = [], np.empty((0, len(compiled.table))), np.empty((0, len(compiled.table)))
+    if se_draws:
+        draws = run(_bootstrap_draw, payload, seeds, executor=executor, workers=workers, desc="bootstrap")
+        status = [d[0] for d in draws]
+        values = np.array([d[1] for d in draws if d[0] == CONVERGED]).reshape(-1, len(compiled.table))
+        std = np.array([d[2] for d in draws if d[0] == CONVERGED]).reshape(-1, len(compiled.table))
+    result = BootstrapResult(requested=options.bootstrap if se_draws else 0, status=status, values=values,
+                             std_all=std, ci=options.ci or "perc", seed=int(root.entropy))
+    if se_draws and options.ci == "bca":
+        units = [(g, k) for g, u in enumerate(payload.units) for k in range(len(u))]
+        jack = run(_jackknife_draw, payload, units, executor=executor, workers=workers, desc="jackknife")
+        bad = [d[0] for d in jack if d[0] != CONVERGED]
+        if bad:
+            raise RuntimeError(f"BCa intervals need every leave-one-out fit; {len(bad)} of {len(jack)} failed "
+                               f"({Counter(bad).most_common(1)[0][0]}). Use ci='bc' or 'perc'.")
+        result.jackknife_values = np.array([d[1] for d in jack])
+        result.jackknife_std = np.array([d[2] for d in jack])
+    if options.test == "bollen.stine":
+        rotated = _bollen_stine_frame(frame, observed, bound, opt.theta, options)
+        bs_payload = _Payload(**{**payload.__dict__, "frame": rotated})
+        bs = run(_bootstrap_draw, bs_payload, root.spawn(options.bootstrap), executor=executor, workers=workers,
+                 desc="Bollen-Stine")
+        stats = np.array([d[3] for d in bs if d[0] == CONVERGED])
+        result.bollen_stine_draws = len(stats)
+        result.bollen_stine_pvalue = float(np.mean(stats > chisq)) if len(stats) else float("nan")
+    return result
+
+
+def bootstrap_tables(results, boot: BootstrapResult, level: float = 0.95) -> None:
+    """Bootstrap SEs, z, p-values and intervals into ``results.params`` and
+    ``results.standardized``, and the draws' covariance into ``results.vcov`` (as lavaan)."""
+    bound = results._bound
+    table = bound.model.table
+    params = results.params
+    shown = table.op.isin(set(params.op)).to_numpy()
+    if shown.sum() != len(params):
+        raise RuntimeError("the parameter table and params are out of step")
+    free = table.free.to_numpy()
+    estimated = (free > 0) | (table.op.to_numpy() == ":=")
+    est_values = row_values_batch(bound, results._theta[None, :])[0]
+    est_std = standardize_batch(bound, results._theta[None, :], "std.all")[0]
+    boot.rows = np.flatnonzero(estimated & shown & _first_of_each_free(free))
+    boot.names = _row_names(table, boot.rows)
+    if boot.successful < 2:
+        raise RuntimeError(f"Only {boot.successful} of {boot.requested} bootstrap draws succeeded "
+                           f"({boot.failures}); no bootstrap standard errors can be computed.")
+    for kind, draws, estimate, jack, target, est_col in (
+            ("raw", boot.values, est_values, boot.jackknife_values, params, "est"),
+            ("std", boot.std_all, est_std, boot.jackknife_std, results.standardized, "est_std")):
+        se = bootstrap_se(draws)
+        accel = jackknife_acceleration(jack) if jack is not None else None
+        lower, upper = interval(draws, estimate, boot.ci, level, accel)
+        use = estimated if kind == "raw" else estimated | np.isfinite(estimate) & (np.nan_to_num(se) > 1e-12)
+        se = np.where(use, se, 0.0)
+        lower, upper = np.where(use, lower, estimate), np.where(use, upper, estimate)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(use & (se > 0), estimate / se, np.nan)
+        target["se"] = se[shown]
+        target["z"] = z[shown]
+        target["pvalue"] = 2 * norm_sf(np.abs(z[shown]))
+        target["ci_lower"] = lower[shown]
+        target["ci_upper"] = upper[shown]
+    thetas = boot.values[:, _free_rows(table)]
+    results._vcov = np.cov(thetas, rowvar=False, ddof=1).reshape(len(_free_rows(table)), -1)
+
+
+def _first_of_each_free(free: np.ndarray) -> np.ndarray:
+    """Rows that are the first with their free number (equal parameters are listed once)."""
+    seen, out = set(), np.zeros(len(free), dtype=bool)
+    for i, f in enumerate(free):
+        if f > 0 and f not in seen:
+            seen.add(f)
+            out[i] = True
+        elif f <= 0:
+            out[i] = True
+    return out
+
+
+def _free_rows(table) -> np.ndarray:
+    """For each free parameter 1..q, the table row holding it."""
+    free = table.free.to_numpy()
+    q = int(free.max()) if len(free) else 0
+    return np.array([int(np.flatnonzero(free == k)[0]) for k in range(1, q + 1)], dtype=int)
+
+
+def _row_names(table, rows) -> list[str]:
+    """lavaan's names: a label, else ``lhs op rhs`` (``.g2`` in later groups); := rows by name."""
+    out = []
+    for i in rows:
+        r = table.iloc[i]
+        if r.op == ":=":
+            out.append(str(r.lhs))
+            continue
+        label = str(r.label) if r.label and not str(r.label).startswith(".") else ""
+        name = label or f"{r.lhs}{r.op}{'' if r.op == '~1' else r.rhs}"
+        out.append(name if r.group <= 1 or label else f"{name}.g{r.group}")
+    return out
+
+
+def bootstrap_fit(results, syntax, data, options, levels, compiled, bound, opt, executor=None,
+                  workers=None):
+    """Attach the bootstrap to a fit's results: ``results.bootstrap`` and the tables.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from govstats import fit
+    >>> from govstats.resources import instruments_dir
+    >>> data = pd.read_csv(instruments_dir().parent / "data" / "synthetic" / "platform_dilemma.csv")
+    >>> res = fit("AU =~ AU1 + AU2 + AU3 + AU4", data, bootstrap=50, seed=1, executor="serial")
+    >>> res.bootstrap.successful, res.se_type
+    (50, 'bootstrap')
+    >>> res.bootstrap_draws().shape[0]
+    50
+    """
+    chisq = results.fit_measures.get("chisq")
+    boot = run_bootstrap(syntax, data, options, levels, compiled, bound, opt, chisq, executor, workers)
+    if options.se == "bootstrap":
+        bootstrap_tables(results, boot)
+        failed = boot.requested - boot.successful
+        if failed:
+            results.warnings_.append(f"Note: {failed} of {boot.requested} bootstrap draws were left out "
+                                     f"({', '.join(f'{n} {w}' for w, n in boot.failures.items())}).")
+    if boot.bollen_stine_pvalue is not None:
+        results.fit_measures["bollen_stine_pvalue"] = boot.bollen_stine_pvalue
+    results.bootstrap = boot
+    return results
