@@ -20,11 +20,12 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+from scipy.linalg import block_diag
 
 from govstats.sem import fit_measures as fm
 from govstats.sem.fiml import (LOG_2PI, all_padded_inverses, casewise_moment_scores, minus_two_loglik,
                                n_observed_cells, second_derivatives, value_and_derivative, vech_index)
-from govstats.sem.ml_inference import first_order_information
+from govstats.sem.ml_inference import first_order_information, normal_theory_weight
 
 CURVATURE_STEP = 1e-5
 
@@ -113,23 +114,34 @@ def srmr(groups, implied) -> dict:
     return fm.srmr_measures(h1, implied, True)
 
 
+def saturated_information(d, clustered: bool):
+    """(Wm, Jm, Wc) of the unrestricted model per unit, in (mu, vech Sigma), at the group's EM
+    moments (lavaan's h1.information = "unstructured"): Wm the observed information under FIML,
+    Jm the mean outer product of its casewise scores (cluster sums with G / (G - 1)), Wc the
+    complete-data (normal-theory) information."""
+    h1 = d.h1
+    p = len(h1.mean)
+    rows, cols = vech_index(p)
+    inverses = all_padded_inverses(d.sets, h1.cov)
+    wm = 0.5 * second_derivatives(d.sets, h1.mean, inverses).vech() / d.n
+    d_sigma, d_mu = casewise_moment_scores(d.raw, d.sets, d.pattern_of_row, h1.mean, inverses)
+    full = d_sigma.reshape(-1, p, p)
+    # a vech coordinate moves Sigma_rc and Sigma_cr together
+    scores = np.hstack([d_mu, full[:, rows, cols] * np.where(rows == cols, 1.0, 2.0)])
+    jm = cluster_outer(scores, d.cluster) if clustered else scores.T @ scores / d.n
+    inv = np.linalg.inv(h1.cov)
+    wc = block_diag(inv, normal_theory_weight(inv, rows, cols))
+    return wm, jm, wc
+
+
 def saturated_trace(groups, clustered: bool) -> float:
-    """tr(B1 A1^-1) of the unrestricted model at the implied moments, summed over groups: A1 its
-    observed information, B1 the mean outer product of its casewise scores (cluster sums with
-    G / (G - 1)), both in (mu, vech Sigma)."""
+    """tr(B1 A1^-1) of the unrestricted model, summed over groups, with A1 and B1 its observed
+    and first-order information at the EM moments (lavaan forces h1.information = "unstructured"
+    for the Yuan-Bentler test)."""
     total = 0.0
     for g in groups:
-        p = len(g.mu)
-        rows, cols = vech_index(p)
-        second = second_derivatives(g.d.sets, g.mu, g.inverses).vech()
-        d_sigma, d_mu = g.moment_scores()
-        full = d_sigma.reshape(-1, p, p)
-        # a vech coordinate moves Sigma_rc and Sigma_cr together
-        vech_scores = full[:, rows, cols] * np.where(rows == cols, 1.0, 2.0)
-        scores = np.hstack([d_mu, vech_scores])
-        a1 = 0.5 * second / g.d.n
-        b1 = cluster_outer(scores, g.d.cluster) if clustered else scores.T @ scores / g.d.n
-        total += float(np.sum(b1 * np.linalg.inv(a1).T))
+        wm, jm, _ = saturated_information(g.d, clustered)
+        total += float(np.sum(jm * np.linalg.inv(wm).T))
     return total
 
 

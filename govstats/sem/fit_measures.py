@@ -119,6 +119,21 @@ def robust_measures(*, chisq, df, n, groups, c, trace_ugamma, baseline_chisq, ba
     return {k: float(v) for k, v in out.items()}
 
 
+def fiml_robust_measures(*, xx3, df, c, xx3_null, df_null, c_null, n, groups) -> dict:
+    """lavaan's robust CFI, TLI, RNI and RMSEA for incomplete data, from the FIML-corrected
+    statistics (:mod:`govstats.sem.fiml_robust`): the robust formulas with XX3 and its scaling
+    factor in place of the chi-square and c."""
+    out = {"cfi_robust": _cfi(xx3, df, xx3_null, df_null, c, c_null),
+           "tli_robust": _tli(xx3, df, xx3_null, df_null, c, c_null),
+           "rni_robust": 1 - (xx3 - c * df) / (xx3_null - c_null * df_null),
+           "rmsea_robust": _rmsea(xx3, df, n, groups, c)}
+    out["nnfi_robust"] = out["tli_robust"]
+    out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = _rmsea_ci(xx3 / c, df, n, groups, c)
+    out["rmsea_pvalue_robust"] = _rmsea_pvalue(xx3 / c, df, n, groups, c)
+    out["rmsea_notclose_pvalue_robust"] = _rmsea_pvalue(xx3 / c, df, n, groups, c, h0=0.08, close=False)
+    return {k: float(v) for k, v in out.items()}
+
+
 def srmr_measures(data, implied, meanstructure: bool) -> dict:
     """SRMR (Bentler: residuals of covariances over the sample sds), RMR, and CRMR (residuals of
     correlations, diagonal left out), with and without means; groups weighted by N_g / N."""

@@ -22,6 +22,7 @@ from govstats.errors import NotPositiveDefiniteWarning
 from govstats.sem import continuous_wls as least_squares
 from govstats.sem import fiml_inference as fiml
 from govstats.sem import fit_measures as fm
+from govstats.sem.fiml_robust import fiml_corrected
 from govstats.sem import trouble
 from govstats.sem.ml_inference import (casewise_scores, expected_information, first_order_information,
                                        gamma_middle, observed_information)
@@ -108,6 +109,12 @@ def _infer_fiml(bound, opt, options, messages) -> Inference:
         measures.update(fm.robust_measures(chisq=chisq, df=df, n=n_total, groups=len(groups), c=trace / df,
                                            trace_ugamma=trace, baseline_chisq=base_chisq, baseline_df=base_df,
                                            c_null=c_null))
+    if df > 0:  # lavaan reports the FIML-corrected robust indices with ML too (V6; V3 with a scaled test)
+        corrected = fiml_corrected(groups, df, base_df, "V3" if test_type != "standard" else "V6", clustered,
+                                   inverse)
+        measures.update(fm.fiml_robust_measures(xx3=corrected.xx3, df=df, c=corrected.c,
+                                                xx3_null=corrected.xx3_null, df_null=base_df, c_null=corrected.c_null,
+                                                n=n_total, groups=len(groups)))
     return Inference(vcov, measures, options.se, test_type, messages)
 
 
