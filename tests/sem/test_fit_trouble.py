@@ -30,7 +30,7 @@ def hs():
     (dict(estimator="LS"), "'estimator' parameter"),
     (dict(estimator="WLSMV"), "for ordered items"),
     (dict(missing="pairwise"), "'missing' parameter"),
-    (dict(missing="fiml"), "planned"),
+    (dict(missing="fiml", estimator="MLM"), "cannot be combined with missing='fiml'"),
     (dict(cluster="school_id"), "'cluster' parameter"),
     (dict(group="region"), "'group' parameter"),
 ])

@@ -25,6 +25,14 @@ RESOLVED = [
                   missing="listwise", parameterization="delta", fixed_x=True, ordered=None)),
     (dict(estimator="ml"), dict(estimator="ML")),
     (dict(estimator="default"), dict(estimator="ML")),
+    # FIML (lavInspect(fit, "options") with missing = "ml", lavaan 0.6.14): observed information, means
+    (dict(missing="ml"), dict(missing="fiml", se="standard", test="standard", information="observed",
+                              meanstructure=True)),
+    (dict(missing="direct", estimator="MLR"), dict(missing="fiml", se="robust.huber.white",
+                                                   test="yuan.bentler.mplus", information="observed")),
+    (dict(missing="ml.x"), dict(missing="fiml.x", meanstructure=True, fixed_x=True)),
+    (dict(missing="fiml", se="robust"), dict(se="robust.huber.white")),  # lavaan: robust.sem without FIML
+    (dict(missing="fiml", information="expected"), dict(information="expected")),
     (dict(estimator="mlr"), dict(estimator="MLR", se="robust.huber.white", test="yuan.bentler.mplus",
                                  information="observed")),
     # MLM = ML with robust.sem SEs and the Satorra-Bentler test (lavInspect(fit, "options"), lavaan 0.6.14)
@@ -271,16 +279,16 @@ ERRORS = [
     # missing
     (dict(missing="pairwise"), "'missing' parameter of fit can be 'pairwise' only with ordered items"),
     (dict(estimator="MLR", missing="pairwise"), "'missing' parameter"),
-    (dict(missing="fiml"), "FIML is planned"),
-    (dict(missing="ML"), "FIML is planned"),
-    (dict(missing="direct"), "planned"),
-    (dict(missing="fiml.x"), "planned"),
-    (dict(missing="ml.x"), "planned"),
+    (dict(missing="fiml", estimator="MLM"), "cannot be combined with missing='fiml'"),  # lavaan: listwise
+    (dict(missing="ml", estimator="ULS"), "cannot be combined with missing='fiml'"),  # lavaan: error
+    (dict(missing="ml", se="robust.sem"), "need complete data"),  # lavaan: switches to listwise, warns
+    (dict(missing="ml", test="satorra.bentler"), "need complete data"),
+    (dict(missing="ml", meanstructure=False), "cannot be False with missing='fiml'"),  # lavaan: forced TRUE
     (dict(ordered=True, missing="fiml"), "The 'missing' parameter of fit cannot be 'fiml' with ordered items"),
     (dict(missing="two.stage"), "'two.stage', which is not available in this version"),
     (dict(missing="available.cases"), "not available in this version"),
     (dict(missing="doubly.robust"), "not available in this version"),
-    (dict(missing="bogus"), "The 'missing' parameter of fit must be one of {'listwise', 'pairwise'}"),
+    (dict(missing="bogus"), "The 'missing' parameter of fit must be one of {'listwise', 'pairwise', 'fiml', 'fiml.x'}"),
     # bootstrap and seed
     (dict(bootstrap=100, se="robust.sem"), "needs se='bootstrap'"),  # lavaan: draws nothing, silently
     (dict(test="bollen.stine", estimator="MLR"), "test='bollen.stine' is available with estimator='ML'"),
