@@ -216,7 +216,10 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
     q = bound.model.n_parameters
     df = n_moments - q - n_exo
     logl, unrestricted = fm.loglik(data, implied, meanstructure, exo_index[0])
-    base_chisq, base_df = fm.baseline(data, exo_index)
+    # lavaan's baseline keeps the covariates' block free even with fixed_x=False (they stay ov.x)
+    x_index = [[i for i, v in enumerate(bound.model.names.ov) if v in set(bound.model.names.ov_x)] for _ in models]
+    base_chisq, base_df = fm.baseline(data, x_index)
+    free_x = [] if options.fixed_x else x_index[0]
     measures = fm.standard_measures(chisq=chisq, df=df, n=n_total, groups=len(models), npar=q, logl=logl,
                                     unrestricted_logl=unrestricted, baseline_chisq=base_chisq,
                                     baseline_df=base_df, srmr=fm.srmr_measures(data, implied, meanstructure))
@@ -231,7 +234,7 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
             e_inv = inverse(observed)
         trace = trace_ugamma(data, meanstructure, b0, e_inv, clustered, exo_index[0])
         c = trace / df
-        c_null = baseline_scaling(data, meanstructure, base_df, clustered, exo_index[0])
+        c_null = baseline_scaling(data, meanstructure, base_df, clustered, exo_index[0], free_x=free_x)
         measures.update(fm.robust_measures(chisq=chisq, df=df, n=n_total, groups=len(models), c=c,
                                            trace_ugamma=trace, baseline_chisq=base_chisq, baseline_df=base_df,
                                            c_null=c_null))
@@ -239,7 +242,8 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
         test_type = "satorra.bentler"
         e_inv = info_inv if options.information == "expected" else inverse(observed)
         trace = satorra_bentler_trace(models, data, theta, meanstructure, middle, e_inv, exo_index[0])
-        c_null = baseline_scaling(data, meanstructure, base_df, clustered, exo_index[0], satorra_bentler=True)
+        c_null = baseline_scaling(data, meanstructure, base_df, clustered, exo_index[0], satorra_bentler=True,
+                                  free_x=free_x)
         measures.update(fm.robust_measures(chisq=chisq, df=df, n=n_total, groups=len(models), c=trace / df,
                                            trace_ugamma=trace, baseline_chisq=base_chisq, baseline_df=base_df,
                                            c_null=c_null))

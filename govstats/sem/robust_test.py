@@ -10,6 +10,8 @@ lavaan's source (lav_test_yuan_bentler.R) chooses it.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 from scipy.linalg import block_diag
 
@@ -143,25 +145,34 @@ def h1_structured_information(model, d, theta, meanstructure) -> np.ndarray:
 
 
 def baseline_scaling(data, meanstructure: bool, base_df: float, clustered: bool, exo=(),
-                     satorra_bentler: bool = False) -> float:
+                     satorra_bentler: bool = False, free_x=()) -> float:
     """Yuan-Bentler (or, with ``satorra_bentler``, Satorra-Bentler) scaling factor of the
     independence model (for the robust CFI/TLI).
 
     The independence model's information is diagonal (1/s_jj for a mean, 1/(2 s_jj^2) for a
     variance), so its trace needs only the casewise scores (centred: the mean of d^2 is s_jj).
+    ``free_x``: covariates that are not fixed.x; lavaan's baseline still keeps their block
+    saturated (free covariances), whose part of the trace is that of a saturated model of them.
     """
     if satorra_bentler:  # tr(A1 Gamma) with A1 at the independence model's covariance matrix
         trace_h1 = 0.0
         for d in data:
             sigma0 = np.diag(np.diag(d.cov))
-            x = list(exo)
+            x = list(exo) + list(free_x)
             sigma0[np.ix_(x, x)] = d.cov[np.ix_(x, x)]
             trace_h1 += gamma_trace(d, np.linalg.inv(sigma0), meanstructure, exo)
     else:
         trace_h1 = saturated_trace(data, meanstructure, clustered, exo)
     trace_h0 = 0.0
+    free_x = list(free_x)
     for d in data:
-        y = np.setdiff1d(np.arange(d.cov.shape[0]), list(exo))  # the covariates' moments are fixed
+        if free_x:
+            sub = SimpleNamespace(n=d.n, raw=d.raw[:, free_x], mean=d.mean[free_x], cluster=d.cluster,
+                                  cov=d.cov[np.ix_(free_x, free_x)])
+            trace_h0 += (gamma_trace(sub, np.linalg.inv(sub.cov), meanstructure) if satorra_bentler
+                         else saturated_trace([sub], meanstructure, clustered))
+        # the covariates' moments are fixed (exo) or in their own saturated block (free_x)
+        y = np.setdiff1d(np.arange(d.cov.shape[0]), list(exo) + free_x)
         s_jj = np.diag(d.cov)[y]
         centred = (d.raw - d.mean)[:, y]
         squares = centred ** 2

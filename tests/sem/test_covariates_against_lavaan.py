@@ -25,14 +25,14 @@ FIXTURE = json.loads((REPO / "tests" / "reference" / "sem" / "covariates" / "cov
 def _data(name: str) -> pd.DataFrame:
     if name == "hs":
         hs = pd.read_csv(REPO / "tests" / "reference" / "data" / "HolzingerSwineford1939.csv")
-        return hs.assign(agec=hs.ageyr - hs.ageyr.mean())
+        return hs.assign(agec=hs.ageyr - hs.ageyr.mean(), sexc=hs.sex - 1.5)
     return pd.read_csv(REPO / "data" / "synthetic" / "ri_asset.csv")
 
 
 @pytest.fixture(scope="module", params=FIXTURE["cases"], ids=lambda c: c["id"])
 def case(request):
     ref = request.param
-    return ref, fit(ref["model"], _data(ref["data"]), **(ref["args"] or {}))
+    return ref, fit(ref["model"], _data(ref["data"]), **{k.replace(".", "_"): v for k, v in (ref["args"] or {}).items()})
 
 
 def test_estimates_and_standard_errors(case):
