@@ -97,13 +97,15 @@ def h1_logl(groups) -> float:
     return float(sum(g.d.h1.logl for g in groups))
 
 
-def baseline(groups, exo: list[int]) -> tuple[float, float]:
-    """(chisq, df) of the independence model fitted by FIML against the unrestricted model."""
+def baseline(groups, covariates: list[int], fixed_x: bool) -> tuple[float, float]:
+    """(chisq, df) of the independence model fitted by FIML against the unrestricted model; the
+    covariates' block is kept (fixed with fixed_x, else free), as lavaan's."""
     chisq = df = 0.0
+    nx = len(covariates)
     for g in groups:
         p = g.mu.shape[0]
-        chisq += 2.0 * (g.d.h1.logl - g.d.independence_logl(exo))
-        df += p * (p - 1) / 2 - len(exo) * (len(exo) - 1) / 2
+        chisq += 2.0 * (g.d.h1.logl - g.d.independence_logl(covariates, fixed_x))
+        df += p * (p - 1) / 2 - nx * (nx - 1) / 2
     return float(chisq), float(df)
 
 
@@ -134,14 +136,24 @@ def saturated_information(d, clustered: bool):
     return wm, jm, wc
 
 
-def saturated_trace(groups, clustered: bool) -> float:
+def free_moments(p: int, fixed_x: list[int]) -> np.ndarray:
+    """Mask over (mu, vech Sigma): False for the fixed.x covariates' own means and covariances,
+    which lavaan leaves out of the unrestricted model's information (it zeroes them)."""
+    rows, cols = vech_index(p)
+    is_x = np.zeros(p, dtype=bool)
+    is_x[list(fixed_x)] = True
+    return np.concatenate([~is_x, ~(is_x[rows] & is_x[cols])])
+
+
+def saturated_trace(groups, clustered: bool, fixed_x: list[int]) -> float:
     """tr(B1 A1^-1) of the unrestricted model, summed over groups, with A1 and B1 its observed
     and first-order information at the EM moments (lavaan forces h1.information = "unstructured"
-    for the Yuan-Bentler test)."""
+    for the Yuan-Bentler test), without the fixed.x covariates' own moments."""
     total = 0.0
     for g in groups:
         wm, jm, _ = saturated_information(g.d, clustered)
-        total += float(np.sum(jm * np.linalg.inv(wm).T))
+        keep = free_moments(len(g.mu), fixed_x)
+        total += float(np.sum(jm[np.ix_(keep, keep)] * np.linalg.inv(wm[np.ix_(keep, keep)]).T))
     return total
 
 

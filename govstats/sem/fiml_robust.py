@@ -21,8 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import block_diag
 
-from govstats.sem.fiml import vech_index
-from govstats.sem.fiml_inference import saturated_information
+from govstats.sem.fiml import pattern_sets, vech_index
+from govstats.sem.fiml_inference import free_moments, saturated_information
+from govstats.sem.missing_data import available_case_moments, em_h1
 
 
 @dataclass
@@ -48,34 +49,49 @@ def _trace(U, wmi, wc, gamma, version: str) -> float:
     return float(np.trace(wc @ wmi @ U @ wmi))
 
 
-def fiml_corrected(groups, df: float, base_df: float, version: str, clustered: bool,
-                   inverse=np.linalg.inv) -> FimlCorrected:
-    """``groups``: :class:`govstats.sem.fiml_inference.GroupTerms` at the estimate; ``inverse``
-    inverts the information (under constraints, the constrained inverse)."""
+def fiml_corrected(groups, df: float, base_df: float, version: str, clustered: bool, covariates: list[int],
+                   fixed_x: bool, inverse=np.linalg.inv) -> FimlCorrected:
+    """``groups``: :class:`govstats.sem.fiml_inference.GroupTerms` at the estimate; ``covariates``
+    the exogenous covariates' positions, fixed (``fixed_x``: their own moments leave every matrix,
+    as lavaan zeroes them) or free; ``inverse`` inverts the information (under constraints, the
+    constrained inverse)."""
     n_total = sum(g.d.n for g in groups)
     wm_all, wmi_all, wc_all, gamma_all, deltas, base_deltas = [], [], [], [], [], []
     xx3 = xx3_null = 0.0
+    x = list(covariates)
     for g in groups:
         d, h1 = g.d, g.d.h1
         f = d.n / n_total
         p = len(h1.mean)
         rows, cols = vech_index(p)
-        wm, jm, wc = saturated_information(d, clustered)
+        keep = free_moments(p, x if fixed_x else [])
+        wm, jm, wc = (m[np.ix_(keep, keep)] for m in saturated_information(d, clustered))
         wmi = np.linalg.inv(wm)
         wm_all.append(f * wm)
         wmi_all.append(wmi / f)
         wc_all.append(f * wc)
         gamma_all.append(wmi @ jm @ wmi / f)
-        deltas.append(np.vstack([g.dmu, g.dS[rows, cols, :]]))
+        deltas.append(np.vstack([g.dmu, g.dS[rows, cols, :]])[keep])
         xx3 += complete_data_statistic(d.n, h1.mean, h1.cov, g.mu, g.sigma)
-        # the independence model: available-case means and variances (their FIML estimates)
-        mean0 = np.nanmean(d.raw, axis=0)
-        var0 = np.nanvar(d.raw, axis=0)
-        xx3_null += complete_data_statistic(d.n, h1.mean, h1.cov, mean0, np.diag(var0))
-        base = np.zeros((p + len(rows), 2 * p))
-        base[np.arange(p), np.arange(p)] = 1.0
-        base[p + np.flatnonzero(rows == cols), p + np.arange(p)] = 1.0
-        base_deltas.append(base)
+        # the independence model's FIML estimates: available-case means and variances; the
+        # covariates' block at the EM moments, fixed or (free) estimated from the covariates alone
+        mean0, cov0 = np.nanmean(d.raw, axis=0), np.diag(np.nanvar(d.raw, axis=0))
+        y = np.setdiff1d(np.arange(p), x)
+        free = [(j, j) for j in y] + ([] if fixed_x else [(i, j) for i in x for j in x if i >= j])
+        if x:
+            if fixed_x:
+                mean0[x], cov0[np.ix_(x, x)] = h1.mean[x], h1.cov[np.ix_(x, x)]
+            else:
+                block = em_h1(*_sets_and_start(d.raw[:, x]), d.n)
+                mean0[x], cov0[np.ix_(x, x)] = block.mean, block.cov
+        xx3_null += complete_data_statistic(d.n, h1.mean, h1.cov, mean0, cov0)
+        means_free = list(y) + ([] if fixed_x else x)
+        position = {(int(r), int(c)): k for k, (r, c) in enumerate(zip(rows, cols))}
+        base = np.zeros((p + len(rows), len(means_free) + len(free)))
+        base[means_free, np.arange(len(means_free))] = 1.0
+        for k, (i, j) in enumerate(free):
+            base[p + position[(max(i, j), min(i, j))], len(means_free) + k] = 1.0
+        base_deltas.append(base[keep])
     wm_all, wmi_all, wc_all, gamma_all = (block_diag(*m) for m in (wm_all, wmi_all, wc_all, gamma_all))
     delta = np.vstack(deltas)
     e_inv = inverse(delta.T @ wm_all @ delta)
@@ -86,3 +102,8 @@ def fiml_corrected(groups, df: float, base_df: float, version: str, clustered: b
     U_base = wm_all - wm_all @ base_delta @ e_inv_base @ base_delta.T @ wm_all
     c_null = _trace(U_base, wmi_all, wc_all, gamma_all, version) / base_df
     return FimlCorrected(xx3=xx3, c=c, xx3_null=xx3_null, c_null=c_null)
+
+
+def _sets_and_start(x: np.ndarray):
+    sets, _ = pattern_sets(x)
+    return (sets,) + available_case_moments(x)

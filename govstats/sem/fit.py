@@ -25,6 +25,7 @@ from govstats.sem.objectives import objective_for
 from govstats.sem.optimizer import Optimum, minimize
 from govstats.sem.options import FitOptions, normalize_options
 from govstats.sem.partable import variable_names
+from govstats.sem.data_checks import check_latent_names
 from govstats.sem.prepare import (missing_statistics, model_text, moment_statistics, ordinal_statistics,
                                   threshold_counts)
 from govstats.sem.results import SEMResults
@@ -145,11 +146,13 @@ def compile_model(syntax: str, data: pd.DataFrame, options: FitOptions, levels: 
     """(CompiledModel, Statistics) for these data and options."""
     formulas = parse_model(syntax)
     names = variable_names(formulas)
+    check_latent_names(formulas, names.lv, data.columns)
     if options.ordered is None:
         if options.missing in ("fiml", "fiml.x"):
             # lavaan's missing="ml" conditions on fixed.x covariates: rows with a blank one are left out
-            complete = tuple(names.ov_x) if options.fixed_x and options.missing == "fiml" else ()
-            statistics = missing_statistics(data, list(names.ov), options.group, options.cluster, complete)
+            covariates = tuple(names.ov_x) if options.fixed_x else ()
+            complete, at_h1 = (covariates, ()) if options.missing == "fiml" else ((), covariates)
+            statistics = missing_statistics(data, list(names.ov), options.group, options.cluster, complete, at_h1)
         else:
             statistics = moment_statistics(data, list(names.ov), options.group, options.cluster)
         meanstructure = options.meanstructure

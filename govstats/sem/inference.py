@@ -23,6 +23,7 @@ from govstats.sem import continuous_wls as least_squares
 from govstats.sem import fiml_inference as fiml
 from govstats.sem import fit_measures as fm
 from govstats.sem.fiml_robust import fiml_corrected
+from govstats.sem.missing_data import pairwise_moments, x_marginal_logl
 from govstats.sem import trouble
 from govstats.sem.ml_inference import (casewise_scores, expected_information, first_order_information,
                                        gamma_middle, observed_information)
@@ -81,15 +82,21 @@ def _infer_fiml(bound, opt, options, messages) -> Inference:
             trouble.not_converged(f"the EM estimates of the unrestricted model{where} did not converge in "
                                   f"{g.d.h1.iterations} iterations", messages, "unrestricted (h1) model")
     chisq = max(2.0 * (unrestricted - logl), 0.0)
+    x_index = [i for i, v in enumerate(bound.model.names.ov) if v in set(bound.model.names.ov_x)]
+    if options.fixed_x and x_index:
+        # as lavaan, conditional on the covariates: less their marginal log-likelihood, at the EM moments
+        # for the model and at the pairwise ones (lavaan's cov.x) for the unrestricted model
+        for g in groups:
+            logl -= x_marginal_logl(g.d.n, g.d.h1.cov[np.ix_(x_index, x_index)])
+            unrestricted -= x_marginal_logl(g.d.n, pairwise_moments(g.d.raw[:, x_index])[1])
     p = groups[0].mu.shape[0]
     n_moments = len(groups) * (p * (p + 1) / 2 + p)
     table = bound.model.table
     n_exo = int(((table.exo == 1) & (table.free == 0)).sum())
     q = bound.model.n_parameters
     df = n_moments - q - n_exo
-    exo = [i for i, v in enumerate(bound.model.names.ov) if v in set(bound.model.names.ov_x)] \
-        if options.fixed_x and options.missing == "fiml" else []
-    base_chisq, base_df = fiml.baseline(groups, exo)
+    base_chisq, base_df = fiml.baseline(groups, x_index, options.fixed_x)
+    exo = x_index if options.fixed_x else []
     measures = fm.standard_measures(chisq=chisq, df=df, n=n_total, groups=len(groups), npar=q, logl=logl,
                                     unrestricted_logl=unrestricted, baseline_chisq=base_chisq, baseline_df=base_df,
                                     srmr=fiml.srmr(groups, implied))
@@ -103,7 +110,7 @@ def _infer_fiml(bound, opt, options, messages) -> Inference:
             raise ValueError("The Yuan-Bentler test with the h1 observed information (ML with cluster, or with "
                              "test='yuan.bentler.mplus') is not available with missing='fiml' in this version; use "
                              "estimator='MLR'.")
-        trace_h1 = fiml.saturated_trace(groups, clustered)
+        trace_h1 = fiml.saturated_trace(groups, clustered, exo)
         trace = trace_h1 - float(np.sum(b0 * e_inv.T))
         c_null = (trace_h1 - fiml.baseline_trace_h0(groups, clustered, exo)) / base_df
         measures.update(fm.robust_measures(chisq=chisq, df=df, n=n_total, groups=len(groups), c=trace / df,
@@ -111,7 +118,7 @@ def _infer_fiml(bound, opt, options, messages) -> Inference:
                                            c_null=c_null))
     if df > 0:  # lavaan reports the FIML-corrected robust indices with ML too (V6; V3 with a scaled test)
         corrected = fiml_corrected(groups, df, base_df, "V3" if test_type != "standard" else "V6", clustered,
-                                   inverse)
+                                   x_index, options.fixed_x, inverse)
         measures.update(fm.fiml_robust_measures(xx3=corrected.xx3, df=df, c=corrected.c,
                                                 xx3_null=corrected.xx3_null, df_null=base_df, c_null=corrected.c_null,
                                                 n=n_total, groups=len(groups)))

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from govstats.sem.fiml import (LOG_2PI, PatternSet, all_padded_inverses, inverse_logdet, minus_two_loglik,
-                               n_observed_cells, pattern_sets)
+from govstats.sem.fiml import (LOG_2PI, PatternSet, all_padded_inverses, inverse_logdet, loglik,
+                               minus_two_loglik, n_observed_cells, pattern_sets)
 
 EM_TOLERANCE = 1e-10
 EM_MAX_ITERATIONS = 5000
@@ -77,24 +77,50 @@ class MissingPatterns:
             self._h1 = em_h1(self.sets, self.mean, self.cov, self.n)
         return self._h1
 
-    def independence_logl(self, exo=()) -> float:
+    def independence_logl(self, covariates=(), fixed: bool = True) -> float:
         """The log-likelihood of the independence model (lavaan's baseline): variables
         uncorrelated, each with its own mean and variance, whose ML estimates under blanks are the
-        available-case mean and (N-divided) variance; fixed.x covariates (complete) keep their
-        sample covariance block."""
+        available-case mean and (N-divided) variance. The covariates' block stays joint, as
+        lavaan's: ``fixed`` (fixed.x) at their pairwise-available moments (lavaan's cov.x), else
+        free (their own unrestricted model, by EM)."""
         x = self.raw
         total = 0.0
-        exo = list(exo)
+        covariates = list(covariates)
         for j in range(x.shape[1]):
-            if j in exo:
+            if j in covariates:
                 continue
             v = x[~np.isnan(x[:, j]), j]
             total += -0.5 * len(v) * (LOG_2PI + np.log(v.var()) + 1.0)
-        if exo:
-            block = x[:, exo]
-            cov = np.atleast_2d(np.cov(block, rowvar=False, bias=True))
-            total += -0.5 * len(block) * (len(exo) * LOG_2PI + np.linalg.slogdet(cov)[1] + len(exo))
+        if covariates:
+            block = x[:, covariates]
+            sets, _ = pattern_sets(block)
+            if fixed:
+                mean, cov = pairwise_moments(block)
+                total += loglik(sets, mean, cov)
+            else:
+                start = available_case_moments(block)
+                total += em_h1(sets, start[0], start[1], len(block)).logl
         return float(total)
+
+
+def pairwise_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """lavaan's moments of fixed.x covariates with blanks: the available-case means and R's
+    pairwise-complete covariances (each pair's own means, divisor n_pair - 1) times (N - 1) / N."""
+    n, p = x.shape
+    cov = np.empty((p, p))
+    for i in range(p):
+        for j in range(i + 1):
+            both = ~np.isnan(x[:, i]) & ~np.isnan(x[:, j])
+            a, b = x[both, i], x[both, j]
+            cov[i, j] = cov[j, i] = np.sum((a - a.mean()) * (b - b.mean())) / (both.sum() - 1)
+    return np.nanmean(x, axis=0), cov * (n - 1) / n
+
+
+def x_marginal_logl(n: int, cov: np.ndarray) -> float:
+    """-N/2 (p log 2 pi + log|S_xx| + p): what lavaan subtracts from the log-likelihoods for
+    fixed.x covariates (the covariates' own complete-data likelihood at S_xx)."""
+    p = cov.shape[0]
+    return float(-0.5 * n * (p * LOG_2PI + np.linalg.slogdet(cov)[1] + p))
 
 
 def available_case_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
