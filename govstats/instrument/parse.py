@@ -183,7 +183,9 @@ def _parse_includes(r: Reader, value: object, loc: Loc, base: FilePath, stack: l
         name = r.string(entry, loc + (i,), "An included block")
         if name is None:
             continue
-        target = (base / name).resolve()
+        target = _include_target(r, name, base, loc + (i,))
+        if target is None:
+            continue
         key = str(target)
         if key in stack:
             chain = " -> ".join(FilePath(p).name for p in stack[stack.index(key):] + [key])
@@ -193,6 +195,8 @@ def _parse_includes(r: Reader, value: object, loc: Loc, base: FilePath, stack: l
         if key in done:  # a block reached twice (diamond): its content is already there
             continue
         source, problems = read_yaml(target)
+        if source is not None:
+            draft.problems.extend(problems)  # problems that do not stop reading (duplicate keys)
         if source is None:
             for p in problems:
                 if p.code == "file-not-found":
@@ -221,6 +225,26 @@ def _parse_includes(r: Reader, value: object, loc: Loc, base: FilePath, stack: l
         block_name = m.get("block") if isinstance(m.get("block"), str) else target.stem
         questions = _parse_questions(br, m.get("questions"), ("questions",), draft, block_name, placement)
         (start_q if placement == "start" else end_q).extend(questions)
+
+
+# An include that names a block shipped with govstats, wherever the instrument file is:
+# ``govstats:blocks/scales.yaml`` (the seed instruments' shared blocks).
+PACKAGED = "govstats:"
+
+
+def _include_target(r: Reader, name: str, base: FilePath, loc: Loc) -> FilePath | None:
+    if not name.startswith(PACKAGED):
+        return (base / name).resolve()
+    from govstats.resources import instruments_dir
+
+    root = instruments_dir().resolve()
+    target = (root / name[len(PACKAGED):]).resolve()
+    if root not in target.parents or not target.is_file():
+        shipped = ", ".join(f"{PACKAGED}blocks/{p.name}" for p in sorted((root / "blocks").glob("*.yaml")))
+        r.add("file-not-found", loc, f"'{name}' is not a block that ships with govstats.",
+              f"Blocks that ship with govstats: {shipped}.")
+        return None
+    return target
 
 
 # -- scales ---------------------------------------------------------------------------------

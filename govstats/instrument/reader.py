@@ -92,9 +92,15 @@ class Reader:
         if isinstance(value, str) and value.strip():
             return value
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return str(value)
+            return self._as_written(value, loc)
         self.add("wrong-type", loc, f"{what} must be text, found {_kind(value)}.", "Write it as text.")
         return None
+
+    def _as_written(self, value, loc: Loc) -> str:
+        """A number where text belongs, as the file writes it: ``0.10`` stays ``"0.10"``
+        (``str(0.10)`` would be ``"0.1"``, another version)."""
+        written = self.source.number_text(loc)
+        return written if written is not None else str(value)
 
     def ident(self, value: object, loc: Loc, what: str) -> str | None:
         if not isinstance(value, str):
@@ -163,7 +169,7 @@ class Reader:
         for lang in LANGUAGES:
             v = m.get(lang)
             if isinstance(v, (int, float)) and not isinstance(v, bool):
-                v = str(v)
+                v = self._as_written(v, loc + (lang,))
             if isinstance(v, str) and v.strip():
                 out[lang] = v.strip()
             elif v is None or (isinstance(v, str) and not v.strip()):

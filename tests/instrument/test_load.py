@@ -111,5 +111,6 @@ def test_diamond_include_is_read_once(write, example):
     # Two blocks that both include the shared scales must not make 'agree5' a duplicate.
     write("block: one\ninclude: [scales.yaml]\n", name="blocks/one.yaml")
     write("block: two\ninclude: [scales.yaml]\n", name="blocks/two.yaml")
-    example["include"] += ["blocks/one.yaml", "blocks/two.yaml"]
+    example["include"] = ["blocks/scales.yaml", "blocks/respondent.yaml", "blocks/demographics.yaml",
+                          "blocks/one.yaml", "blocks/two.yaml"]  # the local copies, as the blocks include them
     assert load_instrument(write(example)).scales["agree5"].codes == (1, 2, 3, 4, 5)
