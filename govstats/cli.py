@@ -8,7 +8,7 @@ import os
 import sys
 
 from govstats import __version__
-from govstats.errors import GovstatsError, InstrumentError
+from govstats.errors import InstrumentError
 
 # Only the standard library and govstats.errors at import time: `govstats --help` builds the
 # parser without numpy, pandas or scipy; each command imports what it needs when it runs.
@@ -77,7 +77,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from govstats.instrument import load_instrument
 
     inst = load_instrument(args.instrument)
-    report = check_responses(inst, read_responses(args.responses, inst, encoding=args.encoding))
+    report = check_responses(inst, read_responses(args.responses, inst, encoding=args.encoding),
+                             thresholds=_thresholds(args.threshold))
     print(report.text(max_problems=args.show))
     if args.json:
         report.to_json(args.json)
@@ -94,10 +95,32 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     inst = load_instrument(args.instrument)
     scores = score(inst, read_responses(args.responses, inst, encoding=args.encoding),
-                   min_answered=args.min_answered, exclude_flagged=args.exclude_flagged)
+                   min_answered=args.min_answered, exclude_flagged=args.exclude_flagged,
+                   thresholds=_thresholds(args.threshold))
     scores.to_csv(args.output, index=False, lineterminator="\n")
     print(f"{args.output}: {scores.attrs['score']['summary']}")
     return 0
+
+
+def _threshold(text: str) -> tuple[str, float]:
+    """NAME=VALUE (argument type of --threshold), e.g. longstring_share=0.6."""
+    from govstats.data.quality import THRESHOLDS
+
+    name, sep, value = text.partition("=")
+    name = name.strip().replace("-", "_")
+    if not sep or name not in THRESHOLDS:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE with NAME one of {', '.join(THRESHOLDS)}; "
+                                         f"got {text!r}")
+    try:
+        number = _share(value)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"{name} must be a share in (0, 1] such as 0.5 or 1/3; "
+                                         f"got {value!r}") from None
+    return name, number
+
+
+def _thresholds(pairs) -> dict | None:
+    return dict(pairs) if pairs else None
 
 
 def _share(text: str) -> float:
@@ -175,10 +198,25 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if args.ordered:
         ordered = True if args.ordered == "all" else [name.strip() for name in args.ordered.split(",") if name.strip()]
     split = lambda text: [part.strip() for part in text.split(",") if part.strip()]
-    result = fit(model, data, estimator=args.estimator, ordered=ordered, missing=args.missing,
-                 cluster=args.cluster, group=args.group, group_equal=split(args.group_equal),
-                 group_partial=split(args.group_partial), se=args.se, test=args.test, std_lv=args.std_lv,
-                 parameterization=args.parameterization)
+    import warnings
+
+    from govstats.errors import GovstatsWarning
+    from govstats.sem.syntax import ModelSyntaxError
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = fit(model, data, estimator=args.estimator, ordered=ordered, missing=args.missing,
+                         cluster=args.cluster, group=args.group, group_equal=split(args.group_equal),
+                         group_partial=split(args.group_partial), se=args.se, test=args.test, std_lv=args.std_lv,
+                         parameterization=args.parameterization)
+        except ModelSyntaxError as exc:  # the message names the line; the user needs the file too
+            raise ModelSyntaxError(f"{args.model}: {exc}") from None
+        finally:
+            # the summary's "Warnings:" section lists the estimation's own warnings: show the others once
+            for w in caught:
+                if not (issubclass(w.category, GovstatsWarning) and _fit_warned(locals().get("result"))):
+                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     print(result.summary())
     if result.exclusions:
         from govstats.data.analysis_frame import exclusions_text
@@ -187,6 +225,11 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if args.json:
         result.to_json(args.json)
     return 0 if result.converged else 1
+
+
+def _fit_warned(result) -> bool:
+    """Whether the fit's summary has a "Warnings:" section (then it repeats the fit's warnings)."""
+    return result is not None and bool(result.warnings_)
 
 
 def _instrument_items(inst) -> list[str]:
@@ -338,6 +381,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+EPILOG = """\
+exit status:
+  0  done (check: the responses were read and checked, whatever they hold, unless --strict)
+  1  problems found: in an instrument, model syntax, responses or data that cannot be analysed
+     as asked; a model that did not converge; check --strict with schema problems
+  2  usage error: an unknown command or option, a value an option does not take, a file that
+     does not exist or cannot be written
+  3  internal error (a bug in govstats; GOVSTATS_DEBUG=1 shows the traceback)
+Errors and warnings are printed on stderr, one line each ("warning: ..."), without a traceback."""
+
 DEMO_N = 600
 DEMO_SEED = 20261121
 
@@ -352,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="govstats",
         description="Survey instruments, response checks and SEM for community-governance research.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"govstats {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -389,6 +443,10 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--strict", action="store_true", help="exit 1 when there is any schema problem")
     chk.add_argument("--encoding", metavar="ENC", help="text encoding of a CSV file (default: detected)")
     chk.add_argument("--show", type=int, default=20, metavar="N", help="problems listed on the screen (default 20)")
+    chk.add_argument("--threshold", type=_threshold, action="append", metavar="NAME=VALUE",
+                     help="careless-respondent threshold, repeatable: longstring_share, straight_block_share, irv_share, "
+                          "mahalanobis_alpha, speed_ratio, max_missing_share (defaults and how they scale with the "
+                          "instrument: govstats.data.quality)")
     chk.set_defaults(func=cmd_check)
 
     scp = sub.add_parser("score", help="construct scores: mean, sum, standardized; flagged respondents marked")
@@ -399,6 +457,10 @@ def build_parser() -> argparse.ArgumentParser:
     scp.add_argument("--min-answered", type=_share, default=2 / 3, metavar="SHARE",
                      help="share of a construct's items needed for a score (default 2/3)")
     scp.add_argument("--encoding", metavar="ENC", help="text encoding of a CSV file (default: detected)")
+    scp.add_argument("--threshold", type=_threshold, action="append", metavar="NAME=VALUE",
+                     help="careless-respondent threshold, repeatable: longstring_share, straight_block_share, irv_share, "
+                          "mahalanobis_alpha, speed_ratio, max_missing_share (defaults and how they scale with the "
+                          "instrument: govstats.data.quality)")
     scp.set_defaults(func=cmd_score)
 
     frm = sub.add_parser("form", help="survey form: XLSForm (ODK, KoboToolbox) or printable HTML/PDF")
@@ -432,8 +494,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="default: ML, or WLSMV with --ordered")
     fitp.add_argument("--ordered", metavar="all|a,b,c",
                       help="treat the items as ordinal (Likert codes): 'all' observed variables or their names")
-    fitp.add_argument("--missing", choices=("listwise", "pairwise"), default="listwise",
-                      help="pairwise: ordered items only, each statistic from the rows that inform it")
+    fitp.add_argument("--missing", choices=("listwise", "pairwise", "fiml", "fiml.x", "ml", "ml.x"),
+                      default="listwise",
+                      help="fiml (lavaan's ml): full-information ML, every answer used (ML/MLR); fiml.x also keeps "
+                           "rows with blank covariates; pairwise: ordered items only, each statistic from the rows "
+                           "that inform it")
     fitp.add_argument("--parameterization", choices=("delta", "theta"), default="delta",
                       help="ordered items: scale of the latent responses (lavaan's default: delta)")
     fitp.add_argument("--cluster", help="column of cluster ids (communities): cluster-robust SEs and test")
@@ -479,19 +544,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; exit 0 when done, 1 when problems were found, 2 on usage errors (see ``--help``)."""
+    from govstats.cli_messages import WarningPrinter, report_error
+
     _utf8_streams()
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)  # usage errors: argparse prints the usage and exits 2
+    WarningPrinter().install()
     try:
         return args.func(args)
-    except GovstatsError as exc:
-        print(f"govstats: {exc}", file=sys.stderr)
-        return 1
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"govstats: error: {exc}", file=sys.stderr)
-        return 2
     except BrokenPipeError:  # output piped into `head` and the like: not an error
         sys.stdout = open(os.devnull, "w")
         return 0
+    except KeyboardInterrupt:
+        print("govstats: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 -- every error becomes one message, never a traceback
+        return report_error(exc, _subparser(parser, args))
+
+
+def _subparser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser | None:
+    """The parser of the command that ran (its options name the parameters in messages)."""
+    found = parser
+    for dest in ("command", "action"):
+        name = getattr(args, dest, None)
+        subs = [a for a in found._actions if isinstance(a, argparse._SubParsersAction)]
+        if not name or not subs or name not in subs[0].choices:
+            break
+        found = subs[0].choices[name]
+    return found
 
 
 if __name__ == "__main__":

@@ -155,6 +155,12 @@ def compile_model(syntax: str, data: pd.DataFrame, options: FitOptions, levels: 
             statistics = missing_statistics(data, list(names.ov), options.group, options.cluster, complete, at_h1)
         else:
             statistics = moment_statistics(data, list(names.ov), options.group, options.cluster)
+            total = statistics.ntotal + statistics.n_dropped
+            if statistics.n_dropped > 0.05 * total:
+                statistics.messages.append(
+                    f"Listwise deletion left out {statistics.n_dropped} of {total} rows "
+                    f"({100 * statistics.n_dropped / total:.0f}%) for blanks; missing='fiml' (--missing fiml) uses "
+                    "every answer and is unbiased when blanks depend on observed answers (MAR).")
         meanstructure = options.meanstructure
         if meanstructure is None:  # lavaan: means with clusters or groups, not for MLR alone
             meanstructure = options.cluster is not None or options.group is not None

@@ -152,11 +152,28 @@ class SEMResults:
         out.insert(0, "id", np.arange(1, len(out) + 1))
         return out.reset_index(drop=True)
 
+    def coverage(self, group: int = 1) -> pd.DataFrame:
+        """Proportion of the respondents used who answered both variables of each pair (lavaan's
+        ``lavInspect(fit, "coverage")``): below 1 only with ``missing="fiml"``, where it shows
+        which covariances rest on few joint answers; 1 everywhere after listwise deletion."""
+        block = self._bound.statistics.blocks[group - 1]
+        names = list(self._bound.model.names.ov)
+        if block.kind == "missing":
+            values = block.coverage
+        elif block.kind == "moments":
+            values = np.ones((len(names), len(names)))
+        else:
+            raise ValueError("coverage() is for continuous fits (listwise or FIML); with ordered items each "
+                             "statistic's rows are in the stage-1 results.")
+        return pd.DataFrame(values, index=names, columns=names)
+
     def sample_statistics(self, group: int = 1):
         """What the fit read from the data for a group (lavaan's ``lavInspect(fit, "sampstat")``):
         :class:`~govstats.sem.statistics.Moments` (``n``, ``mean``, ``cov``) or
         :class:`~govstats.sem.statistics.OrdinalStatistics` (``stage1`` with thresholds, polychorics
-        and Gamma; ``values`` in lavaan's ``wls.obs`` order)."""
+        and Gamma; ``values`` in lavaan's ``wls.obs`` order), or with FIML
+        :class:`~govstats.sem.missing_data.MissingPatterns` (the patterns; ``h1.mean`` and ``h1.cov``
+        are the EM estimates, lavaan's ``lavInspect(fit, "sampstat.h1")``)."""
         return self._bound.statistics.blocks[group - 1]
 
     def __repr__(self) -> str:

@@ -254,8 +254,24 @@ def _data_block(result) -> list[str]:
             rows.append([f"Number of clusters [{cluster_name}]:", "", ""])
             for label, n in zip(labels, clusters):
                 rows.append([f"  {ljust(label, 40)}", str(n), ""])
+    rows += _missing_rows(result, labels)
     three = dropped > 0
     return _block([r if three else r[:2] for r in rows], (43, 8, 11) if three else (43, 8))
+
+
+def _missing_rows(result, labels) -> list[list[str]]:
+    """lavaan's "Number of missing patterns" (per group with groups) and the share of blank
+    cells, for FIML fits."""
+    blocks = result._bound.statistics.blocks
+    if blocks[0].kind != "missing":
+        return []
+    share = sum(float(np.isnan(b.raw).sum()) for b in blocks) / sum(b.raw.size for b in blocks)
+    if len(blocks) == 1:
+        rows = [["Number of missing patterns", str(blocks[0].n_patterns), ""]]
+    else:
+        rows = [["Number of missing patterns per group:", "", ""]]
+        rows += [[f"  {ljust(label, 40)}", str(b.n_patterns), ""] for label, b in zip(labels, blocks)]
+    return rows + [["Blank cells of the model's variables", f"{100 * share:.1f}%", ""]]
 
 
 def _group_statistics(result) -> tuple[list[float], list[float] | None]:
@@ -366,7 +382,15 @@ def mlr_scaling_factors(result) -> tuple[float, float] | None:
     ov = list(bound.model.names.ov)
     exo = [ov.index(v) for v in bound.model.names.ov_x] if result.options.get("fixed_x", True) else []
     # lavaan leaves the fixed.x covariates' own moments out of both traces (they cancel in the test)
-    trace_h1 = saturated_trace(data, meanstructure, bool(result.options.get("cluster")), exo)
+    clustered = bool(result.options.get("cluster"))
+    if data[0].kind == "missing":
+        from types import SimpleNamespace
+
+        from govstats.sem.fiml_inference import saturated_trace as fiml_saturated_trace
+
+        trace_h1 = fiml_saturated_trace([SimpleNamespace(d=b, mu=b.mean) for b in data], clustered, exo)
+    else:
+        trace_h1 = saturated_trace(data, meanstructure, clustered, exo)
     nx = len(exo)
     moments = sum(b.p * (b.p + 1) / 2 + (b.p if meanstructure else 0) - nx * (nx + 1) / 2
                   - (nx if meanstructure else 0) for b in bound.blocks)
@@ -636,7 +660,9 @@ def summary_html(result) -> str:
     status = "converged" if result.converged else "<b>did NOT converge</b>"
     facts = [f"<b>govstats {esc(govstats.__version__)}</b> {esc(result.estimator)} fit: {status} after "
              f"{result.iterations} iterations",
-             f"N = {result.nobs}" + (f" ({result.n_dropped} rows with blanks left out)" if result.n_dropped else "")]
+             f"N = {result.nobs}" + (f" ({result.n_dropped} rows with blanks left out)" if result.n_dropped else "")
+             + (f", FIML over {sum(b.n_patterns for b in result._bound.statistics.blocks)} missing-data patterns"
+                if result._bound.statistics.blocks[0].kind == "missing" else "")]
     if len(result.group_labels) > 1:
         facts.append("groups: " + ", ".join(f"{esc(str(g))} ({n})" for g, n in
                                              zip(result.group_labels, result.nobs_groups)))
