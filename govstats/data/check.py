@@ -489,10 +489,11 @@ def _quality(problems, instrument, specs, data, numbers, blank, duration, active
         straight[a:b], usable[a:b] = ql.straight_blocks(Xc, blocks)
         variability[a:b] = ql.irv(Xc)
     ranges = [max(specs[name].codes) - min(specs[name].codes) for name in ordered]
-    irv_limit = th["irv_share"] * (float(np.mean(ranges)) if ranges else 0.0)
-    run_limit = max(int(np.ceil(th["longstring_share"] * len(ordered))), 5)
+    lim = ql.limits(th, len(ordered), [len(b) for b in blocks], ranges)
+    irv_limit, run_limit = lim.irv, lim.run
 
-    f_long = active & ((ls >= run_limit) | ((usable >= 2) & (straight >= th["straight_block_share"] * usable)))
+    f_long = active & ((ls >= run_limit) | ((usable >= lim.straight_blocks)
+                                            & (straight >= th["straight_block_share"] * usable)))
     f_irv = active & (variability < irv_limit - 1e-9)  # an IRV of exactly the limit is not below it
     d2, dof, p = ql.mahalanobis(X, use=active & (answered > 0), alpha=th["mahalanobis_alpha"], exclude=f_long)
     f_mahal = active & (p < th["mahalanobis_alpha"])
@@ -526,7 +527,8 @@ def _quality(problems, instrument, specs, data, numbers, blank, duration, active
         for a, b, c, d in zip(ls[pos].tolist(), names[run_start[pos]].tolist(), straight[pos].tolist(),
                               usable[pos].tolist())])
     pos = np.flatnonzero(f_irv)
-    limit = f"below {irv_limit:.2f} ({th['irv_share']:g} of the scale range)"
+    scaled = "" if len(ordered) >= ql.REFERENCE_ITEMS else f", scaled for {len(ordered)} items"
+    limit = f"below {irv_limit:.2f} ({th['irv_share']:g} of the scale range{scaled})"
     problems.cells("low-irv", None, pos, [f"IRV {v:.2f}, {limit}" for v in variability[pos].tolist()])
     pos = np.flatnonzero(f_mahal)
     alpha = f"{th['mahalanobis_alpha']:g}"

@@ -14,7 +14,7 @@ from govstats.data.check import check_responses, row_numbers
 
 
 def score(instrument, df: pd.DataFrame, *, min_answered: float = 2 / 3, exclude_flagged: bool = False,
-          report=None) -> pd.DataFrame:
+          report=None, thresholds: dict | None = None) -> pd.DataFrame:
     """Construct scores per respondent: mean, sum and standardized, with reverse-coded items reversed.
 
     Parameters
@@ -31,6 +31,8 @@ def score(instrument, df: pd.DataFrame, *, min_answered: float = 2 / 3, exclude_
         rows). By default they are kept and marked in ``flagged`` and ``flag_reasons``.
     report : CheckReport, optional
         The check of ``df`` if already made (it is made otherwise).
+    thresholds : dict, optional
+        Careless-responding thresholds for that check (see :func:`check_responses`).
 
     Returns
     -------
@@ -66,7 +68,7 @@ def score(instrument, df: pd.DataFrame, *, min_answered: float = 2 / 3, exclude_
         raise ValueError(f"The 'exclude_flagged' parameter of score must be True or False. "
                          f"Got {exclude_flagged!r} instead.")
     if report is None:
-        report = check_responses(instrument, df)
+        report = check_responses(instrument, df, thresholds=thresholds)
     flags = report.flags
     if len(flags) != len(df):
         raise ValueError(f"The 'report' parameter of score must be the check of this DataFrame: it has {len(flags)} "
