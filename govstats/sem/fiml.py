@@ -48,11 +48,9 @@ class PatternSet:
     def k(self) -> int:
         return self.missing.shape[1]
 
-    @property
-    def mask(self) -> np.ndarray:
-        """(n_pat x p x p): 1 where both variables are observed."""
+    def __post_init__(self):
         o = self.observed.astype(float)
-        return o[:, :, None] * o[:, None, :]
+        self.mask = o[:, :, None] * o[:, None, :]  # (n_pat x p x p): 1 where both variables are observed
 
 
 def pattern_sets(x: np.ndarray) -> tuple[list[PatternSet], np.ndarray]:

@@ -121,6 +121,12 @@ def saturated_information(d, clustered: bool):
     moments (lavaan's h1.information = "unstructured"): Wm the observed information under FIML,
     Jm the mean outer product of its casewise scores (cluster sums with G / (G - 1)), Wc the
     complete-data (normal-theory) information."""
+    if ("saturated", clustered) not in d.cache:
+        d.cache["saturated", clustered] = _saturated_information(d, clustered)
+    return d.cache["saturated", clustered]
+
+
+def _saturated_information(d, clustered: bool):
     h1 = d.h1
     p = len(h1.mean)
     rows, cols = vech_index(p)

@@ -44,9 +44,10 @@ def complete_data_statistic(n: int, mean: np.ndarray, cov: np.ndarray, mu: np.nd
 
 
 def _trace(U, wmi, wc, gamma, version: str) -> float:
+    """tr(XY) as sum(X * Y'): four matrix products instead of six for V3."""
     if version == "V3":
-        return float(np.trace(U @ wmi @ wc @ wmi @ U @ gamma))
-    return float(np.trace(wc @ wmi @ U @ wmi))
+        return float(np.sum((U @ wmi @ wc @ wmi) * (U @ gamma).T))
+    return float(np.sum((wc @ wmi) * (U @ wmi).T))
 
 
 def fiml_corrected(groups, df: float, base_df: float, version: str, clustered: bool, covariates: list[int],

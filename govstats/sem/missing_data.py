@@ -51,6 +51,8 @@ class MissingPatterns:
     coverage: np.ndarray
     cluster: np.ndarray | None = None
     _h1: H1 | None = field(default=None, repr=False)
+    # what depends on the data alone (the unrestricted model's information), computed once a fit
+    cache: dict = field(default_factory=dict, repr=False)
 
     kind = "missing"
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from govstats.sem.continuous_wls import weighted
-from govstats.sem.fiml import all_padded_inverses, second_derivatives, value_and_derivative
-from govstats.sem.ml import discrepancy, gradient_and_information, group_terms
+from govstats.sem.fiml import all_padded_inverses, value_and_derivative
+from govstats.sem.ml import discrepancy, gradient_and_information, group_terms, information_matrix
 
 
 class MLObjective:
@@ -141,8 +141,12 @@ class FIMLObjective:
             value += v
             grad += model.gradient(B, C, M, W, w_mean)
             if information:
+                # The scoring steps need only a fair curvature: the complete-data expected information
+                # costs one p x p product per parameter, the FIML one a pass over the patterns (30 items,
+                # 430 patterns: 3 ms against 100 ms), and BFGS takes over after two steps anyway.
                 dS, dmu = model.jacobian(theta, B, C, M)
-                hess += second_derivatives(d.sets, mu, inverses, expected=True).contract(dS, dmu)
+                inv = np.linalg.inv(sigma)
+                hess += d.n * (information_matrix(inv, dS) + 2.0 * dmu.T @ inv @ dmu)
         if information:
             hess /= self.scale
         return value / self.scale, grad / self.scale, hess
