@@ -93,6 +93,7 @@ class SerialExecutor:
 
 
 _WORKER_PAYLOAD: list = []
+_START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 
 
 def _init_worker(payload) -> None:
@@ -106,9 +107,11 @@ def _process_chunk(func, tasks):
 class ProcessExecutor:
     """Local worker processes (default: every core this process may use).
 
-    Workers are started with ``spawn``: a forked child of a process that holds threads (a
-    Dask client, a progress bar's monitor, BLAS pools) can deadlock. ``func`` must be a
-    module-level function so that it pickles.
+    On Linux workers are forked: they start at once and, unlike ``spawn``, do not re-run the
+    user's script (which would need an ``if __name__ == "__main__":`` guard); they only compute
+    with numpy, so the parent's threads (a progress bar, a Dask client) are never needed in a
+    child. Elsewhere (macOS, Windows, where forking is unsafe or absent) they are spawned, and a
+    script that uses them needs that guard. ``func`` must be a module-level function.
 
     Examples
     --------
@@ -133,7 +136,7 @@ class ProcessExecutor:
         bar = _progress(len(tasks), desc)
         out: list = [None] * len(chunks)
         with ProcessPoolExecutor(max_workers=min(self.workers, len(chunks)),
-                                 mp_context=multiprocessing.get_context("spawn"),
+                                 mp_context=multiprocessing.get_context(_START_METHOD),
                                  initializer=_init_worker, initargs=(payload,)) as pool:
             pending = {pool.submit(_process_chunk, func, [tasks[i] for i in chunk]): k
                        for k, chunk in enumerate(chunks)}

@@ -33,7 +33,7 @@ from govstats.sem.distributions import norm_sf
 from govstats.sem.intervals import bootstrap_se, interval, jackknife_acceleration
 from govstats.sem.standardize import row_values_batch, standardize_batch
 
-__all__ = ["BootstrapResult", "bootstrap_fit"]
+__all__ = ["BootstrapResult", "bootstrap_fit", "refit_rows"]
 
 CONVERGED = "ok"
 
@@ -144,6 +144,13 @@ def _frame(payload: _Payload, pieces: list) -> pd.DataFrame:
     return frame
 
 
+def _moments_only(options) -> bool:
+    """Complete-data ML-family fits need only the moments (what compile_model computes for them)."""
+    from govstats.sem.continuous_wls import WLS_ESTIMATORS
+
+    return options.ordered is None and options.missing == "listwise" and options.estimator not in WLS_ESTIMATORS
+
+
 def _statistics(payload: _Payload, frame: pd.DataFrame):
     if payload.fast:
         from govstats.sem.prepare import moment_statistics
@@ -196,6 +203,39 @@ def _jackknife_draw(payload: _Payload, unit: tuple[int, int]):
     return _refit_frame(payload, _frame(payload, pieces))
 
 
+def refit_rows(results, data: pd.DataFrame, rows) -> np.ndarray:
+    """Every parameter-table row's value after refitting ``results``' model on ``data.iloc[rows]``:
+    what one bootstrap draw computes, for given rows (e.g. another program's resample).
+
+    Raises ``RuntimeError`` naming the reason when the refit fails or does not converge.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from govstats import fit
+    >>> from govstats.resources import instruments_dir
+    >>> data = pd.read_csv(instruments_dir().parent / "data" / "synthetic" / "platform_dilemma.csv")
+    >>> res = fit("AU =~ AU1 + AU2 + AU3 + AU4", data)
+    >>> same = refit_rows(res, data, range(len(data)))
+    >>> bool(np.allclose(same[:4], res.params.est[:4], atol=1e-6))
+    True
+    """
+    from govstats.sem.options import normalize_options
+
+    options = normalize_options(**results.options)
+    compiled = results._bound.model
+    observed = list(compiled.names.ov)
+    columns = list(dict.fromkeys(observed + [c for c in (options.group, options.cluster) if c is not None]))
+    frame = data[columns].iloc[np.asarray(rows)].reset_index(drop=True)
+    payload = _Payload(syntax=results.syntax, options=options, levels=None, compiled=compiled,
+                       start=results._theta, frame=frame, units=[], observed=observed,
+                       fast=_moments_only(options), thresholds=None)
+    status, values, _, _ = _refit_frame(payload, frame)
+    if status != CONVERGED:
+        raise RuntimeError(f"The refit on these rows {status}.")
+    return values
+
+
 def _used_rows(data: pd.DataFrame, observed: list, options) -> np.ndarray:
     """The rows the fit used: complete cases with listwise deletion, else every row with an answer."""
     x = data[observed].to_numpy(dtype=float, na_value=np.nan) if len(observed) else np.empty((len(data), 0))
@@ -228,6 +268,7 @@ def _bollen_stine_frame(frame: pd.DataFrame, observed: list, bound, theta, optio
     """The data rotated to fit the model exactly (Bollen and Stine 1992): per group,
     z = (x - xbar) S^-1/2 Sigma^1/2 + mu, with the model-implied Sigma and mu."""
     out = frame.copy()
+    out[observed] = out[observed].astype(float)
     column = frame[options.group].to_numpy() if options.group is not None else None
     labels = pd.unique(column) if column is not None else [None]
     for g, label in enumerate(labels):
@@ -255,12 +296,10 @@ def run_bootstrap(syntax, data, options, levels, compiled, bound, opt, chisq: fl
                   executor=None, workers=None) -> BootstrapResult:
     """The bootstrap draws of a fit (see the module docstring); ``chisq`` is the fit's statistic
     for the Bollen-Stine p-value."""
-    from govstats.sem.continuous_wls import WLS_ESTIMATORS
-
     observed = list(compiled.names.ov)
     columns = list(dict.fromkeys(observed + [c for c in (options.group, options.cluster) if c is not None]))
     frame = data[columns].iloc[_used_rows(data, observed, options)].reset_index(drop=True)
-    fast = options.ordered is None and options.missing == "listwise" and options.estimator not in WLS_ESTIMATORS
+    fast = _moments_only(options)
     thresholds = None
     if compiled.is_ordinal:
         from govstats.sem.prepare import threshold_counts
@@ -334,7 +373,7 @@ def bootstrap_tables(results, boot: BootstrapResult, level: float = 0.95) -> Non
         target["ci_lower"] = lower[shown]
         target["ci_upper"] = upper[shown]
     thetas = boot.values[:, _free_rows(table)]
-    results._vcov = np.cov(thetas, rowvar=False, ddof=1).reshape(len(_free_rows(table)), -1)
+    results._vcov = np.cov(thetas, rowvar=False, ddof=0).reshape(len(_free_rows(table)), -1)
 
 
 def _first_of_each_free(free: np.ndarray) -> np.ndarray:

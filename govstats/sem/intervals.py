@@ -48,12 +48,13 @@ def norm_inter(t: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
 
 def bootstrap_se(draws: np.ndarray) -> np.ndarray:
-    """Standard deviation of each column of the draws (divisor B - 1, as lavaan's ``cov(BOOT)``)."""
+    """Standard deviation of each column of the draws, with divisor B as lavaan's bootstrap
+    covariance (``cov(BOOT) * (B - 1) / B``; checked on lavaan's draws)."""
     draws = np.asarray(draws, dtype=float)
     if len(draws) < 2:
         return np.full(draws.shape[1], np.nan)
     with np.errstate(invalid="ignore"):
-        return np.nanstd(draws, axis=0, ddof=1)
+        return np.nanstd(draws, axis=0)
 
 
 def jackknife_acceleration(jack: np.ndarray) -> np.ndarray:

@@ -1,8 +1,10 @@
 """Monte Carlo confidence intervals, as semTools' ``monteCarloCI`` (Preacher and Selig 2012).
 
 The free parameters are drawn from their asymptotic distribution N(estimate, vcov); each draw
-gives the defined (``:=``) parameters and the standardized solution, and the interval is the
-pair of quantiles of those draws (R's default ``quantile`` type 7, as semTools). No refits:
+gives the defined (``:=``) parameters, and the interval is the pair of quantiles of those draws
+(R's default ``quantile`` type 7, as semTools). Standardized intervals follow semTools too: the
+standardized parameters are drawn from their delta-method distribution and the standardized
+``:=`` values computed from them. No refits:
 20000 draws take a fraction of a second, where the bootstrap refits the model each time.
 """
 
@@ -13,7 +15,7 @@ import pandas as pd
 
 from govstats.sem.standardize import row_values_batch, standardize_batch
 
-__all__ = ["monte_carlo_ci", "parameter_draws"]
+__all__ = ["monte_carlo_ci", "parameter_draws", "draw_tables"]
 
 DEFAULT_DRAWS = 20000  # semTools' nRep
 
@@ -37,11 +39,24 @@ def parameter_draws(results, n_draws: int = DEFAULT_DRAWS, seed=None) -> np.ndar
     return theta + rng.standard_normal((int(n_draws), len(theta))) @ root.T
 
 
-def _draw_tables(results, n_draws, seed):
+def draw_tables(results, n_draws, seed):
+    """(row values, standardized row values) of each draw.
+
+    The standardized draws are semTools': normal around the standardized estimates with the
+    delta method's covariance J V J' (J: the Jacobian of std.all in the parameters), written as
+    J (theta* - theta) with the same raw draws theta*, and the := rows computed from them.
+    """
     bound = results._bound
+    theta = np.asarray(results._theta, dtype=float)
     thetas = parameter_draws(results, n_draws, seed)
     values = row_values_batch(bound, thetas)
-    std = standardize_batch(bound, thetas, "std.all", values=values.copy())
+    steps = 1e-7 * np.maximum(1.0, np.abs(theta))  # as standardize.delta_se
+    around = standardize_batch(bound, np.vstack([theta, theta + np.diag(steps)]), "std.all")
+    jac = (around[1:] - around[0]) / steps[:, None]  # q x rows
+    std = around[0][None, :] + (thetas - theta) @ np.nan_to_num(jac)
+    defined = bound.model.row_map.defined
+    if defined.any():
+        std[:, defined] = bound.defined(std)
     return values, std
 
 
@@ -80,7 +95,7 @@ def monte_carlo_ci(results, n_draws: int = DEFAULT_DRAWS, level: float = 0.95, s
     """
     if not 0 < level < 1:
         raise ValueError(f"The 'level' parameter of monte_carlo_ci must be between 0 and 1. Got {level!r} instead.")
-    values, std = _draw_tables(results, n_draws, seed)
+    values, std = draw_tables(results, n_draws, seed)
     table = results._bound.model.table
     shown = table.op.isin(set(results.params.op)).to_numpy()
     probs = [(1 - level) / 2, (1 + level) / 2]
@@ -102,7 +117,7 @@ def monte_carlo_tables(results, seed=None, n_draws: int = DEFAULT_DRAWS, level: 
     """Monte Carlo intervals into ``results.params`` (the := rows; free parameters keep their
     Wald intervals, which the Monte Carlo ones equal in expectation) and
     ``results.standardized`` (every row with a standard error)."""
-    values, std = _draw_tables(results, n_draws, seed)
+    values, std = draw_tables(results, n_draws, seed)
     table = results._bound.model.table
     shown = table.op.isin(set(results.params.op)).to_numpy()
     probs = [(1 - level) / 2, (1 + level) / 2]

@@ -531,8 +531,9 @@ def _check_unknown(other: Mapping) -> None:
 
 def _bootstrap(bootstrap, se, test, ci, seed, estimator, ordered) -> tuple[int, bool, bool, str | None]:
     """(draws, bootstrap SEs?, Bollen-Stine test?, interval type) from bootstrap, se, test, ci, seed."""
-    boot_se = se == "bootstrap" or (bootstrap > 0 and se is None)
     bollen_stine = test == "bollen.stine"
+    # bootstrap=N alone means bootstrap SEs; with test="bollen.stine" it sizes the test's draws
+    boot_se = se == "bootstrap" or (bootstrap > 0 and se is None and not bollen_stine)
     if bootstrap > 0 and not (boot_se or bollen_stine):
         # lavaan: bootstrap=N with another se (and no bootstrap test) draws nothing, silently
         raise ValueError(f"The 'bootstrap' parameter of fit ({bootstrap}) needs se='bootstrap' (or leave out 'se'), "

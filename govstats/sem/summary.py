@@ -493,12 +493,19 @@ def _se_header(result) -> list[str]:
         return []
     info = result.options.get("information", "expected")
     h1 = "unstructured" if result._bound.model.is_ordinal else "structured"
-    rows = [["Standard errors", "Sandwich" if se == "robust.huber.white" else _capital(se)],
-            ["Information bread" if se == "robust.huber.white" else "Information", _capital(info)]]
-    if info == "observed":
-        rows.append(["Observed information based on", "Hessian"])
+    boot = result.bootstrap
+    if se == "bootstrap":  # as lavaan after se = "bootstrap"; left-out draws are in the warnings
+        rows = [["Standard errors", "Bootstrap"], ["Number of requested bootstrap draws", str(boot.requested)],
+                ["Number of successful bootstrap draws", str(boot.successful)], ["Confidence intervals", boot.ci]]
     else:
-        rows.append(["Information saturated (h1) model", _capital(h1)])
+        rows = [["Standard errors", "Sandwich" if se == "robust.huber.white" else _capital(se)],
+                ["Information bread" if se == "robust.huber.white" else "Information", _capital(info)]]
+        if info == "observed":
+            rows.append(["Observed information based on", "Hessian"])
+        else:
+            rows.append(["Information saturated (h1) model", _capital(h1)])
+    if boot is not None and boot.bollen_stine_pvalue is not None:
+        rows.append(["Bollen-Stine bootstrap p-value", f"{boot.bollen_stine_pvalue:.3f}"])
     return _block(rows, (38, 13))
 
 
