@@ -99,6 +99,13 @@ def test_demo_runs_without_arguments(capsys):
     out = capsys.readouterr().out
     assert "ri_asset" in out and "RIE ~ CD + CI + PE + SE" in out
     assert "Step 2. Simulate 600 respondents" in out
+    assert "(blanks handled pairwise)" in out  # the simulated field data have blanks
+
+
+@pytest.mark.slow
+def test_demo_fits_blanks_by_fiml_with_mlr(capsys):
+    assert main(["demo", "--estimator", "MLR"]) == 0
+    assert "missing-data patterns), converged" in capsys.readouterr().out
 
 
 def test_missing_file_is_a_message_not_a_traceback(tmp_path):
