@@ -203,20 +203,21 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from govstats.errors import GovstatsWarning
     from govstats.sem.syntax import ModelSyntaxError
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
+    result, caught = None, []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")  # once per place: a warning inside a loop is not recorded each time
             result = fit(model, data, estimator=args.estimator, ordered=ordered, missing=args.missing,
                          cluster=args.cluster, group=args.group, group_equal=split(args.group_equal),
                          group_partial=split(args.group_partial), se=args.se, test=args.test, std_lv=args.std_lv,
                          parameterization=args.parameterization)
-        except ModelSyntaxError as exc:  # the message names the line; the user needs the file too
-            raise ModelSyntaxError(f"{args.model}: {exc}") from None
-        finally:
-            # the summary's "Warnings:" section lists the estimation's own warnings: show the others once
-            for w in caught:
-                if not (issubclass(w.category, GovstatsWarning) and _fit_warned(locals().get("result"))):
-                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    except ModelSyntaxError as exc:  # the message names the line; the user needs the file too
+        raise ModelSyntaxError(f"{args.model}: {exc}") from None
+    finally:
+        # the summary's "Warnings:" section lists the estimation's own warnings: show the others once
+        for w in caught:
+            if not (issubclass(w.category, GovstatsWarning) and result is not None and result.warnings_):
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     print(result.summary())
     if result.exclusions:
         from govstats.data.analysis_frame import exclusions_text
@@ -225,11 +226,6 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if args.json:
         result.to_json(args.json)
     return 0 if result.converged else 1
-
-
-def _fit_warned(result) -> bool:
-    """Whether the fit's summary has a "Warnings:" section (then it repeats the fit's warnings)."""
-    return result is not None and bool(result.warnings_)
 
 
 def _instrument_items(inst) -> list[str]:

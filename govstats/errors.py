@@ -116,3 +116,12 @@ class ResponsesError(GovstatsError):
     single column, a header without data rows, or no column of the instrument. Problems
     *in* readable responses are never raised; :func:`govstats.check_responses` collects them.
     """
+
+
+class DataError(GovstatsError, ValueError):
+    """Data that cannot be analysed as asked (an infinite value, a single cluster, fewer
+    respondents than the analysis needs). Names the column, the row or the group, and the fix.
+
+    Also a ``ValueError``, so that code catching the ``ValueError`` raised for such data before
+    this class existed keeps working.
+    """

@@ -133,4 +133,4 @@ def test_simulate_bad_rate_is_a_message(tmp_path, capsys):
     code = main(["simulate", str(seed_instrument_path("grid_governance")), "-n", "10",
                  "-o", str(tmp_path / "r.csv"), "--missing", "1.5"])
     assert code == 2
-    assert "'missing' parameter" in capsys.readouterr().err
+    assert "The option --missing must be a rate" in capsys.readouterr().err

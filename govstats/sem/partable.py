@@ -23,7 +23,7 @@ from govstats.sem.syntax import Formula, ModelSyntaxError
 COLUMNS = ["lhs", "op", "rhs", "group", "user", "free", "ustart", "exo", "label"]
 GROUP_EQUAL = ("loadings", "intercepts", "means", "thresholds", "regressions", "residuals",
                "residual.covariances", "lv.variances", "lv.covariances")
-PARTIAL = re.compile(r"^\s*([A-Za-z_.][A-Za-z0-9_.]*)\s*(=~|~~|~\*~|~1|~|\|)\s*([A-Za-z0-9_.]*)\s*$")
+PARTIAL = re.compile(r"^\s*((?:[^\W\d]|\.)[\w.]*)\s*(=~|~~|~\*~|~1|~|\|)\s*([\w.]*)\s*$")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ several left-hand sides (``y1 + y2 ~ x``), and modifiers on a term: a fixed valu
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -32,7 +33,14 @@ NOT_AVAILABLE = {
     "efa": "exploratory SEM blocks (efa(\"...\")*f) are not available in this version; use govstats.efa() for an "
            "exploratory factor analysis",
 }
-_NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
+# R's names: letters (Chinese included: columns such as 认同1 are common), digits, '_' and '.',
+# not starting with a digit; lavaan reads any name R reads.
+_NAME = r"(?:[^\W\d]|\.)[\w.]*"
+# Full-width and look-alike characters an input method types in place of syntax characters:
+# refused with the ASCII spelling (read silently, '＝～' would be misread or not read at all).
+LOOKALIKES = {"＋": "+", "＝": "=", "～": "~", "〜": "~", "∼": "~", "＊": "*", "（": "(", "）": ")", "，": ",",
+              "；": ";", "：": ":", "｜": "|", "＜": "<", "＞": ">", "－": "-", "＃": "#", "！": "!", "　": " ",
+              "×": "*", "．": ".", "＂": '"', "＇": "'", "‘": "'", "’": "'", "“": '"', "”": '"'}
 _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
@@ -55,10 +63,20 @@ class Formula:
     expression: str = ""  # for := and constraints
 
 
+def _check_lookalikes(number: int, raw: str) -> None:
+    found = [ch for ch in dict.fromkeys(raw) if ch in LOOKALIKES]
+    if found:
+        ascii_line = "".join(LOOKALIKES.get(ch, ch) for ch in raw).strip()
+        shown = ", ".join(f"'{ch}' (write '{LOOKALIKES[ch]}')" for ch in found)
+        raise ModelSyntaxError(f"line {number}: '{raw.strip()}' has full-width or look-alike character(s) {shown}; "
+                               f"model syntax uses ASCII operators: '{ascii_line}'.")
+
+
 def _strip_comments(text: str) -> list[tuple[int, str]]:
     out = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = re.split(r"[#!]", raw, maxsplit=1)[0].strip()
+        _check_lookalikes(number, line)
         for part in line.split(";"):
             if part.strip():
                 out.append((number, part.strip()))
@@ -115,6 +133,15 @@ def _modifier_values(text: str, number: int) -> list[str]:
     return [v.strip() for v in text.split(",")]
 
 
+def _finite(value: str, number: int, what: str) -> float:
+    """A modifier's number; infinite or overflowing values (1e400) are refused, as no estimate can use them."""
+    x = float(value)
+    if not math.isfinite(x):
+        raise ModelSyntaxError(f"line {number}: the {what} '{value}' is not a finite number; give a number "
+                               "between -1e300 and 1e300 (or NA for a free parameter).")
+    return x
+
+
 def _parse_term(text: str, number: int) -> Term:
     parts = _split_star(text)
     name = parts[-1].strip()
@@ -125,7 +152,7 @@ def _parse_term(text: str, number: int) -> Term:
         mod = mod.strip()
         if mod.startswith("start(") and mod.endswith(")"):
             try:
-                term.start = [float(v) for v in _modifier_values(mod[6:-1], number)]
+                term.start = [_finite(v, number, "start value") for v in _modifier_values(mod[6:-1], number)]
             except ValueError:
                 raise ModelSyntaxError(f"line {number}: the start values in '{mod}' are not numbers.") from None
             continue
@@ -134,7 +161,7 @@ def _parse_term(text: str, number: int) -> Term:
             continue
         values = _modifier_values(mod, number)
         if all(v == "NA" or _NUMBER.match(v) for v in values):
-            term.fixed = [None if v == "NA" else float(v) for v in values]
+            term.fixed = [None if v == "NA" else _finite(v, number, "fixed value") for v in values]
         elif all(re.fullmatch(_NAME, v.strip("'\"")) or v == "NA" for v in values):
             term.label = ["" if v == "NA" else v.strip("'\"") for v in values]
         else:
@@ -190,4 +217,8 @@ def parse_model(text: str) -> list[Formula]:
                     raise ModelSyntaxError(f"line {number}: a number '{term.name}' cannot stand for a variable.")
                 else:
                     formulas.append(Formula(name, op, [term], number))
+    if not formulas:
+        # lavaan: "model does not contain lavaan syntax (no operators found)"
+        raise ModelSyntaxError("The model syntax has only comments and blank lines: it contains no lavaan syntax "
+                               "(no operators found). Write a formula such as 'F =~ x1 + x2 + x3'.")
     return formulas
