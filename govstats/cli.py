@@ -164,12 +164,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _read_table(path: str):
-    import pandas as pd
+    # CSV (UTF-8, GBK, ...), .xlsx or .sav by content: a misnamed file is read, not mis-decoded
+    from govstats.data.read import read_table
 
-    try:
-        return pd.read_csv(path, encoding="utf-8-sig")
-    except UnicodeDecodeError:  # Excel on Chinese Windows saves CSV as GBK
-        return pd.read_csv(path, encoding="gb18030")
+    return read_table(path)
 
 
 def cmd_fit(args: argparse.Namespace) -> int:

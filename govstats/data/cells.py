@@ -93,7 +93,10 @@ def unique_numbers(uniques) -> tuple[np.ndarray, np.ndarray]:
         blank[is_str] = text.isin(MISSING_MARKERS).to_numpy()
         numeric = text.str.fullmatch(NUMBER).to_numpy(dtype=bool)
         where = np.flatnonzero(is_str)[numeric]
-        values[where] = pd.to_numeric(text[numeric]).to_numpy(dtype=float)
+        parsed = pd.to_numeric(text[numeric]).to_numpy(dtype=float)
+        # "1e309" is written as a number but is none (inf): text to report, as "inf" is
+        finite = np.isfinite(parsed)
+        values[where[finite]] = parsed[finite]
     return values, blank
 
 

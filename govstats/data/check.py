@@ -185,8 +185,10 @@ def check_responses(instrument, df: pd.DataFrame, *, thresholds: dict | None = N
                             f"column '{name}' of instrument '{instrument.id}' is not in the data")
 
     n = len(df)
-    # Codes are small integers, exact in float32; numeric questions keep float64 for their messages.
-    numbers = {name: as_numbers(data[name], "float32" if s.kind in sp.CODED_KINDS else "float64")
+    # Codes are small integers, exact in float32; numeric questions keep float64 for their messages,
+    # and so does any coded column that is not integer: 3.0000000001 is 3.0 in float32, no code.
+    numbers = {name: as_numbers(data[name], "float32" if s.kind in sp.CODED_KINDS
+                                and pd.api.types.is_integer_dtype(data[name].dtype) else "float64")
                for name, s in specs.items()
                if name in data and s.kind not in (sp.TIME, "text", "date", "multiple_choice")}
     blank = {c: (numbers[c].blank if c in numbers else blank_mask(data[c])) for c in first}

@@ -103,7 +103,7 @@ def read_responses(path, instrument, encoding: str | None = None) -> pd.DataFram
     specs = sp.column_specs(instrument)
     if head.startswith(b"PK\x03\x04"):
         info["format"] = "xlsx"
-        table = _split_header(*_read_xlsx(path, info), path)
+        table = _split_header(*_read_xlsx(path, info, set(specs)), path)
     elif head.startswith((b"$FL2", b"$FL3")):
         info["format"] = "sav"
         table = _split_header(*_read_sav(path, info), path)
@@ -125,6 +125,53 @@ def as_instrument(instrument, function: str):
         return load_instrument(instrument)
     raise ValueError(f"The 'instrument' parameter of {function} must be an Instrument (from load_instrument) or "
                      f"the path of an instrument .yaml file. Got {instrument!r} instead.")
+
+
+def read_table(path, encoding: str | None = None) -> pd.DataFrame:
+    """A data file for an analysis without an instrument, values as they are (as lavaan reads a data frame).
+
+    CSV/TSV (UTF-8 with or without BOM, UTF-16 with BOM, GB18030/GBK; the separator found),
+    ``.xlsx`` (the first sheet with data) or SPSS ``.sav``, recognized by content, not name.
+    Columns of numbers are numbers; other columns are text as written.
+
+    Raises
+    ------
+    ResponsesError
+        If the file cannot be read as any of these (naming the file and what it is).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No such data file: {path}")
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    info: dict = {}
+    if head.startswith(b"PK\x03\x04"):
+        raw, rows = _read_xlsx(path, info)
+        header, _, data, _ = _split_header(raw, rows, path)
+        frame = pd.DataFrame(data.to_numpy(), columns=[h or f"unnamed_{k + 1}" for k, h in enumerate(header)])
+        return frame.apply(_numbers_if_all)
+    if head.startswith((b"$FL2", b"$FL3")):
+        import pyreadstat
+
+        try:
+            frame, _ = pyreadstat.read_sav(str(path), apply_value_formats=False)
+        except Exception as exc:  # pyreadstat raises its own ReadstatError and others
+            raise ResponsesError(f"{path} cannot be read as an SPSS .sav file: {exc}") from None
+        return frame
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ResponsesError(f"{path} is an old binary Excel (.xls) file: save it as .xlsx or CSV and read that.")
+    text, _ = _decode(path.read_bytes(), encoding, path)
+    if not text.strip():
+        raise ResponsesError(f"{path} is empty: there is no data in it.")
+    try:
+        return pd.read_csv(io.StringIO(text), sep=_separator(text))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ResponsesError(f"{path} cannot be read as CSV: {exc}") from None
+
+
+def _numbers_if_all(column: pd.Series) -> pd.Series:
+    numbers = pd.to_numeric(column, errors="coerce")
+    return numbers if numbers.notna().sum() == column.notna().sum() else column
 
 
 # -- raw tables ---------------------------------------------------------------------------
@@ -179,7 +226,7 @@ def _read_text(path: Path, encoding: str | None, info: dict, instrument, specs: 
         if line.strip(" \t\r\ufeff" + sep):
             break
         skipped, at = skipped + 1, end + 1
-    reader = csv.reader(io.StringIO(text[at:]), delimiter=sep)
+    reader = csv.reader(io.StringIO(text[at:], newline=""), delimiter=sep)
     header = [h.strip().removeprefix("\ufeff").strip() for h in next(reader)]
     header_row = skipped + 1
     # Columns the instrument says hold numbers are parsed as numbers by pandas' C parser
@@ -202,12 +249,15 @@ def _read_text(path: Path, encoding: str | None, info: dict, instrument, specs: 
 
 
 def _ragged(text: str, sep: str) -> pd.DataFrame:
-    records = list(csv.reader(io.StringIO(text), delimiter=sep))
+    # newline="": a bare carriage return inside a row ends it, as in the C parser, not an error
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
     width = max(len(r) for r in records)
     return pd.DataFrame([r + [""] * (width - len(r)) for r in records], dtype=object).replace("", np.nan)
 
 
-def _read_xlsx(path: Path, info: dict) -> tuple[pd.DataFrame, np.ndarray]:
+def _read_xlsx(path: Path, info: dict, columns: set | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """The sheet that holds the responses: the first whose header has one of ``columns``
+    (any sheet with data when no columns are given; the first sheet may be a cover or empty)."""
     import openpyxl
 
     # A file object, not the path: openpyxl refuses names not ending in .xlsx, and the
@@ -215,14 +265,29 @@ def _read_xlsx(path: Path, info: dict) -> tuple[pd.DataFrame, np.ndarray]:
     with open(path, "rb") as handle:
         try:
             book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-            sheet = book.worksheets[0]
-            info["sheet"] = sheet.title
-            records = [[_xlsx_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            sheets = []
+            for sheet in book.worksheets:
+                records = [[_xlsx_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+                sheets.append((sheet.title, records))
+                header = next((r for r in records if any(v not in (None, "") for v in r)), None)
+                if header is not None and (columns is None or columns & {str(v).strip() for v in header if v}):
+                    break
+            else:
+                sheet = None
             book.close()
         except Exception as exc:  # a zip that is no workbook: openpyxl and zipfile raise several types
             raise ResponsesError(f"{path} cannot be read as an Excel workbook (.xlsx): {exc}") from None
-    if not any(any(v is not None for v in r) for r in records):
-        raise ResponsesError(f"{path}: the first sheet is empty; there are no responses in it.")
+    if sheet is None:
+        # No sheet has the instrument's columns by name: the first with data (KoboToolbox
+        # headers are renamed later), or a clear error naming every sheet.
+        filled = [(t, r) for t, r in sheets if any(any(v not in (None, "") for v in row) for row in r)]
+        if not filled:
+            names = ", ".join(repr(t) for t, _ in sheets)
+            raise ResponsesError(f"{path}: every sheet is empty ({names}); there are no responses in it.")
+        title, records = filled[0]
+    else:
+        title, records = sheets[-1]
+    info["sheet"] = title
     width = max(len(r) for r in records)
     raw = pd.DataFrame([r + [None] * (width - len(r)) for r in records], dtype=object)
     return raw, np.arange(1, len(raw) + 1)

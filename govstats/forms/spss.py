@@ -118,9 +118,9 @@ def _prepare(data: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     for col in data.columns:
         series = data[col]
         v = by_name.get(col)
+        # The respondent id is text (its variable type), exactly as written: as a number
+        # "007" would lose its zeros and an 18-digit id its last digits.
         numeric = v is not None and v.type in NUMERIC_TYPES
-        if v is not None and v.name == instrument.metadata.respondent_id:
-            numeric = pd.to_numeric(series, errors="coerce").notna().sum() == series.notna().sum()
         if numeric:
             text = series.astype("str").str.strip().where(series.notna())
             text = text.where(text != "")

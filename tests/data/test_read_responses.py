@@ -209,7 +209,7 @@ def test_an_empty_xlsx_sheet(tmp_path, inst):
 
     path = tmp_path / "empty.xlsx"
     openpyxl.Workbook().save(path)
-    with pytest.raises(ResponsesError, match="first sheet is empty"):
+    with pytest.raises(ResponsesError, match=r"every sheet is empty \(.Sheet.\)"):
         read_responses(path, inst)
 
 
