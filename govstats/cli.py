@@ -208,7 +208,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
             result = fit(model, data, estimator=args.estimator, ordered=ordered, missing=args.missing,
                          cluster=args.cluster, group=args.group, group_equal=split(args.group_equal),
                          group_partial=split(args.group_partial), se=args.se, test=args.test, std_lv=args.std_lv,
-                         parameterization=args.parameterization)
+                         parameterization=args.parameterization, **_draw_options(args))
     except ModelSyntaxError as exc:  # the message names the line; the user needs the file too
         raise ModelSyntaxError(f"{args.model}: {exc}") from None
     finally:
@@ -224,6 +224,82 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if args.json:
         result.to_json(args.json)
     return 0 if result.converged else 1
+
+
+def _draw_options(args: argparse.Namespace) -> dict:
+    """fit()'s bootstrap, Monte Carlo and executor options from --bootstrap, --seed, --ci, --workers, --scheduler."""
+    if args.workers is not None and args.scheduler is not None:
+        raise ValueError("Give --workers (local processes) or --scheduler (a Dask cluster), not both.")
+    options = {"bootstrap": args.bootstrap, "seed": args.seed, "ci": args.ci}
+    if args.scheduler is not None:
+        options["executor"] = args.scheduler
+    elif args.workers is not None:
+        options["workers"] = args.workers
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def _add_draw_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bootstrap", type=int, metavar="N", help="bootstrap draws: SEs and intervals from N resamples "
+                                                              "of respondents (of clusters with --cluster)")
+    p.add_argument("--seed", type=int, help="seed of the bootstrap or Monte Carlo draws (the same numbers on any "
+                                            "number of workers)")
+    p.add_argument("--ci", choices=("perc", "bc", "bca", "norm", "basic", "monte_carlo"),
+                   help="interval type: percentile (default with --bootstrap), bias-corrected, BCa, normal, basic; "
+                        "monte_carlo without --bootstrap")
+    p.add_argument("--workers", type=int, metavar="N", help="local worker processes for the draws (default: all cores)")
+    p.add_argument("--scheduler", metavar="ADDR", help="run the draws on a Dask cluster (tcp://host:port)")
+
+
+def cmd_effects(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from govstats.sem.fit import fit
+
+    path = Path(args.model)
+    if not path.is_file():
+        raise FileNotFoundError(f"model file {args.model!r} does not exist")
+    if not Path(args.data).is_file():
+        raise FileNotFoundError(f"data file {args.data!r} does not exist")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        from govstats.data import read_responses
+        from govstats.instrument import load_instrument
+
+        model = load_instrument(path)
+        data = read_responses(args.data, model)
+    else:
+        model, data = path.read_text(encoding="utf-8-sig"), _read_table(args.data)
+    ordered = None
+    if args.ordered:
+        ordered = True if args.ordered == "all" else [name.strip() for name in args.ordered.split(",") if name.strip()]
+    result = fit(model, data, estimator=args.estimator, ordered=ordered, cluster=args.cluster,
+                 **_draw_options(args))
+    table = result.effects()
+    print(effects_text(result, table))
+    if args.csv:
+        table.to_csv(args.csv, index=False, encoding="utf-8-sig")
+    return 0 if result.converged else 1
+
+
+def effects_text(result, table) -> str:
+    """The effects table as a paper reports it: paths, estimates, SEs, intervals, standardized values."""
+    boot = result.bootstrap
+    if boot is not None and boot.requested:
+        how = (f"bootstrap: {boot.successful} of {boot.requested} draws, {boot.ci} intervals, "
+               f"seed {boot.seed}")
+    elif result.options.get("ci") == "monte_carlo":
+        how = "Monte Carlo intervals (20000 draws)"
+    else:
+        how = "delta-method SEs, Wald intervals"
+    lines = [f"Direct, indirect and total effects ({result.estimator}, N = {result.nobs}; {how}; 95% intervals)", ""]
+    if table.empty:
+        return "\n".join(lines + ["  The model has no chain of two or more regressions: no indirect effects."])
+    shown = table.assign(path=[p if e in ("direct", "indirect") else f"{x} -> {y}" for p, e, x, y in
+                               zip(table.path, table.effect, table.predictor, table.outcome)])
+    columns = ["effect", "path", "est", "se", "ci_lower", "ci_upper", "std_all", "std_ci_lower", "std_ci_upper"]
+    if table.group.nunique() > 1:
+        columns.insert(0, "group")
+    text = shown[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}")
+    return "\n".join(lines + ["  " + line for line in text.splitlines()])
 
 
 def _instrument_items(inst) -> list[str]:
@@ -515,7 +591,21 @@ def build_parser() -> argparse.ArgumentParser:
     fitp.add_argument("--test", default=None, help="lavaan's test: standard, yuan.bentler.mplus, scaled.shifted")
     fitp.add_argument("--std-lv", action="store_true", help="fix factor variances to 1 instead of first loadings")
     fitp.add_argument("--json", help="write estimates and fit measures as JSON")
+    _add_draw_arguments(fitp)
     fitp.set_defaults(func=cmd_fit)
+
+    effp = sub.add_parser("effects", help="direct, specific indirect and total effects with bootstrap or Monte "
+                                          "Carlo intervals (the mediation table)")
+    effp.add_argument("model", metavar="INSTRUMENT", help="instrument YAML file, or a lavaan-style model syntax file")
+    effp.add_argument("data", metavar="DATA", help="responses: CSV (UTF-8, GBK, ...), XLSX or SPSS .sav")
+    effp.add_argument("--estimator", default=None,
+                      choices=("ML", "MLR", "MLM", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV"),
+                      help="default: ML, or WLSMV with --ordered")
+    effp.add_argument("--ordered", metavar="all|a,b,c", help="treat the items as ordinal: 'all' or their names")
+    effp.add_argument("--cluster", help="column of cluster ids: the bootstrap resamples whole clusters")
+    _add_draw_arguments(effp)
+    effp.add_argument("--csv", metavar="OUT", help="write the table as CSV (UTF-8 with BOM, opens in Excel)")
+    effp.set_defaults(func=cmd_effects)
 
     efap = sub.add_parser("efa", help="KMO, Bartlett, parallel analysis, EFA loadings and Harman's test")
     efap.add_argument("instrument", metavar="INSTRUMENT", help="instrument YAML file (its items are analysed)")

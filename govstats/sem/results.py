@@ -205,23 +205,14 @@ class SEMResults:
         names = list(self._bound.model.names.ov)
         return pd.DataFrame(resid, index=names, columns=names)
 
-    def effects(self) -> pd.DataFrame:
-        """Direct, indirect and total effects among the variables of the structural part (unstandardized)."""
-        p = self.params
-        outcomes = set(p.loc[p.op == "~", "lhs"])
-        structural = outcomes | set(p.loc[p.op == "~", "rhs"])
-        rows = []
-        for g, model in enumerate(self._bound.display_models, start=1):
-            A, _, _ = model.matrices(self._bound.extended_batch(self._theta[None, :])[0])
-            total = np.linalg.inv(np.eye(model.m) - A) - np.eye(model.m)
-            for i, y in enumerate(model.names):
-                if y not in outcomes:
-                    continue
-                for j, x in enumerate(model.names):
-                    if x in structural and abs(total[i, j]) > 0:
-                        rows.append({"group": g, "outcome": y, "predictor": x, "direct": A[i, j],
-                                     "indirect": total[i, j] - A[i, j], "total": total[i, j]})
-        return pd.DataFrame(rows, columns=["group", "outcome", "predictor", "direct", "indirect", "total"])
+    def effects(self, level: float = 0.95) -> pd.DataFrame:
+        """Direct, specific indirect, total indirect and total effects and the effect ratio
+        (indirect / total) of every predictor and outcome joined by a chain of regressions, with
+        estimates, std.all values, SEs and the fit's intervals (bootstrap draws, Monte Carlo, or
+        the delta method): see :mod:`govstats.sem.effects`."""
+        from govstats.sem.effects import effects_table
+
+        return effects_table(self, level)
 
     def bootstrap_draws(self) -> pd.DataFrame:
         """The bootstrap draws, one row per draw (``status``, each free and defined parameter,
