@@ -86,11 +86,32 @@ def factor_scores(result, data: pd.DataFrame | None = None, method: str = "regre
     weights = [_weights(bound, result._theta, g, kind) for g in range(1, model.ngroups + 1)]
     columns = (["group"] if multigroup else []) + lv
 
+    fiml = bound.statistics.blocks[0].kind == "missing"
+
+    def scores_of(rows_x: np.ndarray, g: int) -> np.ndarray:
+        """Scores of rows of group g: with FIML, an incomplete row's from its answered items, as lavaan
+        (the weights of its missing-data pattern: Sigma_oo^-1 in place of Sigma^-1); else NaN."""
+        w, ey, eeta = weights[g - 1]
+        out = np.full((len(rows_x), len(lv)), np.nan)
+        blank = np.isnan(rows_x)
+        complete = ~blank.any(axis=1)
+        out[complete] = (rows_x[complete] - ey) @ w.T + eeta
+        if fiml:
+            masks, which = np.unique(blank[~complete], axis=0, return_inverse=True)
+            idx = np.flatnonzero(~complete)
+            for k, mask in enumerate(masks):
+                if mask.all():
+                    continue
+                w_k, _, _ = _weights(bound, result._theta, g, kind, observed=~mask)
+                rows = idx[which.ravel() == k]
+                out[rows] = np.nan_to_num(rows_x[rows] - ey) @ w_k.T + eeta
+        return out
+
     if data is None:
         parts = []
-        for g, (w, ey, eeta) in enumerate(weights, start=1):
+        for g in range(1, model.ngroups + 1):
             raw = bound.statistics.blocks[g - 1].raw
-            frame = pd.DataFrame((raw - ey) @ w.T + eeta, columns=lv)
+            frame = pd.DataFrame(scores_of(raw, g), columns=lv)
             if multigroup:
                 frame.insert(0, "group", result.group_labels[g - 1])
             parts.append(frame)
@@ -116,24 +137,27 @@ def factor_scores(result, data: pd.DataFrame | None = None, method: str = "regre
             raise ValueError(f"The group column {column!r} has value(s) {unknown[:10]} that the fit does not know "
                              f"(its groups: {result.group_labels}).")
         for g, label in enumerate(result.group_labels, start=1):
-            rows = known & (values == label) & complete
-            w, ey, eeta = weights[g - 1]
-            out[rows] = (x[rows] - ey) @ w.T + eeta
+            rows = known & (values == label) & (complete | fiml)
+            out[rows] = scores_of(x[rows], g)
         frame = pd.DataFrame(out, index=data.index, columns=lv)
         frame.insert(0, "group", data[column].to_numpy())
         return frame
-    w, ey, eeta = weights[0]
-    out[complete] = (x[complete] - ey) @ w.T + eeta
+    out = scores_of(x, 1)
     return pd.DataFrame(out, index=data.index, columns=lv)
 
 
-def _weights(bound, theta: np.ndarray, g: int, kind: str):
-    """(W, E(y), E(eta)) of group g at ``theta``: scores = (y - E(y)) W' + E(eta)."""
+def _weights(bound, theta: np.ndarray, g: int, kind: str, observed: np.ndarray | None = None):
+    """(W, E(y), E(eta)) of group g at ``theta``: scores = (y - E(y)) W' + E(eta). With ``observed``
+    (a mask of the answered variables) W uses only them: Sigma_oo^-1 padded with zeros."""
     block = bound.display_models[g - 1]
     sigma, mu, B, C, M = block.implied(theta)
     p, m = block.p, block.m
     lv_index = np.arange(p, m)
-    sigma_inv = np.linalg.pinv(sigma)
+    if observed is None:
+        sigma_inv = np.linalg.pinv(sigma)
+    else:
+        sigma_inv = np.zeros_like(sigma)
+        sigma_inv[np.ix_(observed, observed)] = np.linalg.pinv(sigma[np.ix_(observed, observed)])
     dummies = _dummy_observed(bound.model.table, g, block.ov, block.lv)
     ey, eeta = _means(bound, g, block, B, M, dummies)
     A = block.matrices(theta)[0]
@@ -157,7 +181,10 @@ def _weights(bound, theta: np.ndarray, g: int, kind: str):
         latent = np.concatenate([lv_index, dummy_index]).astype(int)
         fsc = C[np.ix_(latent, latent)] @ lam.T @ sigma_inv
     else:
-        fsc = np.linalg.pinv(lam.T @ sigma_inv @ lam) @ lam.T @ sigma_inv
+        information = lam.T @ sigma_inv @ lam
+        fsc = np.linalg.pinv(information) @ lam.T @ sigma_inv
+        # a factor none of whose indicators was answered has no Bartlett score (lavaan: NA), not 0
+        fsc[np.diag(information) <= 1e-12] = np.nan
     return fsc[: len(lv_index)], ey, eeta
 
 

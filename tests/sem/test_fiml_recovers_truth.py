@@ -58,3 +58,23 @@ def test_fiml_recovers_loadings_and_means_where_listwise_is_biased(mar_data):
     np.testing.assert_allclose(_intercepts(fiml), 3.0, atol=0.03)
     assert np.all(LOADINGS - _loadings(listwise) > 0.08)
     assert np.all(3.0 - _intercepts(listwise) > 0.08)
+
+
+def test_factor_scores_of_incomplete_rows_as_lavaan():
+    """lavPredict after missing = "ml": an incomplete row is scored from its answered items
+    (fixture: tests/reference/sem/fiml/fiml_scores.json, make_fiml_scores.R beside it)."""
+    import json
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "tests" / "reference" / "sem" / "fiml"
+    ref = json.loads((folder / "fiml_scores.json").read_text(encoding="utf-8"))
+    data = pd.read_csv(folder / "data" / "hs_mcar.csv")
+    res = fit(ref["model"], data, missing="fiml")
+    assert data.iloc[np.array(ref["rows"]) - 1].isna().any(axis=1).sum() > 100  # many incomplete rows scored
+    np.testing.assert_allclose(res.predict()[ref["names"]].to_numpy(), np.array(ref["regression"]), atol=1e-4)
+    bartlett = np.array([[np.nan if v == "NA" else v for v in row] for row in ref["bartlett"]], dtype=float)
+    assert np.isnan(bartlett).sum() == 1  # a row with no answer to the speed items: no Bartlett score
+    np.testing.assert_allclose(res.predict(method="Bartlett")[ref["names"]].to_numpy(), bartlett, atol=1e-4)
+    new = res.predict(data)  # new data: the same rows scored the same way (empty rows stay NaN)
+    np.testing.assert_allclose(new.iloc[np.array(ref["rows"]) - 1].to_numpy(), np.array(ref["regression"]),
+                               atol=1e-4)
