@@ -183,8 +183,8 @@ def _weights(bound, theta: np.ndarray, g: int, kind: str, observed: np.ndarray |
     else:
         information = lam.T @ sigma_inv @ lam
         fsc = np.linalg.pinv(information) @ lam.T @ sigma_inv
-        # a factor none of whose indicators was answered has no Bartlett score (lavaan: NA), not 0
-        fsc[np.diag(information) <= 1e-12] = np.nan
+        if observed is not None:  # a factor none of whose indicators was answered: no score (lavaan: NA), not 0
+            fsc[np.diag(information) <= 1e-12] = np.nan
     return fsc[: len(lv_index)], ey, eeta
 
 
