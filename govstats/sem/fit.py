@@ -139,6 +139,10 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
 
             monte_carlo_tables(results, options.seed)
     results.exclusions = exclusions
+    if exclusions and (exclusions["n_used"] < exclusions["n_input"] or exclusions["declared_missing"]):
+        from govstats.data.analysis_frame import exclusions_text
+
+        results.warnings_.append(exclusions_text(exclusions))  # in summary() and to_json, never silent
     return results
 
 

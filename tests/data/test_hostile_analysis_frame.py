@@ -76,6 +76,7 @@ def test_every_analysis_reports_the_same_exclusions(grid, messy):
     assert rel.nobs == val.nobs == ex.nobs == res.nobs == 302
     assert "302 of 400 respondents used" in rel.text() and "302 of 400 respondents used" in ex.text()
     assert rel.to_dict()["exclusions"]["off_scale"] == 61
+    assert "302 of 400 respondents used" in res.summary()  # fit: in its warnings, so in summary and JSON
 
 
 def test_score_does_not_score_who_declined(grid, messy):
