@@ -52,10 +52,12 @@ def _trace(U, wmi, wc, gamma, version: str) -> float:
 
 def fiml_corrected(groups, df: float, base_df: float, version: str, clustered: bool, covariates: list[int],
                    fixed_x: bool, inverse=np.linalg.inv) -> FimlCorrected:
-    """``groups``: :class:`govstats.sem.fiml_inference.GroupTerms` at the estimate; ``covariates``
-    the exogenous covariates' positions, fixed (``fixed_x``: their own moments leave every matrix,
-    as lavaan zeroes them) or free; ``inverse`` inverts the information (under constraints, the
-    constrained inverse)."""
+    """``groups``: :class:`govstats.sem.fiml_inference.GroupTerms` at the estimate; ``base_df`` the
+    independence model's degrees of freedom; ``covariates`` the exogenous covariates' positions,
+    fixed (``fixed_x``: their own moments leave every matrix, as lavaan zeroes them) or free;
+    ``inverse`` inverts the information (under constraints, the constrained inverse). As lavaan,
+    the baseline here is always the independence model, even when the fit's own baseline is
+    another (auxiliary variables: semTools' baseline)."""
     n_total = sum(g.d.n for g in groups)
     wm_all, wmi_all, wc_all, gamma_all, deltas, base_deltas = [], [], [], [], [], []
     xx3 = xx3_null = 0.0

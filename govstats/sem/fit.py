@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from govstats._threads import single_threaded
+from govstats.sem.auxiliary import auxiliary_syntax, check_auxiliary
 from govstats.sem.constraints import ReducedObjective
 from govstats.sem.continuous_wls import WLS_ESTIMATORS, least_squares_statistics
 from govstats.sem.inference import infer
@@ -150,6 +151,11 @@ def compile_model(syntax: str, data: pd.DataFrame, options: FitOptions, levels: 
     """(CompiledModel, Statistics) for these data and options."""
     formulas = parse_model(syntax)
     names = variable_names(formulas)
+    if options.auxiliary:
+        check_auxiliary(options.auxiliary, names, data.columns, options.fixed_x)
+        syntax = auxiliary_syntax(syntax, list(names.ov), options.auxiliary)
+        formulas = parse_model(syntax)
+        names = variable_names(formulas)
     check_latent_names(formulas, names.lv, data.columns)
     if options.ordered is None:
         if options.missing in ("fiml", "fiml.x"):

@@ -22,6 +22,7 @@ from govstats.errors import NotPositiveDefiniteWarning
 from govstats.sem import continuous_wls as least_squares
 from govstats.sem import fiml_inference as fiml
 from govstats.sem import fit_measures as fm
+from govstats.sem.auxiliary import fit_baseline
 from govstats.sem.fiml_robust import fiml_corrected
 from govstats.sem.missing_data import pairwise_moments, x_marginal_logl
 from govstats.sem import trouble
@@ -95,8 +96,15 @@ def _infer_fiml(bound, opt, options, messages) -> Inference:
     n_exo = int(((table.exo == 1) & (table.free == 0)).sum())
     q = bound.model.n_parameters
     df = n_moments - q - n_exo
-    base_chisq, base_df = fiml.baseline(groups, x_index, options.fixed_x)
     exo = x_index if options.fixed_x else []
+    base_groups = None
+    if options.auxiliary:  # semTools' baseline: the auxiliary variables stay saturated correlates
+        base, base_opt = fit_baseline(bound, options.auxiliary)
+        base_groups = [fiml.GroupTerms(m, d, base_opt.theta) for m, d in zip(base.blocks, base.statistics.blocks)]
+        base_chisq = max(2.0 * (unrestricted - sum(g.logl for g in base_groups)), 0.0)
+        base_df = n_moments - base.model.n_parameters
+    else:
+        base_chisq, base_df = fiml.baseline(groups, x_index, options.fixed_x)
     measures = fm.standard_measures(chisq=chisq, df=df, n=n_total, groups=len(groups), npar=q, logl=logl,
                                     unrestricted_logl=unrestricted, baseline_chisq=base_chisq, baseline_df=base_df,
                                     srmr=fiml.srmr(groups, implied))
@@ -112,12 +120,21 @@ def _infer_fiml(bound, opt, options, messages) -> Inference:
                              "estimator='MLR'.")
         trace_h1 = fiml.saturated_trace(groups, clustered, exo)
         trace = trace_h1 - float(np.sum(b0 * e_inv.T))
-        c_null = (trace_h1 - fiml.baseline_trace_h0(groups, clustered, exo)) / base_df
+        if base_groups is None:
+            trace_h0_base = fiml.baseline_trace_h0(groups, clustered, exo)
+        else:
+            e_base = np.linalg.inv(fiml.information(base_groups, base_opt.theta, "observed"))
+            trace_h0_base = float(np.sum(fiml.first_order(base_groups, clustered) * e_base.T))
+        c_null = (trace_h1 - trace_h0_base) / base_df
         measures.update(fm.robust_measures(chisq=chisq, df=df, n=n_total, groups=len(groups), c=trace / df,
                                            trace_ugamma=trace, baseline_chisq=base_chisq, baseline_df=base_df,
                                            c_null=c_null))
     if df > 0:  # lavaan reports the FIML-corrected robust indices with ML too (V6; V3 with a scaled test)
-        corrected = fiml_corrected(groups, df, base_df, "V3" if test_type != "standard" else "V6", clustered,
+        # their baseline is the independence model (lavaan's lav_object_independence), with its own df,
+        # even when the baseline test is semTools' (auxiliary variables); the CFI then mixes the two dfs
+        nx = len(x_index)
+        independence_df = len(groups) * (p * (p - 1) / 2 - nx * (nx - 1) / 2)
+        corrected = fiml_corrected(groups, df, independence_df, "V3" if test_type != "standard" else "V6", clustered,
                                    x_index, options.fixed_x, inverse)
         measures.update(fm.fiml_robust_measures(xx3=corrected.xx3, df=df, c=corrected.c,
                                                 xx3_null=corrected.xx3_null, df_null=base_df, c_null=corrected.c_null,

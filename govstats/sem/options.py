@@ -103,7 +103,7 @@ _PARTIAL = re.compile(rf"^(?P<lhs>{_NAME})(?P<op>=~|~~|~|\|)(?P<rhs>{_NAME}|1)$"
 # fit()'s options, in its signature's order
 OPTION_NAMES = ("estimator", "ordered", "missing", "cluster", "group", "group_equal", "group_partial", "se",
                 "test", "information", "bootstrap", "seed", "ci", "std_lv", "meanstructure", "parameterization",
-                "fixed_x", "orthogonal")
+                "fixed_x", "orthogonal", "auxiliary")
 # Interval types of ``ci``: lavaan's boot.ci.type (bca.simple is BC) and semTools' monteCarloCI
 BOOT_CI = ("perc", "bc", "bca", "norm", "basic")
 CI_TYPES = BOOT_CI + ("monte_carlo",)
@@ -222,6 +222,7 @@ class FitOptions:
     parameterization: str = "delta"
     fixed_x: bool = True
     orthogonal: bool = False
+    auxiliary: tuple[str, ...] = ()
 
     @property
     def categorical(self) -> bool:
@@ -285,7 +286,7 @@ class FitOptions:
         True
         """
         out = asdict(self)
-        for key in ("group_equal", "group_partial"):
+        for key in ("group_equal", "group_partial", "auxiliary"):
             out[key] = list(out[key])
         if isinstance(self.ordered, tuple):
             out["ordered"] = list(self.ordered)
@@ -295,6 +296,7 @@ class FitOptions:
 def normalize_options(*, estimator=None, ordered=None, missing=None, cluster=None, group=None, group_equal=(),
                       group_partial=(), se=None, test=None, information=None, bootstrap=0, seed=None,
                       ci=None, std_lv=False, meanstructure=None, parameterization=None, fixed_x=None, orthogonal=False,
+                      auxiliary=(),
                       **other) -> FitOptions:
     """Resolve and check the options of :func:`govstats.fit` once, as lavaan's ``lav_options_set``.
 
@@ -339,6 +341,9 @@ def normalize_options(*, estimator=None, ordered=None, missing=None, cluster=Non
         ``perc`` (default with the bootstrap), ``bc`` (lavaan's ``bca.simple``), ``bca``,
         ``norm``, ``basic``, or ``monte_carlo`` (without the bootstrap).
     std_lv, orthogonal : bool
+    auxiliary : str or list of str
+        Auxiliary variables for FIML (``missing="fiml"``): columns outside the model added as
+        saturated correlates (Graham 2003), as semTools' ``sem.auxiliary``, with its baseline model.
     meanstructure : bool, optional
     parameterization : {"delta", "theta"}, optional
         ``theta`` with ordered items only.
@@ -487,7 +492,8 @@ def normalize_options(*, estimator=None, ordered=None, missing=None, cluster=Non
                       group_equal=group_equal, group_partial=group_partial, se=se, test=test,
                       information=information, bootstrap=bootstrap, seed=seed, ci=ci, std_lv=std_lv,
                       meanstructure=meanstructure,
-                      parameterization=parameterization, fixed_x=fixed_x, orthogonal=orthogonal)
+                      parameterization=parameterization, fixed_x=fixed_x, orthogonal=orthogonal,
+                      auxiliary=_auxiliary(auxiliary, missing))
 
 
 # ----------------------------------------------------------------------------------------
@@ -674,6 +680,15 @@ def _fiml_checks(estimator: str, se, test, information, meanstructure):
         raise ValueError("The 'meanstructure' parameter of fit cannot be False with missing='fiml': FIML needs the "
                          "means (lavaan silently sets meanstructure=TRUE); leave out 'meanstructure'.")
     return ("robust.huber.white" if se == "robust" else se), ("observed" if information is None else information)
+
+
+def _auxiliary(value, missing: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(_string_list("auxiliary", value)))
+    if names and missing not in ("fiml", "fiml.x"):
+        raise ValueError(f"The 'auxiliary' parameter of fit ({list(names)}) needs missing='fiml': auxiliary variables "
+                         "only inform the estimates through the likelihood of incomplete data (semTools' auxiliary() "
+                         "with lavaan's missing = \"ml\").")
+    return names
 
 
 def _string_list(name: str, value) -> list[str]:
