@@ -208,7 +208,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
             result = fit(model, data, estimator=args.estimator, ordered=ordered, missing=args.missing,
                          cluster=args.cluster, group=args.group, group_equal=split(args.group_equal),
                          group_partial=split(args.group_partial), se=args.se, test=args.test, std_lv=args.std_lv,
-                         parameterization=args.parameterization, **_draw_options(args))
+                         parameterization=args.parameterization, auxiliary=split(args.auxiliary),
+                         **_draw_options(args))
     except ModelSyntaxError as exc:  # the message names the line; the user needs the file too
         raise ModelSyntaxError(f"{args.model}: {exc}") from None
     finally:
@@ -577,6 +578,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="fiml (lavaan's ml): full-information ML, every answer used (ML/MLR); fiml.x also keeps "
                            "rows with blank covariates; pairwise: ordered items only, each statistic from the rows "
                            "that inform it")
+    fitp.add_argument("--auxiliary", metavar="a,b", default="",
+                      help="with --missing fiml: columns outside the model (e.g. age, education) added as saturated "
+                           "correlates (semTools' auxiliary), so that FIML uses them")
     fitp.add_argument("--parameterization", choices=("delta", "theta"), default="delta",
                       help="ordered items: scale of the latent responses (lavaan's default: delta)")
     fitp.add_argument("--cluster", help="column of cluster ids (communities): cluster-robust SEs and test")

@@ -125,3 +125,13 @@ class DataError(GovstatsError, ValueError):
     Also a ``ValueError``, so that code catching the ``ValueError`` raised for such data before
     this class existed keeps working.
     """
+
+
+class FormError(GovstatsError):
+    """A form or data file cannot be written as asked without losing something (a question
+    longer than an Excel cell, a column that no variable name of the format can carry)."""
+
+
+class RenamedWarning(GovstatsWarning):
+    """Columns were renamed to fit a file format's rules for variable names; the warning lists
+    each old and new name (the old one is kept as the variable label)."""

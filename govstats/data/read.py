@@ -437,15 +437,20 @@ def _header_target(h: str, specs: dict, texts: dict) -> str | None:
     if h in specs:
         return h
     # Every suffix after a group separator, longest first: grp_a/grp_b/IC1 -> grp_b/IC1 -> IC1.
-    cuts = [0] + [m.end() for m in re.finditer(r"[/-]", h)]
+    # Wenjuanxing also joins a matrix question's stem and row with '—'.
+    cuts = [0] + [m.end() for m in re.finditer(r"[/\-—]", h)]
     for c in cuts:
         tail = h[c:]
         if tail in specs:
             return tail
-        hit = texts.get(sp.normalize_label(tail))
+        # a question text as a header, as written or numbered as Wenjuanxing numbers it (1、 Q1. (1))
+        hit = texts.get(sp.normalize_label(tail)) or texts.get(sp.normalize_label(QUESTION_NUMBER.sub("", tail)))
         if hit:
             return hit
     return None
+
+
+QUESTION_NUMBER = re.compile(r"^\s*(?:[QqＱｑ]?\d+\s*[、.．:：)）]|[（(]\d+[)）])\s*")
 
 
 # -- columns -----------------------------------------------------------------------------

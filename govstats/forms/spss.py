@@ -12,11 +12,13 @@ it is set to a fixed date (1 January 1970) so that the same data give the same b
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from govstats.forms.encoding import detect_encoding
+from govstats.errors import FormError, RenamedWarning
+from govstats.forms.variable_names import valid_names
 from govstats.forms.variables import Variable, variables
 from govstats.instrument import Instrument
 
@@ -136,6 +138,9 @@ def _prepare(data: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
             out[col] = values.astype("float64")
         elif pd.api.types.is_numeric_dtype(series) and v is None:
             out[col] = series
+        elif pd.api.types.is_datetime64_any_dtype(series):
+            # times as the field exports write them (ISO 8601 with the offset), not pandas' str()
+            out[col] = series.map(lambda t: t.isoformat() if pd.notna(t) else "").astype("str")
         else:
             out[col] = series.astype("str").where(series.notna(), "")
     return pd.DataFrame(out, index=data.index)
@@ -152,6 +157,26 @@ def _fix_timestamp(path: Path, format: str) -> None:
         if at >= 0 and raw[at + 11] == 17:
             raw[at:at + len(DTA_TIMESTAMP)] = DTA_TIMESTAMP
     path.write_bytes(bytes(raw))
+
+
+def _rename(frame: pd.DataFrame, meta: dict, format: str, labels: dict) -> tuple[pd.DataFrame, dict, dict]:
+    """Columns renamed to valid variable names of the format, each old name kept as the label of
+    a column that has none; warns which were renamed. Returns the frame, labels and old -> new."""
+    renamed = valid_names(list(frame.columns), format)
+    if not renamed:
+        return frame, labels, renamed
+    limit = LIMITS[format]["variable"]
+    labels = dict(labels)
+    for old in renamed:
+        labels.setdefault(old, fit_label(str(old), limit))
+    for key in ("variable_value_labels", "variable_measure", "missing_ranges"):
+        meta[key] = {renamed.get(k, k): v for k, v in meta[key].items()}
+    shown = ", ".join(f"'{old}' -> '{new}'" for old, new in list(renamed.items())[:10])
+    more = f" and {len(renamed) - 10} more" if len(renamed) > 10 else ""
+    kind = "SPSS" if format == "sav" else "Stata"
+    warnings.warn(f"{len(renamed)} column name(s) are not valid {kind} variable names and were renamed (the old "
+                  f"name is kept as the variable label): {shown}{more}.", RenamedWarning, stacklevel=3)
+    return frame.rename(columns=renamed), {renamed.get(k, k): v for k, v in labels.items()}, renamed
 
 
 def write_spss(data: pd.DataFrame, instrument: Instrument, path: str | Path, format: str = "sav",
@@ -173,6 +198,18 @@ def write_spss(data: pd.DataFrame, instrument: Instrument, path: str | Path, for
     -------
     Path
 
+    Warns
+    -----
+    RenamedWarning
+        When a column name is not a valid variable name of the format (too long, a character
+        the format does not allow, starting with a digit as in ``1、您的年龄``, a reserved word):
+        it is written under the nearest valid name (``v1_您的年龄``), its old name as its label.
+
+    Raises
+    ------
+    FormError
+        When the file cannot be written (naming the file and what the format refused).
+
     Examples
     --------
     >>> import pyreadstat, tempfile, pathlib
@@ -190,34 +227,46 @@ def write_spss(data: pd.DataFrame, instrument: Instrument, path: str | Path, for
     _check(lang=lang, format=format)
     meta = spss_metadata(instrument, lang=lang, format=format)
     frame = _prepare(data, instrument)
+    whole = {v.name for v in variables(instrument) if v.type in ("single_choice", "integer")}
+    labels = {k: v for k, v in meta["column_labels"].items() if k in set(frame.columns)}
+    frame, labels, renamed = _rename(frame, meta, format, labels)
+    whole = {renamed.get(c, c) for c in whole}
     present = set(frame.columns)
-    labels = {k: v for k, v in meta["column_labels"].items() if k in present}
+    whole &= present
     values = {k: v for k, v in meta["variable_value_labels"].items() if k in present}
     path = Path(path)
     file_label = f"{instrument.id} {instrument.version}"
-    if format == "sav":
-        whole = {v.name for v in variables(instrument) if v.type in ("single_choice", "integer")}
-        pyreadstat.write_sav(
-            frame, path, file_label=file_label, column_labels=labels, variable_value_labels=values,
-            variable_measure={k: v for k, v in meta["variable_measure"].items() if k in present},
-            missing_ranges={k: v for k, v in meta["missing_ranges"].items() if k in present},
-            variable_format={c: "F8.0" for c in frame.columns if c in whole},
-        )
-    else:
-        pyreadstat.write_dta(frame, path, file_label=file_label, column_labels=labels,
-                             variable_value_labels={k: {int(c): l for c, l in v.items()} for k, v in values.items()})
+    try:
+        if format == "sav":
+            pyreadstat.write_sav(
+                frame, path, file_label=file_label, column_labels=labels, variable_value_labels=values,
+                variable_measure={k: v for k, v in meta["variable_measure"].items() if k in present},
+                missing_ranges={k: v for k, v in meta["missing_ranges"].items() if k in present},
+                variable_format={c: "F8.0" for c in whole},
+            )
+        else:
+            pyreadstat.write_dta(frame, path, file_label=file_label, column_labels=labels,
+                                 variable_value_labels={k: {int(c): l for c, l in v.items()} for k, v in values.items()})
+    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
+        # pyreadstat's words name its own rule; say which file and which format refused what
+        kind = "SPSS .sav" if format == "sav" else "Stata .dta"
+        raise FormError(f"{path}: the {kind} file cannot be written: {exc}. Rename or recode the column it "
+                        "names, or export the other format (--format sav|dta).") from None
     _fix_timestamp(path, format)
     return path
 
 
-def read_responses_csv(path: str | Path) -> pd.DataFrame:
-    """A response CSV (UTF-8, UTF-8 with BOM, or GBK) read as text, empty cells missing."""
-    return pd.read_csv(path, encoding=detect_encoding(path), dtype="str", keep_default_na=False,
-                       na_values=[""])
-
-
 def export_responses(data: str | Path, instrument: Instrument, path: str | Path, format: str = "sav",
                      lang: str = "zh") -> Path:
-    """Read a response CSV and write it as a labelled SPSS or Stata file (see :func:`write_spss`)."""
+    """Read a response file and write it as a labelled SPSS or Stata file (see :func:`write_spss`).
+
+    The file is read as :func:`govstats.read_responses` reads it: CSV (UTF-8, GBK ...), XLSX or
+    ``.sav``; headers that are the instrument's question texts (a Wenjuanxing or Kobo export with
+    label headers, numbered ``1、...`` or not) are renamed to the item ids, so the variables get
+    their value labels; identifiers stay text as written.
+    """
+    from govstats.data import read_responses
+
     _check(lang=lang, format=format)
-    return write_spss(read_responses_csv(data), instrument, path, format=format, lang=lang)
+    frame = read_responses(data, instrument).reset_index(drop=True)
+    return write_spss(frame, instrument, path, format=format, lang=lang)

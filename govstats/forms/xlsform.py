@@ -13,6 +13,7 @@ import re
 import zipfile
 from pathlib import Path
 
+from govstats.errors import FormError
 from govstats.forms import wording
 from govstats.forms.layout import Section, sections
 from govstats.forms.variables import Variable
@@ -184,6 +185,9 @@ def xlsform(instrument: Instrument, grid: str = "table-list", default_language: 
     return {"survey": survey, "choices": lists.rows, "settings": settings}
 
 
+EXCEL_CELL_LIMIT = 32767  # characters in one cell of an .xlsx workbook (Excel's specification)
+
+
 def _headers(rows: list[dict], order: tuple[str, ...]) -> list[str]:
     present = {k for r in rows for k in r}
     out = []
@@ -194,6 +198,21 @@ def _headers(rows: list[dict], order: tuple[str, ...]) -> list[str]:
         elif col in present:
             out.append(col)
     return out
+
+
+def _check_cell_lengths(form: dict[str, list[dict]], instrument: Instrument) -> None:
+    """Refuse text longer than an Excel cell holds: openpyxl and Excel would cut it without a word,
+    and a form that asks a shortened question is a different instrument."""
+    long = [(sheet, k + 2, column, row.get("name", ""), len(text))
+            for sheet, rows in form.items() for k, row in enumerate(rows)
+            for column, text in row.items() if isinstance(text, str) and len(text) > EXCEL_CELL_LIMIT]
+    if long:
+        where = "; ".join(f"{sheet} sheet row {r}, column '{col}' (name '{name}'): {n:,} characters"
+                          for sheet, r, col, name, n in long[:5])
+        raise FormError(f"{instrument.source or instrument.id}: {len(long)} text(s) longer than the "
+                        f"{EXCEL_CELL_LIMIT:,} characters an Excel cell holds ({where}{' ...' if len(long) > 5 else ''}); "
+                        "the XLSForm would cut them. Shorten the text in the instrument, or write the form as "
+                        "HTML or PDF (--format html|pdf).")
 
 
 def xlsform_bytes(instrument: Instrument, grid: str = "table-list", default_language: str = "zh") -> bytes:
@@ -212,6 +231,7 @@ def xlsform_bytes(instrument: Instrument, grid: str = "table-list", default_lang
     form = xlsform(instrument, grid=grid, default_language=default_language)
     orders = {"survey": SURVEY_COLUMNS, "choices": ("list_name", "name", "label"),
               "settings": ("form_title", "form_id", "version", "default_language")}
+    _check_cell_lengths(form, instrument)
     wb = Workbook()
     wb.remove(wb.active)
     for sheet, rows in form.items():
