@@ -154,12 +154,18 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from govstats.forms import export_responses
+    from govstats.data import read_responses
+    from govstats.forms import write_spss
     from govstats.instrument import load_instrument
 
-    out = export_responses(args.data, load_instrument(args.instrument), args.output, format=args.format,
-                           lang=args.lang)
-    print(f"{out}: {args.format} with {args.lang} labels")
+    inst = load_instrument(args.instrument)
+    data = read_responses(args.data, inst, encoding=args.encoding)  # what export_responses() does, told
+    out = write_spss(data.reset_index(drop=True), inst, args.output, format=args.format, lang=args.lang)
+    print(f"{out}: {args.format} with {args.lang} labels, {len(data)} rows")
+    matched = data.attrs.get("govstats_read", {}).get("renamed", {})
+    if matched:
+        shown = ", ".join(f"'{old}' -> {new}" for old, new in list(matched.items())[:5])
+        print(f"  {len(matched)} column(s) named by their item id: {shown}{' ...' if len(matched) > 5 else ''}")
     return 0
 
 
@@ -558,10 +564,12 @@ def build_parser() -> argparse.ArgumentParser:
     sch.set_defaults(func=cmd_schema)
 
     exp = sub.add_parser("export", help="responses as SPSS .sav or Stata .dta with the instrument's labels")
-    exp.add_argument("data", metavar="DATA", help="responses: CSV (UTF-8, UTF-8 with BOM, or GBK)")
+    exp.add_argument("data", metavar="DATA", help="responses: CSV (UTF-8, GBK, ...), XLSX or SPSS .sav; headers may be "
+                                                  "item ids or the question texts (Wenjuanxing, Kobo)")
     exp.add_argument("--instrument", required=True, metavar="INSTRUMENT", help="instrument YAML file")
     exp.add_argument("--format", choices=("sav", "dta"), default="sav")
     exp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels")
+    exp.add_argument("--encoding", metavar="ENC", help="text encoding of a CSV file (default: detected)")
     exp.add_argument("-o", "--output", required=True, help="file to write")
     exp.set_defaults(func=cmd_export)
 
