@@ -151,6 +151,16 @@ def free_moments(p: int, fixed_x: list[int]) -> np.ndarray:
     return np.concatenate([~is_x, ~(is_x[rows] & is_x[cols])])
 
 
+def saturated_identified(groups, clustered: bool) -> bool:
+    """Whether the unrestricted model's observed information is invertible in every group (it is
+    not when a pair of variables is never observed together)."""
+    for g in groups:
+        eig = np.linalg.eigvalsh(saturated_information(g.d, clustered)[0])
+        if eig.min() <= 1e-10 * max(eig.max(), 1.0):
+            return False
+    return True
+
+
 def saturated_trace(groups, clustered: bool, fixed_x: list[int]) -> float:
     """tr(B1 A1^-1) of the unrestricted model, summed over groups, with A1 and B1 its observed
     and first-order information at the EM moments (lavaan forces h1.information = "unstructured"

@@ -110,7 +110,7 @@ def _infer_fiml(bound, opt, options, messages) -> Inference:
                                     srmr=fiml.srmr(groups, implied))
     measures["fmin"] = chisq / (2 * n_total)
     test_type = "standard"
-    if scaled and info_inv is not None and df > 0:
+    if scaled and info_inv is not None and df > 0 and fiml.saturated_identified(groups, clustered):
         test_type = "yuan.bentler.mplus"
         e_inv = info_inv if options.observed_information == "hessian" or options.information != "observed" \
             else None
@@ -129,7 +129,12 @@ def _infer_fiml(bound, opt, options, messages) -> Inference:
         measures.update(fm.robust_measures(chisq=chisq, df=df, n=n_total, groups=len(groups), c=trace / df,
                                            trace_ugamma=trace, baseline_chisq=base_chisq, baseline_df=base_df,
                                            c_null=c_null))
-    if df > 0:  # lavaan reports the FIML-corrected robust indices with ML too (V6; V3 with a scaled test)
+    if df > 0 and not fiml.saturated_identified(groups, clustered):
+        # a pair of variables never observed together: the unrestricted model's information is singular
+        # (lavaan: "computation of robust CFI failed", NA); the tests above that need it are left out too
+        messages.append("The robust CFI/TLI/RMSEA (and a scaled test) need the unrestricted model's information, "
+                        "which is singular: some pairs of variables are never observed together; not computed.")
+    elif df > 0:  # lavaan reports the FIML-corrected robust indices with ML too (V6; V3 with a scaled test)
         # their baseline is the independence model (lavaan's lav_object_independence), with its own df,
         # even when the baseline test is semTools' (auxiliary variables); the CFI then mixes the two dfs
         nx = len(x_index)
