@@ -224,10 +224,6 @@ def cmd_fit(args: argparse.Namespace) -> int:
             if not (issubclass(w.category, GovstatsWarning) and result is not None and result.warnings_):
                 warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     print(result.summary())
-    if result.exclusions:
-        from govstats.data.analysis_frame import exclusions_text
-
-        print(f"\n  {exclusions_text(result.exclusions)}")
     if args.json:
         result.to_json(args.json)
     return 0 if result.converged else 1

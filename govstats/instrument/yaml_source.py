@@ -70,6 +70,7 @@ class _GuardedLoader(yaml.SafeLoader):
         self._open: list = []      # [anchor, expanded size so far] of each open mapping/list
         self._sizes: dict = {}     # anchor -> expanded size of its node
         self._total = 0
+        self._aliases = False
 
     def get_event(self):
         event = super().get_event()
@@ -98,6 +99,7 @@ class _GuardedLoader(yaml.SafeLoader):
                 self._sizes[event.anchor] = 1
             self._add(1, event)
         elif isinstance(event, yaml.AliasEvent):
+            self._aliases = True
             self._add(self._sizes.get(event.anchor, 1), event)
 
     def _add(self, size: int, event, counted: bool = False) -> None:
@@ -106,9 +108,12 @@ class _GuardedLoader(yaml.SafeLoader):
         if self._open:
             self._open[-1][1] += size
         if self._total > MAX_EXPANDED or (self._open and self._open[-1][1] > MAX_EXPANDED):
-            raise HostileYAML(f"Aliases (*name) in the file expand to more than {MAX_EXPANDED:,} values.",
-                              "Write the values out, or use fewer aliases: an instrument is far smaller.",
-                              event.start_mark)
+            if self._aliases:
+                raise HostileYAML(f"Aliases (*name) in the file expand to more than {MAX_EXPANDED:,} values.",
+                                  "Write the values out, or use fewer aliases: an instrument is far smaller.",
+                                  event.start_mark)
+            raise HostileYAML(f"The file holds more than {MAX_EXPANDED:,} values; no instrument is that large.",
+                              "Check that this is an instrument file.", event.start_mark)
 
 
 def _record_lines(node: yaml.Node, loc: Loc, source: Source, problems: list) -> None:
