@@ -5,10 +5,11 @@ from govstats.data.truth import Truth, population_params
 
 __all__ = ["SimulatedData", "Truth", "population_params", "simulate", "simulate_to_csv", "write_csv"]
 
-# Reading, checking and scoring field responses.
+# Reading, checking and scoring field responses; what an analysis given an instrument may use.
+from govstats.data.analysis_frame import AnalysisFrame, analysis_frame
 from govstats.data.check import check_responses
 from govstats.data.read import read_responses
 from govstats.data.report import CheckReport
 from govstats.data.score import score
 
-__all__ += ["CheckReport", "check_responses", "read_responses", "score"]
+__all__ += ["AnalysisFrame", "CheckReport", "analysis_frame", "check_responses", "read_responses", "score"]
