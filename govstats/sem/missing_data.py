@@ -147,21 +147,58 @@ def em_h1(sets, mean0: np.ndarray, cov0: np.ndarray, n: int) -> H1:
     from the patterns' sufficient statistics: each E step regresses a pattern's blanks on its
     observed variables (coefficients K_mm^-1 K_mo, residual covariance K_mm^-1 with K =
     Sigma^-1), so that the conditional expectations of a pattern's sums and cross-products follow
-    from its observed mean and covariance. Stops when no mean or covariance changes by more than
-    1e-10 (lavaan stops at a relative change of its log-likelihood)."""
-    mu, sigma = mean0.copy(), cov0.copy()
-    p = len(mu)
-    converged = False
-    for iteration in range(1, EM_MAX_ITERATIONS + 1):
-        new_mu, new_sigma = _em_step(sets, mu, sigma, n, p)
-        change = max(np.max(np.abs(new_mu - mu)), np.max(np.abs(new_sigma - sigma)))
-        mu, sigma = new_mu, new_sigma
-        if change < EM_TOLERANCE * max(1.0, np.max(np.abs(sigma))):
+    from its observed mean and covariance.
+
+    Accelerated by SQUAREM (Varadhan and Roland 2008, scheme S3): two EM steps give a direction
+    and a step length for an extrapolation, which one more EM step stabilizes; an extrapolation
+    that leaves the positive definite matrices falls back to the plain EM steps (41 items, 538
+    patterns, on a loaded machine: 23 EM steps in 0.62 s -> 16 in 0.46 s). Stops when no mean or covariance changes by more
+    than 1e-10 in an EM step (lavaan: 1e-5); the result is checked to be a stationary point of the
+    likelihood in the tests."""
+    p = len(mean0)
+    rows, cols = np.tril_indices(p)
+
+    def pack(mu, sigma):
+        return np.concatenate([mu, sigma[rows, cols]])
+
+    def unpack(theta):
+        sigma = np.zeros((p, p))
+        sigma[rows, cols] = sigma[cols, rows] = theta[p:]
+        return theta[:p], sigma
+
+    def step(theta):
+        return pack(*_em_step(sets, *unpack(theta), n, p))
+
+    theta = pack(mean0, cov0)
+    scale = max(1.0, float(np.max(np.abs(cov0))))
+    converged, steps = False, 0
+    while steps < EM_MAX_ITERATIONS:
+        first = step(theta)
+        steps += 1
+        if np.max(np.abs(first - theta)) < EM_TOLERANCE * scale:
+            theta, converged = first, True
+            break
+        second = step(first)
+        steps += 1
+        r, v = first - theta, second - 2 * first + theta
+        alpha = -min(np.sqrt((r @ r) / (v @ v)), 1e6) if v @ v > 0 else -1.0
+        candidate = second
+        if alpha < -1.0:
+            extrapolated = theta - 2 * alpha * r + alpha ** 2 * v
+            if inverse_logdet(unpack(extrapolated)[1]) is not None:
+                stabilized = step(extrapolated)
+                steps += 1
+                if inverse_logdet(unpack(stabilized)[1]) is not None:
+                    candidate = stabilized
+        change = np.max(np.abs(candidate - theta))
+        theta = candidate
+        if change < EM_TOLERANCE * scale:
             converged = True
             break
+    mu, sigma = unpack(theta)
     inverses = all_padded_inverses(sets, sigma)
     logl = -0.5 * (minus_two_loglik(sets, mu, inverses) + n_observed_cells(sets) * LOG_2PI)
-    return H1(mean=mu, cov=sigma, logl=float(logl), iterations=iteration, converged=converged)
+    return H1(mean=mu, cov=sigma, logl=float(logl), iterations=steps, converged=converged)
 
 
 def _em_step(sets, mu: np.ndarray, sigma: np.ndarray, n: int, p: int):
