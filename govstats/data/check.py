@@ -216,7 +216,7 @@ def check_responses(instrument, df: pd.DataFrame, *, thresholds: dict | None = N
             continue
         column = data[name]
         if spec.kind in sp.CODED_KINDS:
-            _check_codes(problems, column, numbers[name], spec, empty)
+            _check_codes(problems, column, numbers[name], spec, empty, read.get("user_missing", {}).get(name, ()))
         elif spec.kind == "multiple_choice":
             _check_multiple(problems, column, blank[name], spec, empty)
         elif spec.kind in ("integer", "decimal"):
@@ -337,7 +337,9 @@ def _check_ids(problems, column: pd.Series, blank: np.ndarray, empty: np.ndarray
     problems.cells("duplicate-id", name, pos, messages)
 
 
-def _check_codes(problems, column: pd.Series, num: Numbers, spec: sp.ColumnSpec, empty) -> None:
+def _check_codes(problems, column: pd.Series, num: Numbers, spec: sp.ColumnSpec, empty, declared=()) -> None:
+    """Text and numbers that are no code of the column's scale. ``declared``: ranges the .sav file
+    declares user-missing (``{"lo", "hi"}``): no answer, as the scale's missing codes, not a problem."""
     desc = spec.describe_codes()
     pos = np.flatnonzero(num.text & ~empty)
     if len(pos):
@@ -352,6 +354,9 @@ def _check_codes(problems, column: pd.Series, num: Numbers, spec: sp.ColumnSpec,
         problems.cells("unknown-label", spec.name, pos[~is_label],
                        _per_value(text[~is_label], lambda t: f"'{t}' is neither a code nor a label of {desc}"))
     valid = in_codes(num.values, spec.valid_codes)
+    for r in declared:
+        if isinstance(r.get("lo"), (int, float)) and isinstance(r.get("hi"), (int, float)):  # not text ranges
+            valid |= (num.values >= r["lo"]) & (num.values <= r["hi"])
     pos = np.flatnonzero(~num.blank & ~num.text & ~valid & ~empty)
     # The cells as written (not their float32 numbers) for the messages: 3.7 stays 3.7.
     problems.cells("code-out-of-range", spec.name, pos, _per_value(

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from govstats import efa, fit, load_instrument, read_responses, reliability, score, simulate, validity
+from govstats import check_responses, efa, fit, load_instrument, read_responses, reliability, score, simulate, validity
 from govstats.data.analysis_frame import analysis_frame
 from govstats.resources import seed_instrument_path
 
@@ -139,6 +139,9 @@ def test_spss_user_missing_values_are_declared_missing(tmp_path, grid):
     frame = analysis_frame(grid, read)
     assert frame.missing == {"VS1": {"declared user-missing in the .sav file (99)": 5}}
     assert frame.exclusions["off_scale"] == 1 and frame.exclusions["n_used"] == 199
+    # check agrees: the declared 99s are no problem, the undeclared 98 is
+    p = check_responses(grid, read).problems
+    assert p.loc[p["rule"] == "code-out-of-range", ["row", "column"]].values.tolist() == [[7, "VS2"]]
 
 
 def test_duplicate_item_columns_are_a_located_error(grid):
