@@ -40,6 +40,7 @@ _LAZY = {
     "validity": "govstats.measurement",
     "fit": "govstats.sem.fit",
     "SEMResults": "govstats.sem.results",
+    "monte_carlo_ci": "govstats.sem.monte_carlo",
 }
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "SimulatedData",
     "Truth",
     "fit",
+    "monte_carlo_ci",
     "efa",
     "harman",
     "reliability",
@@ -94,4 +96,5 @@ if _TYPE_CHECKING:  # type checkers and IDEs see the eager imports
     from govstats.instrument import Instrument, load_instrument
     from govstats.measurement import efa, harman, reliability, validity
     from govstats.sem.fit import fit
+    from govstats.sem.monte_carlo import monte_carlo_ci
     from govstats.sem.results import SEMResults

@@ -125,14 +125,23 @@ class _Payload:
     observed: list
     fast: bool
     thresholds: dict | None  # ordered item -> thresholds in the fit (a resample must keep them all)
+    x: np.ndarray | None = None  # the observed columns as floats (the moments-only path)
+    labels: list | None = None  # the groups' labels in lavaan's order
 
 
-def _resample(payload: _Payload, rng: np.random.Generator) -> pd.DataFrame:
-    """A resample of the rows: within each group, respondents (or clusters) drawn with replacement."""
-    pieces = []
-    for units in payload.units:
-        pieces.extend(units[u] for u in rng.integers(0, len(units), len(units)))
-    return _frame(payload, pieces)
+def _payload(syntax, options, levels, compiled, start, frame, observed, thresholds, labels=None) -> _Payload:
+    """``labels``: the fit's groups in its order (default: first appearance in ``frame``)."""
+    fast = _moments_only(options)
+    if labels is None:
+        labels = [None] if options.group is None else list(pd.unique(frame[options.group]))
+    return _Payload(syntax=syntax, options=options, levels=levels, compiled=compiled, start=start, frame=frame,
+                    units=_units(frame, options, labels), observed=observed, fast=fast, thresholds=thresholds,
+                    x=frame[observed].to_numpy(dtype=float) if fast else None, labels=labels)
+
+
+def _resample(payload: _Payload, rng: np.random.Generator) -> list:
+    """A resample: per group, respondents (or clusters) drawn with replacement, as row arrays."""
+    return [[units[u] for u in rng.integers(0, len(units), len(units))] for units in payload.units]
 
 
 def _frame(payload: _Payload, pieces: list) -> pd.DataFrame:
@@ -151,25 +160,44 @@ def _moments_only(options) -> bool:
     return options.ordered is None and options.missing == "listwise" and options.estimator not in WLS_ESTIMATORS
 
 
-def _statistics(payload: _Payload, frame: pd.DataFrame):
-    if payload.fast:
-        from govstats.sem.prepare import moment_statistics
+def _statistics(payload: _Payload, grouped: list):
+    """The statistics of the resample ``grouped`` (per group, a list of row arrays).
 
-        o = payload.options
-        return moment_statistics(frame, payload.observed, o.group, o.cluster)
-    from govstats.sem.fit import compile_model
+    Complete-data ML-family fits: the moments straight from the float matrix, with
+    moment_statistics' checks (a pandas frame per draw cost 2.4 ms, more than many refits);
+    a test checks that they equal compile_model's. Everything else: compile_model on the rows.
+    """
+    if not payload.fast:
+        from govstats.sem.fit import compile_model
 
-    return compile_model(payload.syntax, frame, payload.options, payload.levels)[1]
+        frame = _frame(payload, [rows for pieces in grouped for rows in pieces])
+        return compile_model(payload.syntax, frame, payload.options, payload.levels)[1]
+    from govstats.sem.statistics import Moments, Statistics
+
+    blocks, first_cluster = [], 0
+    for label, pieces in zip(payload.labels, grouped):
+        x = payload.x[np.concatenate(pieces)]
+        where = "" if label is None else f" in group {label!r}"
+        if len(x) <= x.shape[1]:
+            raise ValueError(f"only {len(x)} rows{where} for {x.shape[1]} variables")
+        if (x.std(axis=0) == 0).any():
+            raise ValueError(f"a variable is constant in the resample{where}")
+        cluster = None
+        if payload.options.cluster is not None:  # each drawn cluster is its own cluster
+            cluster = np.repeat(np.arange(first_cluster, first_cluster + len(pieces)), [len(p) for p in pieces])
+            first_cluster += len(pieces)
+        blocks.append(Moments.from_rows(x, cluster, label))
+    return Statistics(blocks=blocks, group_labels=list(payload.labels))
 
 
-def _refit_frame(payload: _Payload, frame: pd.DataFrame):
-    """(status, row values, std.all values, chi-square) of the model refitted on ``frame``."""
+def _refit_frame(payload: _Payload, grouped: list):
+    """(status, row values, std.all values, chi-square) of the model refitted on the rows ``grouped``."""
     from govstats.sem.fit import refit
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # stage-1 notes per draw; failures are classified below
         try:
-            statistics = _statistics(payload, frame)
+            statistics = _statistics(payload, grouped)
         except (ValueError, np.linalg.LinAlgError) as exc:
             return f"failed: {str(exc).split(';')[0][:120]}", None, None, np.nan
         if payload.thresholds is not None and not _same_thresholds(payload.thresholds, statistics):
@@ -199,8 +227,8 @@ def _bootstrap_draw(payload: _Payload, seed: np.random.SeedSequence):
 
 def _jackknife_draw(payload: _Payload, unit: tuple[int, int]):
     """The fit without one respondent (or cluster) ``unit = (group, index)``."""
-    pieces = [rows for g, units in enumerate(payload.units) for k, rows in enumerate(units) if (g, k) != unit]
-    return _refit_frame(payload, _frame(payload, pieces))
+    grouped = [[rows for k, rows in enumerate(units) if (g, k) != unit] for g, units in enumerate(payload.units)]
+    return _refit_frame(payload, grouped)
 
 
 def refit_rows(results, data: pd.DataFrame, rows) -> np.ndarray:
@@ -227,10 +255,9 @@ def refit_rows(results, data: pd.DataFrame, rows) -> np.ndarray:
     observed = list(compiled.names.ov)
     columns = list(dict.fromkeys(observed + [c for c in (options.group, options.cluster) if c is not None]))
     frame = data[columns].iloc[np.asarray(rows)].reset_index(drop=True)
-    payload = _Payload(syntax=results.syntax, options=options, levels=None, compiled=compiled,
-                       start=results._theta, frame=frame, units=[], observed=observed,
-                       fast=_moments_only(options), thresholds=None)
-    status, values, _, _ = _refit_frame(payload, frame)
+    payload = _payload(results.syntax, options, None, compiled, results._theta, frame, observed, None,
+                       labels=list(results.group_labels) if options.group is not None else None)
+    status, values, _, _ = _refit_frame(payload, payload.units)
     if status != CONVERGED:
         raise RuntimeError(f"The refit on these rows {status}.")
     return values
@@ -247,13 +274,13 @@ def _used_rows(data: pd.DataFrame, observed: list, options) -> np.ndarray:
     return np.flatnonzero(keep)
 
 
-def _units(frame: pd.DataFrame, options) -> list:
-    """Per group (in lavaan's order: first appearance), the resampling units as row positions."""
+def _units(frame: pd.DataFrame, options, labels: list) -> list:
+    """Per group (in the order of ``labels``), the resampling units as row positions."""
     if options.group is None:
         groups = [np.arange(len(frame))]
     else:
         column = frame[options.group].to_numpy()
-        groups = [np.flatnonzero(column == label) for label in pd.unique(column)]
+        groups = [np.flatnonzero(column == label) for label in labels]
     out = []
     for rows in groups:
         if options.cluster is None:
@@ -299,14 +326,12 @@ def run_bootstrap(syntax, data, options, levels, compiled, bound, opt, chisq: fl
     observed = list(compiled.names.ov)
     columns = list(dict.fromkeys(observed + [c for c in (options.group, options.cluster) if c is not None]))
     frame = data[columns].iloc[_used_rows(data, observed, options)].reset_index(drop=True)
-    fast = _moments_only(options)
     thresholds = None
     if compiled.is_ordinal:
         from govstats.sem.prepare import threshold_counts
 
         thresholds = threshold_counts(bound.statistics)
-    payload = _Payload(syntax=syntax, options=options, levels=levels, compiled=compiled, start=opt, frame=frame,
-                       units=_units(frame, options), observed=observed, fast=fast, thresholds=thresholds)
+    payload = _payload(syntax, options, levels, compiled, opt, frame, observed, thresholds)
     root = options.seed if isinstance(options.seed, np.random.SeedSequence) else np.random.SeedSequence(options.seed)
     se_draws = options.se == "bootstrap"
     seeds = root.spawn(options.bootstrap)  # the SE draws first: the same whether or not Bollen-Stine runs too
@@ -329,7 +354,7 @@ def run_bootstrap(syntax, data, options, levels, compiled, bound, opt, chisq: fl
         result.jackknife_std = np.array([d[2] for d in jack])
     if options.test == "bollen.stine":
         rotated = _bollen_stine_frame(frame, observed, bound, opt.theta, options)
-        bs_payload = _Payload(**{**payload.__dict__, "frame": rotated})
+        bs_payload = _payload(syntax, options, levels, compiled, opt, rotated, observed, thresholds)
         bs = run(_bootstrap_draw, bs_payload, root.spawn(options.bootstrap), executor=executor, workers=workers,
                  desc="Bollen-Stine")
         stats = np.array([d[3] for d in bs if d[0] == CONVERGED])

@@ -115,7 +115,13 @@ def interval(draws: np.ndarray, estimate: np.ndarray, kind: str, level: float = 
             q = norm_inter(t, np.array([1 - a, a]))
             lower[j], upper[j] = 2 * estimate[j] - q
         elif kind in ("bc", "bca"):
-            w = norm_ppf(np.mean(t < estimate[j]))
+            share = np.mean(t < estimate[j])
+            if share in (0.0, 1.0):
+                # every draw on one side of the estimate: z0 is infinite and the corrected levels
+                # are 0 (or 1) for both ends; the limit is the extreme draw (lavaan's norm.inter)
+                lower[j] = upper[j] = t.min() if share == 0.0 else t.max()
+                continue
+            w = norm_ppf(share)
             acc = 0.0 if kind == "bc" else float(acceleration[j])
             adjusted = norm_sf(-(w + (w + zalpha) / (1 - acc * (w + zalpha))))
             lower[j], upper[j] = norm_inter(t, adjusted)
