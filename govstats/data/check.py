@@ -249,8 +249,9 @@ def check_responses(instrument, df: pd.DataFrame, *, thresholds: dict | None = N
         order.setdefault(name, len(columns) + k)
     table = problems.frame(ids, order)
     notes = _notes(read, software, n)
+    limits = flags.attrs.pop("limits", {})
     return CheckReport(problems=table, flags=flags, instrument=f"{instrument.id} {instrument.version}",
-                       n_rows=n, thresholds=th, source=read, notes=notes)
+                       n_rows=n, thresholds=th, source=read, notes=notes, limits=limits)
 
 
 def _notes(read: dict, software: list, n: int) -> list[str]:
@@ -579,5 +580,8 @@ def _quality(problems, instrument, specs, data, numbers, blank, duration, active
         "flagged": flagged,
         "reasons": pd.array(reasons, dtype="str"),
     }
-    return pd.DataFrame(table)
+    out = pd.DataFrame(table)
+    out.attrs["limits"] = {"run": lim.run, "of_items": len(ordered), "irv": lim.irv,
+                           "straight_blocks_from": lim.straight_blocks}
+    return out
 

@@ -38,6 +38,10 @@ class CheckReport:
         What :func:`read_responses` recorded (file, encoding, renamed columns, mapped labels).
     notes : list of str
         What was done that is not a problem (columns renamed, labels mapped, columns kept).
+    limits : dict
+        The thresholds as they applied to this instrument (:func:`govstats.data.quality.limits`):
+        ``run`` (long-string flagged from a run this long, of ``of_items``), ``irv``,
+        ``straight_blocks_from``.
     """
 
     problems: pd.DataFrame
@@ -47,6 +51,7 @@ class CheckReport:
     thresholds: dict
     source: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    limits: dict = field(default_factory=dict)
 
     @cached_property
     def summary(self) -> pd.DataFrame:
@@ -100,9 +105,11 @@ class CheckReport:
             count = int(f[f"flag_{key}"].sum())
             if count:
                 lines.append(f"  {key.replace('_', '-'):<20} {count:>8,} respondents (see the schema problems)")
-        t = self.thresholds
-        lines.append(f"  thresholds: long-string >= {t['longstring_share']:g} of the items or "
-                     f"{t['straight_block_share']:g} of the blocks; IRV < {t['irv_share']:g} of the scale range; "
+        t, lim = self.thresholds, self.limits
+        run = f" (here a run of {lim['run']} of {lim['of_items']})" if lim else ""
+        irv = f" (here {lim['irv']:g})" if lim else ""
+        lines.append(f"  thresholds: long-string >= {t['longstring_share']:g} of the items{run} or "
+                     f"{t['straight_block_share']:g} of the blocks; IRV < {t['irv_share']:g} of the scale range{irv}; "
                      f"Mahalanobis p < {t['mahalanobis_alpha']:g}; speeder < {t['speed_ratio']:g} x median duration; "
                      f"missing > {t['max_missing_share']:.0%} of the items")
         if len(p):
@@ -130,6 +137,7 @@ class CheckReport:
             "n_rows": self.n_rows,
             "row_numbering": "as in the file: the header is row 1, the first respondent row 2",
             "thresholds": self.thresholds,
+            "limits": self.limits,
             "notes": self.notes,
             "summary": _records(self.summary),
             "problems": _records(self.problems),

@@ -62,8 +62,10 @@ def test_limits_scale_with_the_instrument():
 
 def test_honest_respondents_rarely_flagged_on_a_short_instrument(short):
     # Before the limits scaled: 5.8% of 20,000 (seed 11), 5% for long-string alone.
-    flags = check_responses(short, simulate(short, 5000, seed=11).responses).flags
+    report = check_responses(short, simulate(short, 5000, seed=11).responses)
+    flags = report.flags
     assert flags["flagged"].mean() <= 0.012, flags.filter(like="flag_").mean()
+    assert report.limits["run"] == 8 and "(here a run of 8 of 9)" in report.text()
     assert flags["flag_long_string"].mean() <= 0.006
 
 
