@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -91,13 +92,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_score(args: argparse.Namespace) -> int:
     from govstats.data import read_responses, score
+    from govstats.data.score import write_scores
     from govstats.instrument import load_instrument
 
     inst = load_instrument(args.instrument)
     scores = score(inst, read_responses(args.responses, inst, encoding=args.encoding),
                    min_answered=args.min_answered, exclude_flagged=args.exclude_flagged,
                    thresholds=_thresholds(args.threshold))
-    scores.to_csv(args.output, index=False, lineterminator="\n")
+    write_scores(scores, args.output)  # rounded to 6 decimals (SCORE_DECIMALS)
     print(f"{args.output}: {scores.attrs['score']['summary']}")
     return 0
 
@@ -204,7 +206,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     split = lambda text: [part.strip() for part in text.split(",") if part.strip()]
     import warnings
 
-    from govstats.errors import GovstatsWarning
+    from govstats.errors import DataError, GovstatsWarning
     from govstats.sem.syntax import ModelSyntaxError
 
     result, caught = None, []
@@ -218,6 +220,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
                          **_draw_options(args))
     except ModelSyntaxError as exc:  # the message names the line; the user needs the file too
         raise ModelSyntaxError(f"{args.model}: {exc}") from None
+    except DataError as exc:  # the message names the column or row; the user needs the file too
+        raise DataError(f"{args.data}: {exc}") from None
     finally:
         # the summary's "Warnings:" section lists the estimation's own warnings: show the others once
         for w in caught:
@@ -346,6 +350,7 @@ def cmd_reliability(args: argparse.Namespace) -> int:
     inst = load_instrument(args.instrument)
     result = reliability(inst, read_responses(args.data, inst, encoding=args.encoding))
     print(result.text())
+    print("\n" + item_table(result))
     if result.n_dropped:
         print(f"\n  note: {result.n_dropped} rows with a blank or non-numeric item left out listwise")
     if args.json:
@@ -353,10 +358,29 @@ def cmd_reliability(args: argparse.Namespace) -> int:
     return 0
 
 
+def item_table(result) -> str:
+    """The item statistics reviewers ask for (corrected item-total r, alpha if deleted), as text."""
+    from govstats.measurement.tables import text_table
+
+    items = result.items.set_index("item")[["construct", "reversed", "raw_r", "r_drop", "alpha_if_deleted"]]
+    items = items.assign(reversed=items["reversed"].map({True: "yes", False: ""}))
+    items.columns = ["Construct", "Reversed", "Item-total r", "Corrected r", "Alpha if deleted"]
+    items.index.name = "Item"
+    return text_table("Table. Item statistics", items,
+                      "Note. Corrected r: correlation of the item with the sum of the construct's other items "
+                      "(psych's r.drop); alpha if deleted: the construct's alpha without the item. An item whose "
+                      "corrected r is below .30, or whose deletion raises alpha, deserves a second look.")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from govstats.instrument import load_instrument
     from govstats.resources import DEMO_INSTRUMENT, seed_instrument_path
 
+    from pathlib import Path
+
+    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
+        # checked before the demo runs, not at step 5
+        raise FileExistsError(errno.EEXIST, "exists and is a file", args.out)
     path = seed_instrument_path(DEMO_INSTRUMENT)
     print(f"govstats {__version__} demo: the main job, step by step, on a seed instrument.\n")
     print(f"Step 1. Load and check the instrument {path.name}")
@@ -399,18 +423,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
               .replace("\n", "\n  "))
 
     import tempfile
-    from pathlib import Path
 
     from govstats.forms import write_form, write_schema
 
-    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="govstats-demo-"))
+    # without --out the files go to a temporary folder that is removed again: a demo leaves nothing behind
+    temporary = None if args.out else tempfile.TemporaryDirectory(prefix="govstats-demo-")
+    out = Path(args.out) if args.out else Path(temporary.name)
     out.mkdir(parents=True, exist_ok=True)
     print(f"\nStep 5. Write the survey form and the data schema of {inst.id} to {out}")
-    for path in (write_form(inst, out / f"{inst.id}.xlsx", format="xlsform"),
-                 write_form(inst, out / f"{inst.id}.html", format="html"),
-                 write_schema(inst, out / f"{inst.id}.schema.json", format="table-schema"),
-                 write_schema(inst, out / f"{inst.id}.codebook.md", format="codebook")):
-        print(f"  {path.name}")
+    try:
+        for path in (write_form(inst, out / f"{inst.id}.xlsx", format="xlsform"),
+                     write_form(inst, out / f"{inst.id}.html", format="html"),
+                     write_schema(inst, out / f"{inst.id}.schema.json", format="table-schema"),
+                     write_schema(inst, out / f"{inst.id}.codebook.md", format="codebook")):
+            print(f"  {path.name}")
+    finally:
+        if temporary is not None:
+            temporary.cleanup()
+            print("  (a temporary folder, removed again: --out DIR keeps the files)")
 
     from govstats.measurement import reliability
 
@@ -442,14 +472,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
                   f"{result.n_dropped} with blank items left out listwise")
     print(f"  {result.nobs} used ({how_blanks}), "
           f"{'converged' if result.converged else 'NOT converged'} in {result.seconds:.2f} s")
-    print(f"  {'':14s}{'chisq':>9s}{'df':>6s}{'p':>8s}{'CFI':>8s}{'TLI':>8s}{'RMSEA':>8s}")
-    print(f"  {'standard':14s}{f['chisq']:9.1f}{f['df']:6.0f}{f['pvalue']:8.3f}{f['cfi']:8.3f}{f['tli']:8.3f}"
-          f"{f['rmsea']:8.3f}")
+    print(f"  {'':14s} {'chisq':>9s} {'df':>5s} {'p':>7s} {'CFI':>7s} {'TLI':>7s} {'RMSEA':>7s}")
+    print(f"  {'standard':14s} {f['chisq']:9.1f} {f['df']:5.0f} {f['pvalue']:7.3f} {f['cfi']:7.3f} {f['tli']:7.3f}"
+          f" {f['rmsea']:7.3f}")
     if "cfi_scaled" in f:
-        print(f"  {'scaled':14s}{f['chisq_scaled']:9.1f}{f['df']:6.0f}{f['pvalue_scaled']:8.3f}"
-              f"{f['cfi_scaled']:8.3f}{f['tli_scaled']:8.3f}{f['rmsea_scaled']:8.3f}")
+        print(f"  {'scaled':14s} {f['chisq_scaled']:9.1f} {f['df']:5.0f} {f['pvalue_scaled']:7.3f}"
+              f" {f['cfi_scaled']:7.3f} {f['tli_scaled']:7.3f} {f['rmsea_scaled']:7.3f}")
     if "cfi_robust" in f:
-        print(f"  {'robust':14s}{'':23s}{f['cfi_robust']:8.3f}{f['tli_robust']:8.3f}{f['rmsea_robust']:8.3f}")
+        print(f"  {'robust':14s} {'':23s} {f['cfi_robust']:7.3f} {f['tli_robust']:7.3f} {f['rmsea_robust']:7.3f}")
     print(f"  SRMR = {f['srmr']:.3f}")
     for note in result.warnings_:
         print(f"  {note}")
@@ -458,7 +488,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("  Structural paths: standardized estimate (population value)")
     for r in paths.itertuples():
         true = truth[(truth.op == "~") & (truth.lhs == r.lhs) & (truth.rhs == r.rhs)].est
-        print(f"    {r.lhs + ' ~ ' + r.rhs:11s}{r.std_all:6.3f}  ({true.iloc[0]:.2f})   p = {r.pvalue:.3g}")
+        print(f"    {r.lhs + ' ~ ' + r.rhs:11s} {r.std_all:6.3f}  ({true.iloc[0]:.2f})   p = {r.pvalue:.3g}")
     return 0
 
 
@@ -533,7 +563,8 @@ def build_parser() -> argparse.ArgumentParser:
     scp = sub.add_parser("score", help="construct scores: mean, sum, standardized; flagged respondents marked")
     scp.add_argument("instrument", metavar="INSTRUMENT", help="instrument YAML file")
     scp.add_argument("responses", metavar="RESPONSES", help="responses: CSV (UTF-8, GBK, ...), XLSX or SPSS .sav")
-    scp.add_argument("-o", "--output", required=True, help="CSV file to write the scores to (UTF-8)")
+    scp.add_argument("-o", "--output", required=True, help="CSV file to write the scores to (UTF-8; numbers rounded "
+                                                           "to 6 decimals)")
     scp.add_argument("--exclude-flagged", action="store_true", help="leave out the respondents the check flags")
     scp.add_argument("--min-answered", type=_share, default=2 / 3, metavar="SHARE",
                      help="share of a construct's items needed for a score (default 2/3)")
@@ -635,7 +666,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run the main job end to end on a seed instrument")
     demo.add_argument("--lang", choices=("en", "zh"), default="en", help="language shown first")
-    demo.add_argument("--out", metavar="DIR", help="folder for the form and schema (default: a new temporary one)")
+    demo.add_argument("--out", metavar="DIR", help="folder to keep the form and schema in (created if missing; files "
+                                                   "of the same name in it are overwritten); default: a temporary "
+                                                   "folder, removed at the end")
     demo.add_argument("--estimator", choices=("WLSMV", "MLR", "ML"), default="WLSMV",
                       help="step 6: WLSMV on the Likert codes as ordinal (default), or ML/MLR (cluster-robust) "
                            "treating them as continuous")

@@ -153,3 +153,23 @@ def _fraction(x: float) -> str:
             return f"{num}/{den}" if num != den else "all"
     return f"{x:g}"
 
+
+
+SCORE_DECIMALS = 6  # scores are written rounded to 6 decimals: far below any scale's resolution
+
+
+def write_scores(scores: pd.DataFrame, path) -> None:
+    """Write scores as CSV (UTF-8), numbers rounded to :data:`SCORE_DECIMALS` decimals.
+
+    A mean of 3 items is 3.666667, not 3.6666666666666665: the float's last digits are noise
+    that only makes the file longer and harder to read.
+
+    Examples
+    --------
+    >>> import io
+    >>> buf = io.StringIO()
+    >>> write_scores(pd.DataFrame({"id": ["001"], "IC_mean": [11 / 3], "IC_sum": [11.0]}), buf)
+    >>> buf.getvalue()
+    'id,IC_mean,IC_sum\\n001,3.666667,11.0\\n'
+    """
+    scores.round(SCORE_DECIMALS).to_csv(path, index=False, lineterminator="\n")
