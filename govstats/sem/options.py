@@ -635,10 +635,14 @@ def _estimator(estimator: str | None, ordered) -> str:
         raise ValueError(f"With ordered items the estimator must be one of {_show(ORDINAL_ESTIMATORS)} (got "
                          f"{estimator!r}); to treat the codes as continuous with {upper}, leave out 'ordered'.")
     if ordered is None and upper in ORDINAL_ESTIMATORS:
-        # lavaan also fits continuous data by WLSMV (DWLS on the covariances); this version does not
+        # lavaan also fits continuous data by WLSMV/ULSMV (DWLS/ULS estimates, robust.sem SEs, the
+        # scaled-shifted test); this version does not have those SEs and tests for continuous data
         raise ValueError(f"estimator={estimator!r} is for ordered items in this version: pass ordered=True (every "
-                         "observed variable of the model) or ordered=[item names]; for continuous data use "
-                         "estimator='ML' or 'MLR'.")
+                         "observed variable of the model) or ordered=[item names]. On continuous data lavaan's "
+                         f"{upper} is {upper[:-2] if upper != 'WLSMV' else 'DWLS'} estimates with robust standard "
+                         "errors and a scaled-shifted test, which this version does not compute there: use "
+                         f"estimator='{'DWLS' if upper == 'WLSMV' else 'ULS'}' (the same estimates, standard SEs and "
+                         "test) or estimator='MLR' (robust SEs and test).")
     return upper
 
 

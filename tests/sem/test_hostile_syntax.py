@@ -146,3 +146,11 @@ def test_data_errors_are_still_value_errors_for_old_callers():
     data = _data().assign(community=7)
     with pytest.raises(ValueError):
         fit(MODEL, data, cluster="community")
+
+
+@pytest.mark.parametrize(("estimator", "instead"), [("WLSMV", "DWLS"), ("ULSMV", "ULS")])
+def test_wlsmv_on_continuous_data_names_the_alternatives(estimator, instead):
+    # lavaan fits continuous data by WLSMV (DWLS estimates, robust.sem SEs, scaled-shifted test);
+    # this version refuses it and names what gives the same estimates or robust inference
+    with pytest.raises(ValueError, match=f"estimator='{instead}' \\(the same estimates.*estimator='MLR'"):
+        fit(MODEL, _data(), estimator=estimator)
