@@ -27,6 +27,7 @@ import pandas as pd
 
 from govstats.data import spec as sp
 from govstats.data.cells import as_numbers, blank_mask
+from govstats.errors import DataError
 
 # Why a respondent is left out, in the order the reasons are checked (each row counted once).
 REASONS = {
@@ -80,7 +81,8 @@ def exclusions_text(exclusions: dict) -> str:
     return text
 
 
-def analysis_frame(instrument, data: pd.DataFrame, columns=None, function: str = "analysis") -> AnalysisFrame:
+def analysis_frame(instrument, data: pd.DataFrame, columns=None, function: str = "analysis",
+                   empty_ok: bool = False) -> AnalysisFrame:
     """The responses an analysis may use: declared missing codes blank, invalid respondents left out.
 
     Parameters
@@ -96,6 +98,9 @@ def analysis_frame(instrument, data: pd.DataFrame, columns=None, function: str =
         Columns that are not items of the instrument are passed through as they are.
     function : str
         The analysis, named in error messages.
+    empty_ok : bool
+        Return an empty frame when no respondent is left, instead of raising (``score`` keeps
+        a row per input row whatever they hold).
 
     Returns
     -------
@@ -105,6 +110,8 @@ def analysis_frame(instrument, data: pd.DataFrame, columns=None, function: str =
     ------
     ValueError
         If ``data`` is not a DataFrame, has two columns of one name, or lacks an item column.
+    DataError
+        If no respondent is left (every one declined consent or has off-scale codes), saying why.
 
     Examples
     --------
@@ -191,6 +198,10 @@ def analysis_frame(instrument, data: pd.DataFrame, columns=None, function: str =
     out = out.loc[~left_out]
     exclusions = {"n_input": n, "n_used": int((~left_out).sum()), **counts,
                   "declared_missing": int(declared_cells[~left_out].sum()), "off_scale_items": off_items}
+    if n and not exclusions["n_used"] and not empty_ok:
+        # say why here: the analysis would only say it has no rows
+        raise DataError(f"{function}: no respondent is left to analyse: {exclusions_text(exclusions)}. "
+                        f"Check the consent column ('{consent}') and the codes (govstats check lists every one).")
     return AnalysisFrame(out, exclusions, missing, why)
 
 

@@ -76,7 +76,8 @@ def score(instrument, df: pd.DataFrame, *, min_answered: float = 2 / 3, exclude_
     # What the instrument calls no answer is not scored: rows without consent (and empty rows)
     # get no scores; off-scale and declared missing codes count as unanswered (below).
     unique = df.loc[:, ~df.columns.duplicated()]  # duplicate names: the check reports them, the first is used
-    frame = analysis_frame(instrument, unique, [i.id for i in instrument.items if i.id in unique.columns], "score")
+    frame = analysis_frame(instrument, unique, [i.id for i in instrument.items if i.id in unique.columns], "score",
+                           empty_ok=True)
     exclusions = frame.exclusions
     consent_out = np.isin(frame.reasons, ["empty_row", "declined_consent", "no_consent"])
     off_scale = frame.reasons == "off_scale"  # scored on their valid answers, counted in the summary

@@ -176,3 +176,17 @@ def test_syntax_terms_that_are_no_names_are_refused_with_their_line(syntax, term
     df = pd.DataFrame(np.ones((5, 3)), columns=["CP1", "CP2", "CP3"])
     with pytest.raises(ValueError, match=rf"line 1 .*the term '{term}'"):
         reliability(syntax, df)
+
+
+def test_no_respondent_left_says_why(grid):
+    from govstats.errors import DataError
+
+    df = simulate(grid, 100, seed=1).responses
+    df["consent"] = 0
+    for analysis in (lambda d: reliability(grid, d), lambda d: efa(d, instrument=grid), lambda d: fit(grid, d)):
+        with pytest.raises(DataError, match="no respondent is left to analyse: 0 of 100 respondents used: "
+                                            "100 declined consent left out"):
+            analysis(df)
+    s = score(grid, df)  # a row per input row, none scored
+    assert len(s) == 100 and s["VS_mean"].isna().all()
+    assert "100 not scored (100 declined consent)" in s.attrs["score"]["summary"]
