@@ -23,7 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 import numpy as np
 
-__all__ = ["SerialExecutor", "ProcessExecutor", "DaskExecutor", "get_executor", "run", "spawn_seeds"]
+__all__ = ["SerialExecutor", "ProcessExecutor", "DaskExecutor", "get_executor", "run", "seed_record", "spawn_seeds"]
 
 
 def spawn_seeds(seed, n: int) -> list[np.random.SeedSequence]:
@@ -38,6 +38,25 @@ def spawn_seeds(seed, n: int) -> list[np.random.SeedSequence]:
     """
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     return root.spawn(n)
+
+
+def seed_record(seed):
+    """A seed as JSON can hold it: an int stays an int, a root ``SeedSequence`` becomes its
+    entropy (the same draws as before), a spawned one the text of its entropy and spawn key
+    (a record; passing it back as a seed is refused, not misread).
+
+    Examples
+    --------
+    >>> seed_record(np.random.SeedSequence(7)), seed_record(5)
+    (7, 5)
+    >>> seed_record(np.random.SeedSequence(7).spawn(1)[0])
+    'SeedSequence(entropy=7, spawn_key=(0,))'
+    """
+    if not isinstance(seed, np.random.SeedSequence):
+        return seed
+    if not seed.spawn_key and isinstance(seed.entropy, int):
+        return int(seed.entropy)
+    return f"SeedSequence(entropy={seed.entropy}, spawn_key={tuple(seed.spawn_key)})"
 
 
 def available_cores() -> int:

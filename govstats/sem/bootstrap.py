@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from govstats.parallel import run, spawn_seeds
+from govstats.parallel import run, seed_record
 from govstats.sem.distributions import norm_sf
 from govstats.sem.intervals import bootstrap_se, interval, jackknife_acceleration
 from govstats.sem.standardize import row_values_batch, standardize_batch
@@ -461,4 +461,5 @@ def bootstrap_fit(results, syntax, data, options, levels, compiled, bound, opt, 
     if boot.bollen_stine_pvalue is not None:
         results.fit_measures["bollen_stine_pvalue"] = boot.bollen_stine_pvalue
     results.bootstrap = boot
+    results.options["seed"] = seed_record(options.seed if options.seed is not None else boot.seed)
     return results

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from govstats.parallel import seed_record
 from govstats.sem.standardize import row_values_batch, standardize_batch
 
 __all__ = ["monte_carlo_ci", "parameter_draws", "draw_tables"]
@@ -117,7 +118,10 @@ def monte_carlo_tables(results, seed=None, n_draws: int = DEFAULT_DRAWS, level: 
     """Monte Carlo intervals into ``results.params`` (the := rows; free parameters keep their
     Wald intervals, which the Monte Carlo ones equal in expectation) and
     ``results.standardized`` (every row with a standard error)."""
+    if seed is None:  # fresh entropy, recorded so that the intervals can be repeated
+        seed = np.random.SeedSequence()
     values, std = draw_tables(results, n_draws, seed)
+    results.options["seed"] = seed_record(seed)
     table = results._bound.model.table
     shown = table.op.isin(set(results.params.op)).to_numpy()
     probs = [(1 - level) / 2, (1 + level) / 2]

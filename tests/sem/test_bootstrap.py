@@ -172,3 +172,18 @@ def test_a_draws_moments_are_what_compile_model_computes(kwargs):
         merged = ours.merge(theirs, on=["lhs", "op", "rhs", "g"], suffixes=("", "_full"))
         assert len(merged) == len(ours)
         assert np.allclose(merged.est, merged.est_full, atol=1e-6)
+
+
+def test_the_seed_is_recorded_in_the_options_and_json(tmp_path):
+    import json
+
+    res = fit(CHAIN, DATA, bootstrap=5, executor="serial")  # no seed: fresh entropy, recorded
+    assert res.options["seed"] == res.bootstrap.seed
+    again = fit(CHAIN, DATA, **res.options, executor="serial")
+    assert np.array_equal(again.params.se, res.params.se)
+    child = fit(CHAIN, DATA, bootstrap=5, seed=np.random.SeedSequence(9).spawn(1)[0], executor="serial")
+    child.to_json(tmp_path / "fit.json")
+    saved = json.loads((tmp_path / "fit.json").read_text(encoding="utf-8"))
+    assert saved["options"]["seed"] == "SeedSequence(entropy=9, spawn_key=(0,))"
+    with pytest.raises(ValueError, match="'seed' parameter of fit"):
+        fit(CHAIN, DATA, **saved["options"])
