@@ -142,6 +142,16 @@ def _saturated_information(d, clustered: bool):
     return wm, jm, wc
 
 
+def expected_saturated_information(d) -> np.ndarray:
+    """The unrestricted model's expected information under FIML per unit, in (mu, vech Sigma), at
+    the EM moments: what lavaan uses in place of the observed one with information = "expected"."""
+    if "expected" not in d.cache:
+        h1 = d.h1
+        inverses = all_padded_inverses(d.sets, h1.cov)
+        d.cache["expected"] = 0.5 * second_derivatives(d.sets, h1.mean, inverses, expected=True).vech() / d.n
+    return d.cache["expected"]
+
+
 def free_moments(p: int, fixed_x: list[int]) -> np.ndarray:
     """Mask over (mu, vech Sigma): False for the fixed.x covariates' own means and covariances,
     which lavaan leaves out of the unrestricted model's information (it zeroes them)."""
@@ -161,13 +171,16 @@ def saturated_identified(groups, clustered: bool) -> bool:
     return True
 
 
-def saturated_trace(groups, clustered: bool, fixed_x: list[int]) -> float:
-    """tr(B1 A1^-1) of the unrestricted model, summed over groups, with A1 and B1 its observed
-    and first-order information at the EM moments (lavaan forces h1.information = "unstructured"
-    for the Yuan-Bentler test), without the fixed.x covariates' own moments."""
+def saturated_trace(groups, clustered: bool, fixed_x: list[int], expected: bool = False) -> float:
+    """tr(B1 A1^-1) of the unrestricted model, summed over groups, with A1 and B1 its observed (or,
+    with ``expected``, expected) and first-order information at the EM moments (lavaan forces
+    h1.information = "unstructured" for the Yuan-Bentler test), without the fixed.x covariates' own
+    moments."""
     total = 0.0
     for g in groups:
         wm, jm, _ = saturated_information(g.d, clustered)
+        if expected:
+            wm = expected_saturated_information(g.d)
         keep = free_moments(len(g.mu), fixed_x)
         total += float(np.sum(jm[np.ix_(keep, keep)] * np.linalg.inv(wm[np.ix_(keep, keep)]).T))
     return total

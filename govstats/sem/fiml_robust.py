@@ -22,7 +22,7 @@ import numpy as np
 from scipy.linalg import block_diag
 
 from govstats.sem.fiml import pattern_sets, vech_index
-from govstats.sem.fiml_inference import free_moments, saturated_information
+from govstats.sem.fiml_inference import expected_saturated_information, free_moments, saturated_information
 from govstats.sem.missing_data import available_case_moments, em_h1
 
 
@@ -51,15 +51,17 @@ def _trace(U, wmi, wc, gamma, version: str) -> float:
 
 
 def fiml_corrected(groups, df: float, base_df: float, version: str, clustered: bool, covariates: list[int],
-                   fixed_x: bool, inverse=np.linalg.inv) -> FimlCorrected:
+                   fixed_x: bool, inverse=np.linalg.inv, expected: bool = False) -> FimlCorrected:
     """``groups``: :class:`govstats.sem.fiml_inference.GroupTerms` at the estimate; ``base_df`` the
     independence model's degrees of freedom; ``covariates`` the exogenous covariates' positions,
     fixed (``fixed_x``: their own moments leave every matrix, as lavaan zeroes them) or free;
-    ``inverse`` inverts the information (under constraints, the constrained inverse). As lavaan,
+    ``inverse`` inverts the information (under constraints, the constrained inverse); ``expected``:
+    the information inverted is the expected one at the EM moments (lavaan follows information[1]
+    there; the observed one otherwise). As lavaan,
     the baseline here is always the independence model, even when the fit's own baseline is
     another (auxiliary variables: semTools' baseline)."""
     n_total = sum(g.d.n for g in groups)
-    wm_all, wmi_all, wc_all, gamma_all, deltas, base_deltas = [], [], [], [], [], []
+    wm_all, wmi_all, wc_all, gamma_all, deltas, base_deltas, we_all = [], [], [], [], [], [], []
     xx3 = xx3_null = 0.0
     x = list(covariates)
     for g in groups:
@@ -71,6 +73,7 @@ def fiml_corrected(groups, df: float, base_df: float, version: str, clustered: b
         wm, jm, wc = (m[np.ix_(keep, keep)] for m in saturated_information(d, clustered))
         wmi = np.linalg.inv(wm)
         wm_all.append(f * wm)
+        we_all.append(f * expected_saturated_information(d)[np.ix_(keep, keep)] if expected else f * wm)
         wmi_all.append(wmi / f)
         wc_all.append(f * wc)
         gamma_all.append(wmi @ jm @ wmi / f)
@@ -95,13 +98,14 @@ def fiml_corrected(groups, df: float, base_df: float, version: str, clustered: b
         for k, (i, j) in enumerate(free):
             base[p + position[(max(i, j), min(i, j))], len(means_free) + k] = 1.0
         base_deltas.append(base[keep])
-    wm_all, wmi_all, wc_all, gamma_all = (block_diag(*m) for m in (wm_all, wmi_all, wc_all, gamma_all))
+    wm_all, wmi_all, wc_all, gamma_all, we_all = (block_diag(*m) for m in (wm_all, wmi_all, wc_all, gamma_all,
+                                                                          we_all))
     delta = np.vstack(deltas)
-    e_inv = inverse(delta.T @ wm_all @ delta)
+    e_inv = inverse(delta.T @ we_all @ delta)
     U = wm_all - wm_all @ delta @ e_inv @ delta.T @ wm_all
     c = _trace(U, wmi_all, wc_all, gamma_all, version) / df
     base_delta = block_diag(*base_deltas)
-    e_inv_base = np.linalg.inv(base_delta.T @ wm_all @ base_delta)
+    e_inv_base = np.linalg.inv(base_delta.T @ we_all @ base_delta)
     U_base = wm_all - wm_all @ base_delta @ e_inv_base @ base_delta.T @ wm_all
     c_null = _trace(U_base, wmi_all, wc_all, gamma_all, version) / base_df
     return FimlCorrected(xx3=xx3, c=c, xx3_null=xx3_null, c_null=c_null)

@@ -118,7 +118,7 @@ def _infer_fiml(bound, opt, options, messages) -> Inference:
             raise ValueError("The Yuan-Bentler test with the h1 observed information (ML with cluster, or with "
                              "test='yuan.bentler.mplus') is not available with missing='fiml' in this version; use "
                              "estimator='MLR'.")
-        trace_h1 = fiml.saturated_trace(groups, clustered, exo)
+        trace_h1 = fiml.saturated_trace(groups, clustered, exo, options.information == "expected")
         trace = trace_h1 - float(np.sum(b0 * e_inv.T))
         if base_groups is None:
             trace_h0_base = fiml.baseline_trace_h0(groups, clustered, exo)
@@ -140,7 +140,7 @@ def _infer_fiml(bound, opt, options, messages) -> Inference:
         nx = len(x_index)
         independence_df = len(groups) * (p * (p - 1) / 2 - nx * (nx - 1) / 2)
         corrected = fiml_corrected(groups, df, independence_df, "V3" if test_type != "standard" else "V6", clustered,
-                                   x_index, options.fixed_x, inverse)
+                                   x_index, options.fixed_x, inverse, options.information == "expected")
         measures.update(fm.fiml_robust_measures(xx3=corrected.xx3, df=df, c=corrected.c,
                                                 xx3_null=corrected.xx3_null, df_null=base_df, c_null=corrected.c_null,
                                                 n=n_total, groups=len(groups)))

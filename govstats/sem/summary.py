@@ -388,7 +388,8 @@ def mlr_scaling_factors(result) -> tuple[float, float] | None:
 
         from govstats.sem.fiml_inference import saturated_trace as fiml_saturated_trace
 
-        trace_h1 = fiml_saturated_trace([SimpleNamespace(d=b, mu=b.mean) for b in data], clustered, exo)
+        trace_h1 = fiml_saturated_trace([SimpleNamespace(d=b, mu=b.mean) for b in data], clustered, exo,
+                                        result.options.get("information") == "expected")
     else:
         trace_h1 = saturated_trace(data, meanstructure, clustered, exo)
     nx = len(exo)
