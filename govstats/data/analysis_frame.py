@@ -109,9 +109,10 @@ def analysis_frame(instrument, data: pd.DataFrame, columns=None, function: str =
     Raises
     ------
     ValueError
-        If ``data`` is not a DataFrame, has two columns of one name, or lacks an item column.
+        If ``data`` is not a DataFrame or has two columns of one name.
     DataError
-        If no respondent is left (every one declined consent or has off-scale codes), saying why.
+        If an item column is missing, or no respondent is left (every one declined consent or
+        has off-scale codes), saying why.
 
     Examples
     --------
@@ -139,10 +140,10 @@ def analysis_frame(instrument, data: pd.DataFrame, columns=None, function: str =
     items = {i.id: i for i in instrument.items}
     columns = list(items) if columns is None else [str(c) for c in columns]
     absent = [c for c in columns if c not in data.columns]
-    if absent:
-        raise ValueError(f"The 'data' parameter of {function} must have a column for every item it analyses. "
-                         f"Got no column for {absent} (the data have {list(data.columns)[:12]}"
-                         f"{' ...' if data.shape[1] > 12 else ''}).")
+    if absent:  # a data problem (wrong file, renamed columns), not a wrong argument: DataError
+        raise DataError(f"{function}: the data have no column for {len(absent)} item(s) of instrument "
+                        f"'{instrument.id}': {absent[:12]}{' ...' if len(absent) > 12 else ''} (the data's columns "
+                        f"start {list(data.columns)[:8]}). Is it the right file? govstats check lists what matches.")
     n = len(data)
     declared = _user_missing(data)
     reason = {k: np.zeros(n, dtype=bool) for k in REASONS}

@@ -108,6 +108,10 @@ def resolve(model, data: pd.DataFrame, reverse: Sequence[str] = (), function: st
                          f"Got only single-item constructs {list(skipped)} instead.")
     cols = [it for its in items.values() for it in its]
     missing = [c for c in cols if c not in data.columns]
+    if missing and isinstance(model, Instrument):  # the data lack the instrument's items: a data problem
+        from govstats.data.analysis_frame import analysis_frame
+
+        analysis_frame(model, data, columns=cols, function=function)  # raises its DataError
     if missing:
         raise ValueError(f"The 'data' parameter of {function} must have a column for every item. "
                          f"Got no column for {missing} instead.")

@@ -190,3 +190,14 @@ def test_no_respondent_left_says_why(grid):
     s = score(grid, df)  # a row per input row, none scored
     assert len(s) == 100 and s["VS_mean"].isna().all()
     assert "100 not scored (100 declined consent)" in s.attrs["score"]["summary"]
+
+
+def test_missing_item_columns_are_a_data_error_naming_them(grid):
+    from govstats.errors import DataError
+
+    df = simulate(grid, 50, seed=1).responses.drop(columns=["VS1", "QE5"])
+    for analysis in (lambda d: analysis_frame(grid, d), lambda d: reliability(grid, d),
+                     lambda d: efa(d, instrument=grid)):
+        with pytest.raises(DataError, match=r"no column for 2 item\(s\) of instrument 'grid_governance': "
+                                            r"\['VS1', 'QE5'\]"):
+            analysis(df)
