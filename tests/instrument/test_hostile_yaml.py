@@ -78,7 +78,7 @@ COMMANDS = [
     ["score", "{inst}", "{data}", "-o", "{out}/scores.csv"], ["efa", "{inst}", "{data}"],
     ["reliability", "{inst}", "{data}"], ["fit", "{inst}", "{data}"],
     ["form", "{inst}", "-o", "{out}/f.xlsx"], ["schema", "{inst}", "-o", "{out}/s.json"],
-    ["export", "{data}", "--instrument", "{inst}", "-o", "{out}/e.sav"],
+    ["export", "{data}", "--instrument", "{inst}", "-o", "{out}/e.sav"], ["effects", "{inst}", "{data}"],
 ]
 
 
