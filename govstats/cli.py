@@ -162,7 +162,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     inst = load_instrument(args.instrument)
     data = read_responses(args.data, inst, encoding=args.encoding)  # what export_responses() does, told
-    out = write_spss(data.reset_index(drop=True), inst, args.output, format=args.format, lang=args.lang)
+    out = write_spss(data, inst, args.output, format=args.format, lang=args.lang)
     print(f"{out}: {args.format} with {args.lang} labels, {len(data)} rows")
     matched = data.attrs.get("govstats_read", {}).get("renamed", {})
     if matched:
@@ -185,7 +185,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
     model_path = Path(args.model)
     if not model_path.is_file():
-        raise FileNotFoundError(f"model file {args.model!r} does not exist")
+        raise FileNotFoundError(f"model file {args.model!r} {_missing(model_path)}")
     if model_path.suffix.lower() in (".yaml", ".yml"):
         from govstats.instrument import load_instrument  # only for instruments: it costs 0.15 s of start-up
 
@@ -193,7 +193,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     else:
         model = model_path.read_text(encoding="utf-8-sig")
     if not Path(args.data).is_file():
-        raise FileNotFoundError(f"data file {args.data!r} does not exist")
+        raise FileNotFoundError(f"data file {args.data!r} {_missing(Path(args.data))}")
     if isinstance(model, str):
         data = _read_table(args.data)
     else:  # an instrument: read as check reads it; fit leaves out what it calls no answer
@@ -307,6 +307,11 @@ def effects_text(result, table) -> str:
         columns.insert(0, "group")
     text = shown[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}")
     return "\n".join(lines + ["  " + line for line in text.splitlines()])
+
+
+def _missing(path) -> str:
+    """Why a file argument cannot be read: not there, or a folder."""
+    return "is a folder, not a file" if path.is_dir() else "does not exist"
 
 
 def _instrument_items(inst) -> list[str]:

@@ -22,6 +22,7 @@ import re
 import sys
 import traceback
 import warnings
+from pathlib import Path
 
 from govstats.errors import GovstatsError
 
@@ -117,8 +118,12 @@ def classify(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, GovstatsError):
         return PROBLEMS, str(exc)
     if isinstance(exc, FileNotFoundError):
-        name = exc.filename or str(exc)
-        return USAGE, f"no such file: {name}" if exc.filename else str(exc)
+        if not exc.filename:
+            return USAGE, str(exc)
+        folder = Path(str(exc.filename)).parent
+        if not folder.is_dir():
+            return USAGE, f"the folder {folder} does not exist (for {exc.filename}); create it or give another path"
+        return USAGE, f"no such file: {exc.filename}"
     if isinstance(exc, IsADirectoryError):
         return USAGE, f"{exc.filename} is a folder; give a file"
     if isinstance(exc, NotADirectoryError):
@@ -130,6 +135,10 @@ def classify(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, UnicodeError):
         return PROBLEMS, (f"a file is not in a text encoding govstats could read ({exc}); save it as UTF-8, "
                           "or give its encoding with --encoding where the command has it")
+    if type(exc).__name__ == "LinAlgError":  # numpy's, imported only by the commands that need it
+        return PROBLEMS, (f"the data do not allow this analysis: a matrix it needs is singular or not positive "
+                          f"definite (numpy: {exc}). Usually too few respondents for the number of items, or items "
+                          "that copy, sum or reverse other items; check the data (govstats check) and the items")
     if isinstance(exc, ValueError):
         return USAGE, str(exc)
     if isinstance(exc, OSError):

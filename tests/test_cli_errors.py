@@ -128,6 +128,7 @@ def test_messages_name_options_not_python_parameters():
     (UnicodeDecodeError("gb18030", b"\x95", 0, 1, "illegal multibyte sequence"), 1),
     (MemoryError(), 1),
     (RecursionError("maximum recursion depth exceeded"), 1),
+    (np.linalg.LinAlgError("Singular matrix"), 1),
     (ZeroDivisionError("division by zero"), 3),
 ])
 def test_every_exception_has_an_exit_code_and_a_message(exc, code):
@@ -135,6 +136,35 @@ def test_every_exception_has_an_exit_code_and_a_message(exc, code):
     assert got == code and text
     if code == 3:
         assert "bug in govstats" in text and "GOVSTATS_DEBUG" in text
+
+
+def test_a_missing_folder_is_named(tmp_path):
+    code, text = classify(FileNotFoundError(2, "No such file or directory", str(tmp_path / "no" / "f.xlsx")))
+    assert code == 2 and text.startswith(f"the folder {tmp_path / 'no'} does not exist")
+
+
+def test_singular_matrices_are_explained_not_passed_through(tmp_path, capsys):
+    data = _continuous(3)  # 3 respondents for 6 items
+    data.to_csv(tmp_path / "three.csv", index=False)
+    (tmp_path / "m.lav").write_text("F =~ x1 + x2 + x3\n", encoding="utf-8")
+    code, text = classify(np.linalg.LinAlgError("Singular matrix"))
+    assert code == 1 and "too few respondents for the number of items" in text
+
+
+def test_a_folder_given_as_data_is_named(files, tmp_path, capsys):
+    code, out = _run(["fit", files["ok"], tmp_path], capsys)
+    assert code == 2 and "is a folder, not a file" in out.err
+
+
+def test_export_of_text_in_a_numeric_column_names_the_file_rows(tmp_path, capsys):
+    from govstats import load_instrument, simulate
+
+    data = simulate(load_instrument(RI_ASSET), 10, seed=1).responses
+    data["IC1"] = data["IC1"].astype(object)
+    data.loc[3, "IC1"] = "很好"
+    data.to_csv(tmp_path / "r.csv", index=False)
+    code, out = _run(["export", tmp_path / "r.csv", "--instrument", RI_ASSET, "-o", tmp_path / "r.sav"], capsys)
+    assert code == 1 and "Column 'IC1' must hold numbers" in out.err and "at rows of the file [5]" in out.err
 
 
 def test_a_bug_is_reported_without_a_traceback(monkeypatch, capsys):

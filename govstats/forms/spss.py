@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from govstats.errors import FormError, RenamedWarning
+from govstats.errors import DataError, FormError, RenamedWarning
 from govstats.forms.variable_names import valid_names
 from govstats.forms.variables import Variable, variables
 from govstats.instrument import Instrument
@@ -130,9 +130,11 @@ def _prepare(data: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
             bad = text.notna() & values.isna()
             if bad.any():
                 rows = list(series.index[bad][:5])
-                raise ValueError(
+                # read_responses indexes rows by their line in the file (header = row 1)
+                where = "rows of the file" if data.index.name == "row" else "rows"
+                raise DataError(
                     f"Column {col!r} must hold numbers but has {int(bad.sum())} other value(s), "
-                    f"e.g. {[series[r] for r in rows]} at rows {rows}; fix them (or run the response "
+                    f"e.g. {[series[r] for r in rows]} at {where} {rows}; fix them (or run the response "
                     "checks) before exporting."
                 )
             out[col] = values.astype("float64")
@@ -268,5 +270,4 @@ def export_responses(data: str | Path, instrument: Instrument, path: str | Path,
     from govstats.data import read_responses
 
     _check(lang=lang, format=format)
-    frame = read_responses(data, instrument).reset_index(drop=True)
-    return write_spss(frame, instrument, path, format=format, lang=lang)
+    return write_spss(read_responses(data, instrument), instrument, path, format=format, lang=lang)
