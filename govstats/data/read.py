@@ -529,7 +529,10 @@ def id_text(column: pd.Series) -> pd.Series:
             return str(int(v))
         return str(v).strip()
 
-    values = column.astype(object).map(text)
+    if pd.api.types.is_string_dtype(column.dtype) and not _mixed(column):  # text already (CSV): vectorized
+        values = column.astype(object).where(column.notna(), None).str.strip()
+    else:
+        values = column.astype(object).map(text)
     blank = values.isna() | values.isin(list(MISSING_MARKERS))
     return pd.Series(pd.array(values.where(~blank, None).to_numpy(dtype=object), dtype="str"),
                      index=column.index, name=column.name)
