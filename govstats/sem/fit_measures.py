@@ -211,7 +211,8 @@ def _incremental(chisq, df, base_chisq, base_df, suffix="") -> dict:
     else:
         out["rfi"] = 1.0
     out["nfi"] = (base_chisq - chisq) / base_chisq if df > 0 else 1.0
-    out["pnfi"] = (df / base_df) * (base_chisq - chisq) / base_chisq
+    # a baseline without degrees of freedom (one variable, "x1 ~ 1"): lavaan gives NA, not an error
+    out["pnfi"] = (df / base_df) * (base_chisq - chisq) / base_chisq if base_df > 0 and base_chisq > 0 else np.nan
     t2 = base_chisq - df
     out["ifi"] = 1.0 if t2 < 0 else (base_chisq - chisq) / t2
     denominator = base_chisq - base_df

@@ -209,6 +209,9 @@ def parse_model(text: str) -> list[Formula]:
             if not re.fullmatch(_NAME, name):
                 raise ModelSyntaxError(f"line {number}: '{name}' is not a variable name.")
         terms = [_parse_term(t, number) for t in _split_terms(rhs)]
+        if op == "=~" and any(t.name in lhs_names for t in terms):
+            raise ModelSyntaxError(f"line {number}: '{line}': a latent variable cannot be measured by itself "
+                                   "(lavaan refuses it too); list its indicators on the right of '=~'.")
         for name in lhs_names:
             for term in terms:
                 if op == "~" and term.name == "1" or op == "~" and _NUMBER.match(term.name) and float(term.name) == 1:
@@ -221,4 +224,17 @@ def parse_model(text: str) -> list[Formula]:
         # lavaan: "model does not contain lavaan syntax (no operators found)"
         raise ModelSyntaxError("The model syntax has only comments and blank lines: it contains no lavaan syntax "
                                "(no operators found). Write a formula such as 'F =~ x1 + x2 + x3'.")
+    _check_observed(formulas)
     return formulas
+
+
+def _check_observed(formulas: list[Formula]) -> None:
+    """A model must refer to an observed variable (lavaan: "ov.names is empty: model does not refer
+    to any observed variables")."""
+    modeled = [f for f in formulas if f.op not in (":=", "==", "<", ">")]
+    latent = {f.lhs for f in modeled if f.op in ("=~", "<~")}
+    names = {f.lhs for f in modeled} | {t.name for f in modeled for t in f.terms if f.op != "~1"}
+    if modeled and not names - latent:
+        raise ModelSyntaxError(f"line {modeled[0].line}: the model refers to no observed variable: every name in "
+                               f"it ({', '.join(sorted(names))}) is a latent variable defined by '=~' or '<~'. "
+                               "Put the data's columns on the right of '=~'.")

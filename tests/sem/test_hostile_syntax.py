@@ -154,3 +154,22 @@ def test_wlsmv_on_continuous_data_names_the_alternatives(estimator, instead):
     # this version refuses it and names what gives the same estimates or robust inference
     with pytest.raises(ValueError, match=f"estimator='{instead}' \\(the same estimates.*estimator='MLR'"):
         fit(MODEL, _data(), estimator=estimator)
+
+
+@pytest.mark.parametrize("model", ["F =~ F", "F =~ x1 + F + x2"])
+def test_a_latent_measured_by_itself_is_refused_as_lavaan_does(model):
+    with pytest.raises(ModelSyntaxError, match="^line 1: .*cannot be measured by itself"):
+        parse_model(model)
+
+
+def test_a_model_without_observed_variables_is_refused():
+    # lavaan: "ov.names is empty: model does not refer to any observed variables"
+    with pytest.raises(ModelSyntaxError, match="refers to no observed variable"):
+        parse_model("F <~ G\nG =~ F2\nF2 =~ G")
+
+
+def test_a_one_variable_model_has_lavaans_fit_measures():
+    # lavaan 0.6.14, sem("x1 ~ 1", d): chisq 0, df 0, cfi 1, pnfi NA (its baseline has no df)
+    res = fit("x1 ~ 1", _data())
+    assert res.fit_measures["df"] == 0 and res.fit_measures["cfi"] == 1.0
+    assert np.isnan(res.fit_measures["pnfi"])
