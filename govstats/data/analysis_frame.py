@@ -149,8 +149,13 @@ def analysis_frame(instrument, data: pd.DataFrame, columns=None, function: str =
     reason = {k: np.zeros(n, dtype=bool) for k in REASONS}
 
     empty = np.ones(n, dtype=bool)
-    for k in range(data.shape[1]):
-        empty &= blank_mask(data.iloc[:, k])
+    # numeric columns first, and only the rows still blank: one column usually settles every row
+    order = sorted(range(data.shape[1]), key=lambda k: not pd.api.types.is_numeric_dtype(data.dtypes.iloc[k]))
+    for k in order:
+        rows = np.flatnonzero(empty)
+        if not len(rows):
+            break
+        empty[rows] = blank_mask(data.iloc[rows, k])
     reason["empty_row"] = empty
     consent = instrument.consent.id
     if consent in data.columns:
