@@ -17,6 +17,7 @@ _LAZY = {
     "CheckReport": "govstats.data",
     "check_responses": "govstats.data",
     "read_responses": "govstats.data",
+    "analysis_frame": "govstats.data",
     "score": "govstats.data",
     "SimulatedData": "govstats.data",
     "Truth": "govstats.data",
@@ -48,6 +49,7 @@ __all__ = [
     "ResponsesError",
     "check_responses",
     "read_responses",
+    "analysis_frame",
     "score",
     "GovstatsError",
     "GovstatsWarning",
@@ -89,7 +91,7 @@ def __dir__() -> list[str]:
 
 
 if _TYPE_CHECKING:  # type checkers and IDEs see the eager imports
-    from govstats.data import CheckReport, SimulatedData, Truth, check_responses, read_responses, score
+    from govstats.data import CheckReport, SimulatedData, Truth, analysis_frame, check_responses, read_responses, score
     from govstats.data import simulate, simulate_to_csv
     from govstats.errors import GovstatsError, GovstatsWarning, InstrumentError, Problem, ResponsesError
     from govstats.forms import export_responses, table_schema, write_form, write_schema, xlsform

@@ -66,7 +66,8 @@ def test_aliases_of_a_sane_size_still_load(write, example):
     # An anchor reused a few times is ordinary YAML; only expansion beyond any instrument's size is refused.
     text = readme_example_text().replace("    scale: agree5\n    items:\n      - id: PS1",
                                          "    scale: &s agree5\n    items:\n      - id: PS1", 1)
-    text = text.replace("    scale: agree5\n    items:\n      - id: CI1", "    scale: *s\n    items:\n      - id: CI1", 1)
+    text = text.replace("    scale: agree5\n    items:\n      - id: CI1",
+                        "    scale: *s\n    items:\n      - id: CI1", 1)
     assert "*s" in text
     inst = load_instrument(write(text))
     assert inst.constructs[1].items[0].scale.id == "agree5"
