@@ -20,11 +20,6 @@ cases <- list(
   cs("hs_cfa_fiml_expected", "hs_mcar", hs_model, missing = "ml", estimator = "ML", information = "expected"),
   cs("hs_cfa_fiml_stdlv", "hs_mcar", hs_model, missing = "ml", estimator = "ML", std.lv = TRUE),
   cs("hs_cfa_fiml_h1_hessian", "hs_mcar", hs_model, missing = "ml", estimator = "ML", observed.information = "h1"),
-  cs("ri_mcar_ml", "ri_mcar", ri_model, missing = "ml", estimator = "ML"),
-  cs("ri_mcar_mlr", "ri_mcar", ri_model, missing = "ml", estimator = "MLR"),
-  cs("ri_mar_ml", "ri_mar", ri_model, missing = "ml", estimator = "ML"),
-  cs("ri_mar_listwise", "ri_mar", ri_model, missing = "listwise", estimator = "ML"),
-  cs("ri_mcar_mlr_cluster", "ri_mcar", ri_model, missing = "ml", estimator = "MLR", cluster = "community_id"),
   cs("pd_sem_fiml_mlr", "pd_mcar", pd_model, missing = "ml", estimator = "MLR"),
   cs("hs_groups_fiml", "hs_mcar", hs_model, missing = "ml", estimator = "ML", group = "school"),
   cs("hs_groups_fiml_loadings", "hs_mcar", hs_model, missing = "ml", estimator = "MLR", group = "school",
@@ -32,7 +27,13 @@ cases <- list(
   cs("hs_mimic_fiml_x", "hs_cov", mimic, missing = "ml.x", estimator = "ML"),
   cs("hs_mimic_fiml_x_mlr", "hs_cov", mimic, missing = "ml.x", estimator = "MLR"),
   cs("hs_mimic_fiml_fixedx", "hs_cov", mimic, missing = "ml", estimator = "ML"),
-  cs("hs_mimic_fiml_randomx", "hs_cov", mimic, missing = "ml", estimator = "ML", fixed.x = FALSE)
+  cs("hs_mimic_fiml_randomx", "hs_cov", mimic, missing = "ml", estimator = "ML", fixed.x = FALSE),
+  # the ri cases (41 items, 600 rows, ~540 patterns) are slow: last
+  cs("ri_mcar_ml", "ri_mcar", ri_model, missing = "ml", estimator = "ML"),
+  cs("ri_mar_ml", "ri_mar", ri_model, missing = "ml", estimator = "ML"),
+  cs("ri_mar_listwise", "ri_mar", ri_model, missing = "listwise", estimator = "ML"),
+  cs("ri_mcar_mlr", "ri_mcar", ri_model, missing = "ml", estimator = "MLR"),
+  cs("ri_mcar_mlr_cluster", "ri_mcar", ri_model, missing = "ml", estimator = "MLR", cluster = "community_id")
 )
 
 # per-group helpers (lavTech never drops the group list); names kept explicitly
@@ -80,11 +81,12 @@ record <- function(cs) {
         implied = per_group(f, lavTech(f, "implied", add.labels = TRUE), function(s)
           list(names = names(s$mean), mean = unname(s$mean), cov = unname(unclass(s$cov)))),
         test = test_record(f),
-        fiml_corrected = if (fiml) list(V3 = safe(lavaan:::lav_fit_fiml_corrected(f, version = "V3")),
+        # V3 and V6 ingredients (each call refits the baseline): small models only
+        fiml_corrected = if (fiml && length(lavNames(f)) <= 20) list(V3 = safe(lavaan:::lav_fit_fiml_corrected(f, version = "V3")),
                                         V6 = safe(lavaan:::lav_fit_fiml_corrected(f, version = "V6")))
                          else NULL,
         partable = partable_record(parTable(f)),
-        baseline_partable = safe(partable_record(parTable(lavaan:::lav_object_independence(f))))))
+        baseline_partable = safe(partable_record(as.data.frame(f@baseline$partable)))))
     }, error = function(e) list(id = cs$id, data = cs$data, model = cs$model, args = cs$args,
                                 error = conditionMessage(e))),
     warning = function(w) { warns <<- c(warns, conditionMessage(w)); invokeRestart("muffleWarning") })
@@ -97,12 +99,13 @@ out <- list(lavaan_version = as.character(packageVersion("lavaan")),
                               ri_mar = file.path(dir, "data/ri_mar.csv"), pd_mcar = file.path(dir, "data/pd_mcar.csv"),
                               hs_cov = file.path(dir, "data/hs_cov.csv")),
             cases = list())
+path <- if (length(commandArgs(TRUE))) commandArgs(TRUE)[1] else file.path(dir, "fiml.json")
 for (c0 in cases) {
   r <- record(c0)
-  cat(sprintf("%-26s %s nobs=%s npat=%s conv=%s warnings=%d\n", c0$id,
+  message(sprintf("%-26s %s nobs=%s npat=%s conv=%s warnings=%d", c0$id,
               if (is.null(r$error)) "ok   " else paste("ERROR:", r$error),
               paste(r$nobs, collapse = "/"), paste(r$npatterns, collapse = "/"),
               paste(r$converged), length(r$warnings)))
   out$cases[[length(out$cases) + 1]] <- r
+  write_fixture(out, path)  # after every case, so a partial run leaves a usable file
 }
-write_fixture(out, file.path(dir, "fiml.json"))
