@@ -160,6 +160,11 @@ def analysis_frame(instrument, data: pd.DataFrame, columns=None, function: str =
     consent = instrument.consent.id
     if consent in data.columns:
         c = as_numbers(data[consent]).values
+        # "是"/"Yes" in a frame not read by read_responses: the consent labels check knows, not "no consent"
+        labels = {sp.normalize_label(t): code for code, texts in sp.CONSENT_LABELS.items() for t in texts}
+        text = np.isnan(c) & ~blank_mask(data[consent])
+        if text.any():
+            c[text] = [labels.get(sp.normalize_label(str(v)), np.nan) for v in data[consent].to_numpy()[text]]
         reason["declined_consent"] = ~empty & (c == sp.CONSENT_NO)
         reason["no_consent"] = ~empty & (c != sp.CONSENT_NO) & (c != sp.CONSENT_YES)
 

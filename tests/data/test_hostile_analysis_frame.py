@@ -201,3 +201,13 @@ def test_missing_item_columns_are_a_data_error_naming_them(grid):
         with pytest.raises(DataError, match=r"no column for 2 item\(s\) of instrument 'grid_governance': "
                                             r"\['VS1', 'QE5'\]"):
             analysis(df)
+
+
+def test_consent_given_as_label_text_counts_as_consent(grid):
+    df = simulate(grid, 40, seed=2).responses.astype({"consent": object})
+    df.loc[:9, "consent"] = "是"
+    df.loc[10:14, "consent"] = "No"
+    df.loc[15, "consent"] = "maybe"
+    frame = analysis_frame(grid, df)
+    assert (frame.exclusions["declined_consent"], frame.exclusions["no_consent"]) == (5, 1)
+    assert frame.exclusions["n_used"] == 34
