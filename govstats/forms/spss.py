@@ -247,8 +247,9 @@ def write_spss(data: pd.DataFrame, instrument: Instrument, path: str | Path, for
                 variable_format={c: "F8.0" for c in whole},
             )
         else:
+            dta_values = {k: {int(c): lab for c, lab in v.items()} for k, v in values.items()}
             pyreadstat.write_dta(frame, path, file_label=file_label, column_labels=labels,
-                                 variable_value_labels={k: {int(c): l for c, l in v.items()} for k, v in values.items()})
+                                 variable_value_labels=dta_values)
     except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as exc:
         # pyreadstat's words name its own rule; say which file and which format refused what
         kind = "SPSS .sav" if format == "sav" else "Stata .dta"

@@ -209,8 +209,9 @@ def _check_cell_lengths(form: dict[str, list[dict]], instrument: Instrument) -> 
     if long:
         where = "; ".join(f"{sheet} sheet row {r}, column '{col}' (name '{name}'): {n:,} characters"
                           for sheet, r, col, name, n in long[:5])
+        more = " ..." if len(long) > 5 else ""
         raise FormError(f"{instrument.source or instrument.id}: {len(long)} text(s) longer than the "
-                        f"{EXCEL_CELL_LIMIT:,} characters an Excel cell holds ({where}{' ...' if len(long) > 5 else ''}); "
+                        f"{EXCEL_CELL_LIMIT:,} characters an Excel cell holds ({where}{more}); "
                         "the XLSForm would cut them. Shorten the text in the instrument, or write the form as "
                         "HTML or PDF (--format html|pdf).")
 

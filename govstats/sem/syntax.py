@@ -38,9 +38,10 @@ NOT_AVAILABLE = {
 _NAME = r"(?:[^\W\d]|\.)[\w.]*"
 # Full-width and look-alike characters an input method types in place of syntax characters:
 # refused with the ASCII spelling (read silently, '＝～' would be misread or not read at all).
-LOOKALIKES = {"＋": "+", "＝": "=", "～": "~", "〜": "~", "∼": "~", "＊": "*", "（": "(", "）": ")", "，": ",",
-              "；": ";", "：": ":", "｜": "|", "＜": "<", "＞": ">", "－": "-", "＃": "#", "！": "!", "　": " ",
-              "×": "*", "．": ".", "＂": '"', "＇": "'", "‘": "'", "’": "'", "“": '"', "”": '"'}
+LOOKALIKES = {"＋": "+", "＝": "=", "～": "~", "〜": "~", "∼": "~", "＊": "*", "（": "(", "）": ")",
+              "，": ",", "；": ";", "：": ":", "｜": "|", "＜": "<", "＞": ">", "－": "-", "＃": "#",
+              "！": "!", "　": " ", "×": "*", "．": ".", "＂": '"', "＇": "'", "‘": "'", "’": "'",
+              "“": '"', "”": '"'}
 _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
@@ -133,12 +134,20 @@ def _modifier_values(text: str, number: int) -> list[str]:
     return [v.strip() for v in text.split(",")]
 
 
+LARGEST = 1e150  # a larger value's square (a variance it implies) overflows double precision
+
+
 def _finite(value: str, number: int, what: str) -> float:
-    """A modifier's number; infinite or overflowing values (1e400) are refused, as no estimate can use them."""
+    """A modifier's number; infinite values (1e400) and values whose square overflows (1e200) are
+    refused: no implied covariance matrix can be computed with them."""
     x = float(value)
     if not math.isfinite(x):
         raise ModelSyntaxError(f"line {number}: the {what} '{value}' is not a finite number; give a number "
-                               "between -1e300 and 1e300 (or NA for a free parameter).")
+                               "between -1e150 and 1e150 (or NA for a free parameter).")
+    if abs(x) > LARGEST:
+        raise ModelSyntaxError(f"line {number}: the {what} '{value}' is too large to compute with (its square, a "
+                               "variance it implies, overflows); give a number between -1e150 and 1e150, "
+                               "or rescale the variable.")
     return x
 
 

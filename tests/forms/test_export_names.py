@@ -18,8 +18,8 @@ from govstats.forms import export_responses, write_form, write_spss
 from govstats.forms.variable_names import is_valid, valid_names
 
 READ = {"sav": pyreadstat.read_sav, "dta": pyreadstat.read_dta}
-HOSTILE = ["1、您的年龄", "a" * 70, "名" * 40, "社区 认同", "x-y", "x.y", "_x", "$x", "@x", "#x", "x$", "ALL", "with",
-           "x.", "题目（1）", "Q1.满意度", "", "123", "str12", "v1_您的年龄", "认同1", "_n"]
+HOSTILE = ["1、您的年龄", "a" * 70, "名" * 40, "社区 认同", "x-y", "x.y", "_x", "$x", "@x", "#x", "x$", "ALL",
+           "with", "x.", "题目（1）", "Q1.满意度", "", "123", "str12", "v1_您的年龄", "认同1", "_n"]
 
 
 @pytest.mark.parametrize("fmt", ["sav", "dta"])

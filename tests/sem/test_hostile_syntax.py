@@ -94,6 +94,16 @@ def test_non_finite_fixed_or_start_values_are_refused_with_the_line(model):
         parse_model(model)
 
 
+@pytest.mark.parametrize("value", ["1e200", "-1e151", "1e308"])
+def test_fixed_values_whose_square_overflows_are_refused(value):
+    with pytest.raises(ModelSyntaxError, match=f"^line 1: the fixed value '{value}' is too large to compute with"):
+        parse_model(f"F =~ {value}*x1 + x2 + x3")
+
+
+def test_large_but_computable_fixed_values_are_read():
+    assert parse_model("F =~ 1e150*x1 + x2")[0].terms[0].fixed == [1e150]
+
+
 @pytest.mark.parametrize(("model", "line"), [
     ("x1 =~ x2 + x3 + y1", 1),
     ("F =~ x1 + x2 + x3\nx1 =~ y1 + y2 + y3", 2),

@@ -20,10 +20,11 @@ pytestmark = pytest.mark.slow  # hundreds of generated models
 
 # Pieces that make near-valid syntax, plus hostile ones: full-width operators, numbers that
 # overflow, Chinese names, stray brackets and quotes, comments and separators.
-TOKENS = ["F", "G", "x1", "x2", "x3", "y1", "认同1", "因子", "=~", "~", "~~", "~1", ":=", "==", "<", ">", "|",
-          "~*~", "<~", "+", "*", "1", "0.5", "NA", "1e400", "-1e999", "start(0.3)", "c(1,NA)", "c(a,b)", "a", "b",
-          "label('q')", "equal('a')", "t1", "(", ")", ",", ";", "#", "!", "\n", " ", "＋", "＝～", "～～", "（", "：",
-          "level:", "group:", "efa('e')*", "'", '"', "%", "\t", "\x00", "1、", "a*b", "exp(a)", "__import__"]
+TOKENS = ["F", "G", "x1", "x2", "x3", "y1", "认同1", "因子", "=~", "~", "~~", "~1", ":=", "==", "<", ">",
+          "|", "~*~", "<~", "+", "*", "1", "0.5", "NA", "1e400", "-1e999", "1e200", "start(0.3)", "c(1,NA)",
+          "c(a,b)", "a", "b", "label('q')", "equal('a')", "t1", "(", ")", ",", ";", "#", "!", "\n", " ", "＋",
+          "＝～", "～～", "（", "：", "level:", "group:", "efa('e')*", "'", '"', "%", "\t", "\x00", "1、", "a*b",
+          "exp(a)", "__import__"]
 NAMES = ["F", "G", "x1", "x2", "x3", "y1", "认同1", "因子"]
 MODIFIERS = ["", "", "", "0.5*", "NA*", "a*", "b*", "start(0.3)*", "1e400*", "-2*", "c(1)*", "equal('a')*"]
 term = st.builds(lambda m, n: m + n, st.sampled_from(MODIFIERS), st.sampled_from(NAMES + ["1"]))
