@@ -71,6 +71,10 @@ def fiml_corrected(groups, df: float, base_df: float, version: str, clustered: b
         rows, cols = vech_index(p)
         keep = free_moments(p, x if fixed_x else [])
         wm, jm, wc = (m[np.ix_(keep, keep)] for m in saturated_information(d, clustered))
+        if x and not fixed_x:
+            # lavaan's complete-data refit behind Wc takes fixed.x at its default (TRUE): the covariates'
+            # own moments are zeroed there even when the fit frees them
+            wc = wc * np.outer(free_moments(p, x), free_moments(p, x))[np.ix_(keep, keep)]
         wmi = np.linalg.inv(wm)
         wm_all.append(f * wm)
         we_all.append(f * expected_saturated_information(d)[np.ix_(keep, keep)] if expected else f * wm)
