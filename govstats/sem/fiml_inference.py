@@ -165,8 +165,10 @@ def saturated_identified(groups, clustered: bool) -> bool:
     """Whether the unrestricted model's observed information is invertible in every group (it is
     not when a pair of variables is never observed together)."""
     for g in groups:
-        eig = np.linalg.eigvalsh(saturated_information(g.d, clustered)[0])
-        if eig.min() <= 1e-10 * max(eig.max(), 1.0):
+        if "identified" not in g.d.cache:
+            eig = np.linalg.eigvalsh(saturated_information(g.d, clustered)[0])
+            g.d.cache["identified"] = bool(eig.min() > 1e-10 * max(eig.max(), 1.0))
+        if not g.d.cache["identified"]:
             return False
     return True
 
