@@ -53,7 +53,8 @@ class AnalysisFrame:
         read as blank because their code is declared missing) and ``off_scale_items``
         (item -> respondents with an off-scale value in it).
     missing : dict
-        Item -> ``{reason: cells}`` for the declared missing codes read as blank, e.g.
+        Item -> ``{reason: cells}`` for the declared missing codes read as blank, counted over
+        every input row (``exclusions["declared_missing"]`` counts the rows used only), e.g.
         ``{"IC1": {"missing code 9 (Don't know)": 12}}``.
     reasons : ndarray of str
         Per input row, the key in :data:`REASONS` it was left out for, ``""`` if used.
@@ -160,11 +161,11 @@ def analysis_frame(instrument, data: pd.DataFrame, columns=None, function: str =
     consent = instrument.consent.id
     if consent in data.columns:
         c = as_numbers(data[consent]).values
-        # "是"/"Yes" in a frame not read by read_responses: the consent labels check knows, not "no consent"
-        labels = {sp.normalize_label(t): code for code, texts in sp.CONSENT_LABELS.items() for t in texts}
+        # "是"/"Yes" in a frame not read by read_responses is consent given, as check reads it
+        said = {sp.normalize_label(t): code for code, texts in sp.CONSENT_LABELS.items() for t in texts}
         text = np.isnan(c) & ~blank_mask(data[consent])
         if text.any():
-            c[text] = [labels.get(sp.normalize_label(str(v)), np.nan) for v in data[consent].to_numpy()[text]]
+            c[text] = [said.get(sp.normalize_label(str(v)), np.nan) for v in data[consent].to_numpy()[text]]
         reason["declined_consent"] = ~empty & (c == sp.CONSENT_NO)
         reason["no_consent"] = ~empty & (c != sp.CONSENT_NO) & (c != sp.CONSENT_YES)
 
