@@ -128,7 +128,9 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
     with single_threaded():
         compiled, statistics = compile_model(syntax, data, options, levels)
         bound = compiled.bind(statistics)
-        opt = estimate(bound, start_values(bound))
+        start = start_values(bound)
+        check_estimable(bound, start)
+        opt = estimate(bound, start)
         results = SEMResults.from_estimate(bound, opt, options, infer(bound, opt, options),
                                            seconds=time.perf_counter() - started)
         if options.bootstrap:  # se="bootstrap" or test="bollen.stine": refits on resampled rows
@@ -145,6 +147,18 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
 
         results.warnings_.append(exclusions_text(exclusions))  # in summary() and to_json, never silent
     return results
+
+
+def check_estimable(bound, start: np.ndarray) -> None:
+    """What lavaan refuses before optimizing: nothing to estimate, or starting values (fixed values
+    included) that imply a covariance matrix that is not positive definite."""
+    if bound.model.n_free == 0:
+        raise ValueError("The model has no free parameters (every value is fixed), so there is nothing to estimate; "
+                         "free at least one parameter (e.g. write 'x ~~ x' instead of 'x ~~ 0.5*x').")
+    if not np.isfinite(objective_for(bound).value(start)):
+        raise ValueError("The model-implied covariance matrix at the starting values is not positive definite (lavaan: "
+                         "'initial model-implied matrix (Sigma) is not positive definite'); check the fixed values "
+                         "(a negative or zero variance, a correlation above 1) and any start() values.")
 
 
 def compile_model(syntax: str, data: pd.DataFrame, options: FitOptions, levels: dict | None = None):

@@ -31,10 +31,16 @@ def observed_information(models, data, theta, meanstructure) -> np.ndarray:
     out = np.empty((q, q))
     for k in range(q):
         h = HESSIAN_STEP * max(1.0, abs(theta[k]))
-        e = np.zeros(q)
-        e[k] = h
-        _, g_plus, _ = gradient_and_information(models, data, theta + e, meanstructure, information=False)
-        _, g_minus, _ = gradient_and_information(models, data, theta - e, meanstructure, information=False)
+        for _ in range(30):  # a step that leaves the admissible region (tiny variances) is halved
+            e = np.zeros(q)
+            e[k] = h
+            _, g_plus, _ = gradient_and_information(models, data, theta + e, meanstructure, information=False)
+            _, g_minus, _ = gradient_and_information(models, data, theta - e, meanstructure, information=False)
+            if g_plus is not None and g_minus is not None:
+                break
+            h /= 4
+        else:
+            raise np.linalg.LinAlgError("no admissible step for the observed information")
         out[:, k] = (g_plus - g_minus) / (2 * h)
     return 0.25 * (out + out.T)
 

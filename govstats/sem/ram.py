@@ -96,7 +96,9 @@ class RAMModel:
     # -- matrices -------------------------------------------------------------------------
     def _fill(self, cells: Cells, theta: np.ndarray, shape, symmetric=False) -> np.ndarray:
         out = np.zeros(shape)
-        vals = np.where(cells.param >= 0, theta[np.maximum(cells.param, 0)], cells.value)
+        # (every cell fixed: theta may be empty, which cannot be indexed)
+        vals = np.where(cells.param >= 0, theta[np.maximum(cells.param, 0)], cells.value) if len(theta) \
+            else cells.value
         out[cells.row, cells.col] = vals
         if symmetric:
             out[cells.col, cells.row] = vals

@@ -26,6 +26,7 @@ def heywood(params: pd.DataFrame, messages: list[str]) -> None:
 
 
 def not_identified(messages: list[str], why: str = "the information matrix is singular") -> None:
-    messages.append(f"The model may not be identified ({why}); standard errors are not available.")
+    messages.append(f"The model may not be identified ({why}); standard errors are not available. If it is "
+                    "identified, the variables' scales may differ by orders of magnitude: rescale them.")
     warnings.warn(f"fit: {why} (is the model identified?); no standard errors.", IdentificationWarning,
                   stacklevel=4)

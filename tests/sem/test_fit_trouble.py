@@ -136,3 +136,21 @@ def test_cluster_sandwich_of_low_rank_warns_as_lavaan_does():
     data = pd.read_csv(REPO / "data" / "synthetic" / "ri_asset.csv")
     with pytest.warns(NotPositiveDefiniteWarning, match="30 clusters for 142 parameters"):
         fit(load_instrument(seed_instrument_path("ri_asset")), data, cluster="community_id")
+
+
+@pytest.mark.parametrize("model, match", [
+    ("f =~ x1 + x2 + x3\nx1 ~~ -1*x1", "not positive definite"),  # lavaan: initial Sigma not PD, an error
+    ("x2 ~~ 0.5*x2", "no free parameters"),
+])
+def test_models_lavaan_refuses_before_optimizing(hs, model, match):
+    with pytest.raises(ValueError, match=match):
+        fit(model, hs)
+
+
+def test_tiny_scales_give_a_warning_not_a_crash(hs):
+    """Items scaled by 1e-3: the observed information's steps shrink to stay admissible; the information
+    is then too ill-conditioned for SEs (lavaan: NA as well), which the warning explains."""
+    small = hs.assign(x1=hs.x1 * 1e-3, x2=hs.x2 * 1e-3, x3=hs.x3 * 1e-3)
+    with pytest.warns(IdentificationWarning):
+        res = fit("f =~ x1 + x2 + x3", small, estimator="MLR")
+    assert res.converged and any("rescale" in w for w in res.warnings_)
