@@ -202,21 +202,28 @@ def baseline(data, exogenous: list[list[int]]) -> tuple[float, float]:
 
 
 def _incremental(chisq, df, base_chisq, base_df, suffix="") -> dict:
-    """CFI, TLI and their relatives from one pair of (model, baseline) statistics."""
+    """CFI, TLI and their relatives from one pair of (model, baseline) statistics, with lavaan's NA
+    cases (lav_fit_cfi.R): a baseline with a zero statistic or fewer degrees of freedom than the
+    model (a one-variable model, "x1 ~~ x1") has no NFI, PNFI, IFI or RNI."""
+    nan = float("nan")
     out = {"cfi": _cfi(chisq, df, base_chisq, base_df), "tli": _tli(chisq, df, base_chisq, base_df)}
     out["nnfi"] = out["tli"]
-    if df > 0 and base_df > 0:
+    if df > base_df:
+        out["rfi"] = nan
+    elif df > 0 and base_df > 0:
         t1, t2 = base_chisq / base_df - chisq / df, base_chisq / base_df
         out["rfi"] = 1.0 if (t1 < 0 or t2 < 0) else t1 / t2
     else:
         out["rfi"] = 1.0
-    out["nfi"] = (base_chisq - chisq) / base_chisq if df > 0 else 1.0
-    # a baseline without degrees of freedom (one variable, "x1 ~ 1"): lavaan gives NA, not an error
-    out["pnfi"] = (df / base_df) * (base_chisq - chisq) / base_chisq if base_df > 0 and base_chisq > 0 else np.nan
+    if df > base_df or np.isclose(base_chisq, 0):
+        out["nfi"] = nan
+    else:
+        out["nfi"] = (base_chisq - chisq) / base_chisq if df > 0 else 1.0
+    out["pnfi"] = (df / base_df) * (base_chisq - chisq) / base_chisq if base_df > 0 and base_chisq > 0 else nan
     t2 = base_chisq - df
-    out["ifi"] = 1.0 if t2 < 0 else (base_chisq - chisq) / t2
+    out["ifi"] = 1.0 if t2 < 0 else nan if np.isclose(t2, 0) else (base_chisq - chisq) / t2
     denominator = base_chisq - base_df
-    out["rni"] = 1 - (chisq - df) / denominator if denominator else float("nan")
+    out["rni"] = nan if np.isclose(denominator, 0) else 1 - (chisq - df) / denominator
     return {k + suffix: v for k, v in out.items()}
 
 

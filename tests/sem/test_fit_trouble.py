@@ -154,3 +154,11 @@ def test_tiny_scales_give_a_warning_not_a_crash(hs):
     with pytest.warns(IdentificationWarning):
         res = fit("f =~ x1 + x2 + x3", small, estimator="MLR")
     assert res.converged and any("rescale" in w for w in res.warnings_)
+
+
+def test_fit_indices_lavaan_leaves_undefined(hs):
+    """One variable: the baseline has a zero statistic and no df; lavaan 0.6.14 reports cfi, tli,
+    nnfi, rfi 1 and nfi, pnfi, ifi, rni NA (fitMeasures(sem("x1 ~~ x1", HolzingerSwineford1939)))."""
+    f = fit("x1 ~~ x1", hs).fit_measures
+    assert [f[k] for k in ("cfi", "tli", "nnfi", "rfi")] == [1.0, 1.0, 1.0, 1.0]
+    assert all(np.isnan(f[k]) for k in ("nfi", "pnfi", "ifi", "rni"))
