@@ -53,7 +53,8 @@ def _group_rows(data: pd.DataFrame, group: str | None):
         return [(None, np.ones(len(data), dtype=bool))]
     if group not in data.columns:
         raise ValueError(f"The 'group' parameter of fit names column {group!r}, which the data do not have.")
-    labels = list(pd.unique(data[group].dropna()))
+    # plain Python values: numpy scalars print as np.float64(1.0) in messages and need converting for JSON
+    labels = [v.item() if isinstance(v, np.generic) else v for v in pd.unique(data[group].dropna())]
     if len(labels) < 2:
         raise ValueError(f"The 'group' column {group!r} has {len(labels)} value(s); a multiple-group model needs "
                          "at least two groups.")
