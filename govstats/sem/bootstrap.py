@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from govstats._threads import single_threaded
 from govstats.parallel import run, seed_record
 from govstats.sem.distributions import norm_sf
 from govstats.sem.intervals import bootstrap_se, interval, jackknife_acceleration
@@ -54,8 +55,9 @@ class BootstrapResult:
         Leave-one-out (leave-one-cluster-out) values for BCa intervals.
     ci : str
         The interval type of ``params.ci_lower``/``ci_upper``.
-    seed : int
-        The entropy of the root ``SeedSequence``: ``fit(..., seed=<this>)`` repeats the draws.
+    seed : int or str
+        The root ``SeedSequence``'s entropy (``fit(..., seed=<this>)`` repeats the draws), or the
+        text of a spawned one (see :func:`govstats.parallel.seed_record`).
     bollen_stine_pvalue : float or None
         With ``test="bollen.stine"``: the share of draws on model-transformed data whose
         chi-square exceeds the fit's.
@@ -66,7 +68,7 @@ class BootstrapResult:
     values: np.ndarray
     std_all: np.ndarray
     ci: str
-    seed: int
+    seed: int | str
     names: list = field(default_factory=list)
     rows: np.ndarray | None = None
     jackknife_values: np.ndarray | None = None
@@ -194,7 +196,9 @@ def _refit_frame(payload: _Payload, grouped: list):
     """(status, row values, std.all values, chi-square) of the model refitted on the rows ``grouped``."""
     from govstats.sem.fit import refit
 
-    with warnings.catch_warnings():
+    # one BLAS thread for the whole draw, not only the refit: workers share the cores, and the
+    # statistics and standardization of each draw otherwise ran multi-threaded in every worker
+    with warnings.catch_warnings(), single_threaded():
         warnings.simplefilter("ignore")  # stage-1 notes per draw; failures are classified below
         try:
             statistics = _statistics(payload, grouped)
@@ -342,7 +346,7 @@ def run_bootstrap(syntax, data, options, levels, compiled, bound, opt, chisq: fl
         values = np.array([d[1] for d in draws if d[0] == CONVERGED]).reshape(-1, len(compiled.table))
         std = np.array([d[2] for d in draws if d[0] == CONVERGED]).reshape(-1, len(compiled.table))
     result = BootstrapResult(requested=options.bootstrap if se_draws else 0, status=status, values=values,
-                             std_all=std, ci=options.ci or "perc", seed=int(root.entropy))
+                             std_all=std, ci=options.ci or "perc", seed=seed_record(root))
     if se_draws and options.ci == "bca":
         units = [(g, k) for g, u in enumerate(payload.units) for k in range(len(u))]
         jack = run(_jackknife_draw, payload, units, executor=executor, workers=workers, desc="jackknife")
@@ -381,9 +385,9 @@ def bootstrap_tables(results, boot: BootstrapResult, level: float = 0.95) -> Non
     if boot.successful < 2:
         raise RuntimeError(f"Only {boot.successful} of {boot.requested} bootstrap draws succeeded "
                            f"({boot.failures}); no bootstrap standard errors can be computed.")
-    for kind, draws, estimate, jack, target, est_col in (
-            ("raw", boot.values, est_values, boot.jackknife_values, params, "est"),
-            ("std", boot.std_all, est_std, boot.jackknife_std, results.standardized, "est_std")):
+    for kind, draws, estimate, jack, target in (
+            ("raw", boot.values, est_values, boot.jackknife_values, params),
+            ("std", boot.std_all, est_std, boot.jackknife_std, results.standardized)):
         se = bootstrap_se(draws)
         accel = jackknife_acceleration(jack) if jack is not None else None
         lower, upper = interval(draws, estimate, boot.ci, level, accel)
@@ -399,6 +403,22 @@ def bootstrap_tables(results, boot: BootstrapResult, level: float = 0.95) -> Non
         target["ci_upper"] = upper[shown]
     thetas = boot.values[:, _free_rows(table)]
     results._vcov = np.cov(thetas, rowvar=False, ddof=0).reshape(len(_free_rows(table)), -1)
+
+
+def bootstrap_intervals(results, level: float) -> pd.DataFrame:
+    """The fit's bootstrap intervals (its ``ci`` type) of the free and defined parameters at
+    ``level``: what ``SEMResults.conf_int`` gives after ``se="bootstrap"`` (as lavaan's
+    ``parameterEstimates(level = )``)."""
+    boot = results.bootstrap
+    table = results._bound.model.table
+    shown = table.op.isin(set(results.params.op)).to_numpy()
+    estimate = row_values_batch(results._bound, results._theta[None, :])[0]
+    accel = jackknife_acceleration(boot.jackknife_values) if boot.jackknife_values is not None else None
+    lower, upper = interval(boot.values, estimate, boot.ci, level, accel)
+    p = results.params
+    keep = ((p.free > 0) | (p.op == ":=")).to_numpy()
+    return pd.DataFrame({"lhs": p.lhs, "op": p.op, "rhs": p.rhs, "group": p.group, "est": p.est,
+                         "ci_lower": lower[shown], "ci_upper": upper[shown]})[keep].reset_index(drop=True)
 
 
 def _first_of_each_free(free: np.ndarray) -> np.ndarray:
@@ -461,5 +481,5 @@ def bootstrap_fit(results, syntax, data, options, levels, compiled, bound, opt, 
     if boot.bollen_stine_pvalue is not None:
         results.fit_measures["bollen_stine_pvalue"] = boot.bollen_stine_pvalue
     results.bootstrap = boot
-    results.options["seed"] = seed_record(options.seed if options.seed is not None else boot.seed)
+    results.options["seed"] = boot.seed
     return results

@@ -107,9 +107,14 @@ class SEMResults:
         return pd.DataFrame(self._vcov[np.ix_(index, index)], index=names, columns=names)
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Wald confidence intervals of the free and defined parameters (lavaan's ``parameterEstimates(level=)``)."""
+        """Confidence intervals of the free and defined parameters (lavaan's ``parameterEstimates(level=)``):
+        Wald, or after ``se="bootstrap"`` the bootstrap intervals of the fit's ``ci`` type."""
         if not 0 < level < 1:
             raise ValueError(f"The 'level' parameter of conf_int must be between 0 and 1. Got {level!r} instead.")
+        if self.bootstrap is not None and self.bootstrap.requested:
+            from govstats.sem.bootstrap import bootstrap_intervals
+
+            return bootstrap_intervals(self, level)
         from govstats.sem.distributions import norm_ppf
 
         crit = float(norm_ppf(0.5 + level / 2))

@@ -187,3 +187,12 @@ def test_the_seed_is_recorded_in_the_options_and_json(tmp_path):
     assert saved["options"]["seed"] == "SeedSequence(entropy=9, spawn_key=(0,))"
     with pytest.raises(ValueError, match="'seed' parameter of fit"):
         fit(CHAIN, DATA, **saved["options"])
+
+
+def test_conf_int_after_the_bootstrap_gives_bootstrap_intervals():
+    res = fit(CHAIN, DATA, bootstrap=40, seed=6, ci="bc", executor="serial")
+    ci95 = res.conf_int(0.95)
+    est = res.params[(res.params.free > 0) | (res.params.op == ":=")].reset_index(drop=True)
+    assert np.allclose(ci95.ci_lower, est.ci_lower) and np.allclose(ci95.ci_upper, est.ci_upper)
+    ci80 = res.conf_int(0.80)
+    assert ((ci80.ci_upper - ci80.ci_lower) <= (ci95.ci_upper - ci95.ci_lower) + 1e-12).all()

@@ -12,6 +12,12 @@ percentage point, while an error in the method (a wrong quantile, a bias correct
 wrong sign, a missing acceleration, resampling the wrong units) moves it by several. 400
 replications give coverage to +-1.1 percentage points (binomial SD), so the accepted band
 0.93-0.97 is about +-2 SDs around 0.95; the seed is fixed, so the test is deterministic.
+Measured (2026-12-02): perc 0.9575, BC 0.955, BCa 0.955, Monte Carlo 0.950.
+
+It runs longer than the three minutes asked for: one refit of even this three-variable model
+costs about 5 ms in the engine (some 40 objective evaluations of ~0.1 ms), and a replication
+makes 400 of them (250 draws, 150 jackknife fits): 2.3 s a replication, 400 replications about
+8 minutes on two free cores (11 minutes measured on the shared machine).
 """
 
 from __future__ import annotations
@@ -53,9 +59,10 @@ def replication(_payload, seed) -> dict:
     return out
 
 
-@pytest.mark.slow  # 400 x 400 refits: about 6 minutes on two cores (one refit of this model ~5 ms)
+@pytest.mark.slow  # 400 x 400 refits: about 8 minutes on two cores (one refit of this model ~5 ms)
 def test_intervals_of_an_indirect_effect_cover_at_the_nominal_rate():
     results = run(replication, None, spawn_seeds(20261202, REPLICATIONS), executor="processes")
     coverage = pd.DataFrame(results).mean()
+    print(f"\ncoverage of 95% intervals of ab over {REPLICATIONS} replications: {coverage.round(4).to_dict()}")
     for kind in ("perc", "bc", "bca", "monte_carlo"):
         assert 0.93 <= coverage[kind] <= 0.97, coverage.to_dict()
