@@ -142,3 +142,14 @@ def test_cli_effects_of_a_seed_instrument(capsys):
     assert main(["effects", str(inst), str(data), "--bootstrap", "10", "--workers", "2",
                  "--scheduler", "tcp://x:1"]) != 0
     assert "not both" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # the whole demo: about 20 s
+def test_demo_prints_the_instruments_indirect_effects_with_bc_intervals(capsys):
+    from govstats.cli import main
+
+    assert main(["demo", "--estimator", "ML"]) == 0
+    out = capsys.readouterr().out
+    step = out[out.index("Step 7."):]
+    assert "bias-corrected intervals" in step and "bc intervals" in step
+    assert "IC -> CD -> RIE" in step
