@@ -196,3 +196,20 @@ def test_conf_int_after_the_bootstrap_gives_bootstrap_intervals():
     assert np.allclose(ci95.ci_lower, est.ci_lower) and np.allclose(ci95.ci_upper, est.ci_upper)
     ci80 = res.conf_int(0.80)
     assert ((ci80.ci_upper - ci80.ci_lower) <= (ci95.ci_upper - ci95.ci_lower) + 1e-12).all()
+
+
+def test_fiml_is_bootstrapped_through_the_statistics_layer():
+    # FIML draws go through compile_model (missing-data patterns recomputed on each resample);
+    # rows with some answers are resampled, as the fit uses them
+    data = DATA.copy()
+    rng = np.random.default_rng(1)
+    for c in ("AU1", "AU2", "AU3", "AU4", "RD1", "RD2", "RD3", "RD4"):
+        data.loc[rng.random(len(data)) < 0.1, c] = np.nan
+    model = "AU =~ AU1 + AU2 + AU3 + AU4\nRD =~ RD1 + RD2 + RD3 + RD4\nAU ~ a*RD"
+    plain = fit(model, data, missing="fiml")
+    boot = fit(model, data, missing="fiml", bootstrap=20, seed=1, executor="serial")
+    assert boot.bootstrap.successful == 20 and boot.nobs == plain.nobs == len(data)
+    assert np.allclose(boot.params.est, plain.params.est)
+    a = boot.params[boot.params.label == "a"].iloc[0]
+    draws = boot.bootstrap_draws()["a"]
+    assert a.se == pytest.approx(draws.std(ddof=0)) and a.ci_lower < a.est < a.ci_upper
