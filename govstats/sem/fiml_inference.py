@@ -10,9 +10,10 @@ As lavaan 0.6 with ``missing = "ml"``:
   evaluations and no pass over the data;
 - the chi-square is twice the difference between the log-likelihoods of the unrestricted model
   (EM) and the model; the baseline is the independence model fitted by FIML;
-- MLR: sandwich standard errors from casewise scores (summed within clusters) and the
-  Yuan-Bentler (Mplus) scaled test, whose h1 parts are the observed information and the
-  first-order information of the unrestricted model at the implied moments ("structured").
+- MLR: sandwich standard errors from casewise scores at the implied moments (summed within
+  clusters) and the Yuan-Bentler (Mplus) scaled test, whose h1 parts are the observed (or
+  expected) and the first-order information of the unrestricted model at the EM moments (lavaan
+  forces h1.information = "unstructured" for this test).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ import numpy as np
 from scipy.linalg import block_diag
 
 from govstats.sem import fit_measures as fm
-from govstats.sem.fiml import (LOG_2PI, all_padded_inverses, casewise_moment_scores, minus_two_loglik,
-                               n_observed_cells, second_derivatives, value_and_derivative, vech_index)
+from govstats.sem.fiml import (LOG_2PI, all_padded_inverses, casewise_moment_scores, n_observed_cells,
+                               second_derivatives, value_and_derivative, vech_index)
 from govstats.sem.ml_inference import first_order_information, normal_theory_weight
 
 CURVATURE_STEP = 1e-5
