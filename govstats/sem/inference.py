@@ -252,6 +252,7 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
     measures = fm.standard_measures(chisq=chisq, df=df, n=n_total, groups=len(models), npar=q, logl=logl,
                                     unrestricted_logl=unrestricted, baseline_chisq=base_chisq,
                                     baseline_df=base_df, srmr=fm.srmr_measures(data, implied, meanstructure))
+    measures["fmin"] = chisq / (2 * n_total)  # lavaan's fmin: half the ML discrepancy
     test_type = "standard"
     if scaled and info_inv is not None and df > 0:
         test_type = "yuan.bentler.mplus"

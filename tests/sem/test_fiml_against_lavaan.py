@@ -69,7 +69,7 @@ def case(request):
 
 def test_every_case_ran_in_lavaan():
     assert not [c["id"] for c in FIXTURE["cases"] if "error" in c]
-    assert len(CASES) >= 11
+    assert len(CASES) >= 16
 
 
 @pytest.mark.parametrize("case_id, option", sorted(REFUSED.items()))
