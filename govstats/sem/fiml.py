@@ -23,7 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import lapack
+
+from govstats.sem.ml import inverse_logdet
 
 LOG_2PI = float(np.log(2 * np.pi))
 
@@ -88,18 +89,6 @@ def pattern_sets(x: np.ndarray) -> tuple[list[PatternSet], np.ndarray]:
         sets.append(PatternSet(missing=missing, observed=obs, freq=np.array(freq, dtype=float),
                                mean=np.array(means), cov=np.array(covs), rows=rows))
     return sets, renumber[pattern_of_row]
-
-
-def inverse_logdet(sigma: np.ndarray):
-    """(Sigma^-1, log|Sigma|), or None when Sigma is not positive definite."""
-    chol, info = lapack.dpotrf(sigma, lower=1, clean=1)
-    if info != 0:
-        return None
-    inv, info = lapack.dpotri(chol, lower=1)
-    if info != 0:
-        return None
-    inv = np.tril(inv) + np.tril(inv, -1).T
-    return inv, 2.0 * float(np.log(np.diag(chol)).sum())
 
 
 def padded_inverses(K: np.ndarray, logdet: float, s: PatternSet):

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from govstats.sem.fiml import (LOG_2PI, PatternSet, all_padded_inverses, inverse_logdet, loglik,
-                               minus_two_loglik, n_observed_cells, pattern_sets)
+from govstats.sem.fiml import (LOG_2PI, PatternSet, all_padded_inverses, loglik, minus_two_loglik,
+                               n_observed_cells, pattern_sets)
+from govstats.sem.ml import inverse_logdet
 
 EM_TOLERANCE = 1e-10
 EM_MAX_ITERATIONS = 5000

@@ -14,7 +14,7 @@ import numpy as np
 from scipy.linalg import lapack
 
 
-def _inv_logdet(sigma: np.ndarray):
+def inverse_logdet(sigma: np.ndarray):
     """(Sigma^-1, log|Sigma|) or None when Sigma is not positive definite (Cholesky: potrf/potri)."""
     chol, info = lapack.dpotrf(sigma, lower=1, clean=1)
     if info != 0:
@@ -32,7 +32,7 @@ def group_terms(models, theta: np.ndarray):
     out = []
     for model in models:
         implied = model.implied(theta)
-        il = _inv_logdet(implied[0])
+        il = inverse_logdet(implied[0])
         if il is None:
             return None
         out.append((implied, il))
