@@ -112,18 +112,14 @@ def _infer_fiml(bound, opt, options, messages) -> Inference:
     test_type = "standard"
     if scaled and info_inv is not None and df > 0 and fiml.saturated_identified(groups, clustered):
         test_type = "yuan.bentler.mplus"
-        e_inv = info_inv if options.observed_information == "hessian" or options.information != "observed" \
-            else None
-        if e_inv is None:
-            raise ValueError("The Yuan-Bentler test with the h1 observed information (ML with cluster, or with "
-                             "test='yuan.bentler.mplus') is not available with missing='fiml' in this version; use "
-                             "estimator='MLR'.")
+        e_inv = info_inv  # the Hessian's (lavaan's h1 variant is refused in the options)
         trace_h1 = fiml.saturated_trace(groups, clustered, exo, options.information == "expected")
         trace = trace_h1 - float(np.sum(b0 * e_inv.T))
         if base_groups is None:
             trace_h0_base = fiml.baseline_trace_h0(groups, clustered, exo)
         else:
-            e_base = np.linalg.inv(fiml.information(base_groups, base_opt.theta, "observed"))
+            kind = "expected" if options.information == "expected" else "observed"
+            e_base = np.linalg.inv(fiml.information(base_groups, base_opt.theta, kind))
             trace_h0_base = float(np.sum(fiml.first_order(base_groups, clustered) * e_base.T))
         c_null = (trace_h1 - trace_h0_base) / base_df
         measures.update(fm.robust_measures(chisq=chisq, df=df, n=n_total, groups=len(groups), c=trace / df,

@@ -488,12 +488,18 @@ def normalize_options(*, estimator=None, ordered=None, missing=None, cluster=Non
         se = "bootstrap"
     if bollen_stine:
         test = "bollen.stine"
-    return FitOptions(estimator=estimator, ordered=ordered, missing=missing, cluster=cluster, group=group,
-                      group_equal=group_equal, group_partial=group_partial, se=se, test=test,
-                      information=information, bootstrap=bootstrap, seed=seed, ci=ci, std_lv=std_lv,
-                      meanstructure=meanstructure,
-                      parameterization=parameterization, fixed_x=fixed_x, orthogonal=orthogonal,
-                      auxiliary=_auxiliary(auxiliary, missing))
+    options = FitOptions(estimator=estimator, ordered=ordered, missing=missing, cluster=cluster, group=group,
+                         group_equal=group_equal, group_partial=group_partial, se=se, test=test,
+                         information=information, bootstrap=bootstrap, seed=seed, ci=ci, std_lv=std_lv,
+                         meanstructure=meanstructure,
+                         parameterization=parameterization, fixed_x=fixed_x, orthogonal=orthogonal,
+                         auxiliary=_auxiliary(auxiliary, missing))
+    if missing in ("fiml", "fiml.x") and information == "observed" and options.observed_information == "h1":
+        # lavaan then computes the scaled test from the h1 observed information at the implied moments
+        raise ValueError("The Yuan-Bentler test beside the standard one (estimator='ML' with 'cluster', or with "
+                         "test='yuan.bentler.mplus') is not available with missing='fiml' in this version; use "
+                         "estimator='MLR' (with 'cluster' if needed), which gives the scaled test as lavaan's MLR.")
+    return options
 
 
 # ----------------------------------------------------------------------------------------

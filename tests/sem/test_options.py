@@ -284,6 +284,8 @@ ERRORS = [
     (dict(missing="ml", se="robust.sem"), "need complete data"),  # lavaan: switches to listwise, warns
     (dict(missing="ml", test="satorra.bentler"), "need complete data"),
     (dict(missing="ml", meanstructure=False), "cannot be False with missing='fiml'"),  # lavaan: forced TRUE
+    (dict(missing="ml", cluster="c"), "not available with missing='fiml'"),  # lavaan: YB test from the h1 info
+    (dict(missing="ml", test="yuan.bentler.mplus"), "not available with missing='fiml'"),
     (dict(ordered=True, missing="fiml"), "The 'missing' parameter of fit cannot be 'fiml' with ordered items"),
     (dict(missing="two.stage"), "'two.stage', which is not available in this version"),
     (dict(missing="available.cases"), "not available in this version"),
