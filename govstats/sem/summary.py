@@ -637,8 +637,33 @@ def _parameter_blocks(result) -> list[str]:
         section("Scales y*", idx, _make_names([rhs[i] for i in idx], [labels[i] for i in idx]))
     idx = [i for i in range(len(p)) if op[i] == ":="]
     section("Defined Parameters", idx, _make_names([lhs[i] for i in idx], [""] * len(idx)))
+    lines += _constraint_lines(result)
     lines.append("")
     return lines
+
+
+def _constraint_lines(result) -> list[str]:
+    """lavaan's "Constraints:" section: each ==, < or > written as a difference (lavaan's
+    .makeConNames) and its absolute value at the estimates, the slack (0 when binding)."""
+    table = result._bound.model.table
+    rows = table[table.op.isin(["==", "<", ">"])]
+    if rows.empty:
+        return []
+    from govstats.sem.expressions import evaluate_defined, parse_definition
+
+    bound = result._bound
+    scope = {k: float(v[0]) for k, v in bound.label_scope(bound.values(result._theta)[None, :]).items()}
+    out = ["", "Constraints:", " " + " " * 44 + " " + f"{'|Slack|':>8s}"]
+    for lhs, op, rhs in zip(rows.lhs, rows.op, rows.rhs):
+        rhs = str(rhs)
+        if rhs == "0":
+            text = f"{lhs} - 0" if op in ("==", ">") else f"0 - ({lhs})"
+        else:
+            text = f"{rhs} - ({lhs})" if op == "<" else f"{lhs} - ({rhs})"
+        difference = f"({rhs}) - ({lhs})" if op == "<" else f"({lhs}) - ({rhs})"
+        value = evaluate_defined([(".slack", parse_definition(".slack", difference, known=scope))], scope)[".slack"]
+        out.append(" " + f"   {text[:41]:<41s}" + " " + f"{abs(float(value)):8.3f}")
+    return out
 
 
 # -- HTML --------------------------------------------------------------------------------------

@@ -58,3 +58,29 @@ def test_refused_constraints_name_their_line(line, message):
     with pytest.raises(ModelSyntaxError, match="line 3") as info:
         fit(model, data)
     assert message in str(info.value)
+
+
+def test_summary_constraints_section_as_lavaan():
+    """lavaan 0.6.14's summary() of this model prints (copied from its output):
+
+    Constraints:
+                                                   |Slack|
+        b - (a)                                      0.000
+        c - (0.1)                                    0.451
+        2 - (a)                                      1.351
+    """
+    import warnings
+
+    hs = pd.read_csv(REPO / "tests" / "reference" / "data" / "HolzingerSwineford1939.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        text = fit("visual =~ x1 + a*x2 + b*x3\ntextual =~ x4 + x5 + x6\nb == a\nx1 ~~ c*x1\nc > 0.1\na < 2",
+                   hs).summary()
+    lines = text.splitlines()
+    start = lines.index("Constraints:")
+    assert lines[start + 1:start + 5] == [
+        "                                               |Slack|",
+        "    b - (a)                                      0.000",
+        "    c - (0.1)                                    0.451",
+        "    2 - (a)                                      1.351",
+    ]
