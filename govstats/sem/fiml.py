@@ -52,6 +52,7 @@ class PatternSet:
     def __post_init__(self):
         o = self.observed.astype(float)
         self.mask = o[:, :, None] * o[:, None, :]  # (n_pat x p x p): 1 where both variables are observed
+        self.several = self.freq > 1  # patterns of one row have a zero covariance matrix
 
 
 def pattern_sets(x: np.ndarray) -> tuple[list[PatternSet], np.ndarray]:
@@ -151,19 +152,70 @@ def value_and_derivative(sets, mu: np.ndarray, inverses, gradient: bool = True):
     """(-2 log L without 2 pi, dValue/dSigma as a full p x p matrix, dValue/dmu); without
     ``gradient`` only the value (the derivatives None).
 
-    Per pattern: f (P - P T P) for Sigma, -2 f P d for mu; summed over patterns."""
+    Per pattern: f (P - P T P) for Sigma, -2 f P d for mu; summed over patterns. With v = P d,
+    P T P = P S P + v v', and a pattern of one row has S = 0: most patterns of survey data have one
+    row, so the p x p x p products are formed only for the others (41 items, 211 patterns: 5.0 ms
+    -> 1.1 ms a call, the same numbers to 1e-12)."""
     if not gradient:
         return minus_two_loglik(sets, mu, inverses), None, None
     p = len(mu)
     value, W, w_mean = 0.0, np.zeros((p, p)), np.zeros(p)
     for s, (P, logdet_o) in zip(sets, inverses):
         d = (s.mean - mu) * s.observed
-        T = s.cov + d[:, :, None] * d[:, None, :]
-        PT = np.matmul(P, T)
-        value += float(s.freq @ (logdet_o + np.trace(PT, axis1=1, axis2=2)))
-        W += np.tensordot(s.freq, P - np.matmul(PT, P), axes=1)
-        w_mean -= 2.0 * np.einsum("n,nij,nj->i", s.freq, P, d)
+        v = np.einsum("nij,nj->ni", P, d)
+        value += float(s.freq @ (logdet_o + np.einsum("ni,ni->n", d, v)))
+        W += np.tensordot(s.freq, P, axes=1) - (v * s.freq[:, None]).T @ v
+        w_mean -= 2.0 * (s.freq @ v)
+        if s.several.any():
+            Pm, Sm, fm = P[s.several], s.cov[s.several], s.freq[s.several]
+            value += float(fm @ np.einsum("nij,nij->n", Pm, Sm))
+            W -= np.tensordot(fm, np.matmul(np.matmul(Pm, Sm), Pm), axes=1)
     return value, W, w_mean
+
+
+def objective_terms(sets, mu: np.ndarray, sigma: np.ndarray, gradient: bool = True):
+    """What the optimizer needs, without forming a p x p inverse per pattern: (-2 log L without
+    2 pi, dValue/dSigma, dValue/dmu), or None when Sigma (or a K_mm) is not positive definite.
+
+    With K = Sigma^-1 and L L' = K_mm, H = L^-1 K[m, :] gives P = K - H'H, so P d = K d - H'(H d),
+    sum_f P = (sum f) K - sum f H'H (one product over the stacked H), log|Sigma_oo| = log|Sigma| +
+    2 sum log diag L; P itself is formed only for the patterns of several rows (their P S P).
+    The same numbers as :func:`value_and_derivative` with :func:`all_padded_inverses` (to 1e-12);
+    41 items, 211 patterns, on a loaded 2-core machine: 8.5 ms -> 3.5 to 4.9 ms a call."""
+    il = inverse_logdet(sigma)
+    if il is None:
+        return None
+    K, logdet = il
+    p = len(mu)
+    value, W, w_mean = 0.0, np.zeros((p, p)), np.zeros(p)
+    for s in sets:
+        d = (s.mean - mu) * s.observed
+        v = d @ K
+        logdet_o = np.full(len(s.freq), logdet)
+        H = None
+        if s.k:
+            m = s.missing
+            try:
+                chol = np.linalg.cholesky(K[m[:, :, None], m[:, None, :]])
+            except np.linalg.LinAlgError:
+                return None
+            logdet_o = logdet_o + 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+            H = np.linalg.solve(chol, K[m])                       # (n, k, p)
+            v = (v - np.einsum("nkp,nk->np", H, np.einsum("nkp,np->nk", H, d))) * s.observed
+        value += float(s.freq @ (logdet_o + np.einsum("ni,ni->n", d, v)))
+        if s.several.any():
+            P = K if H is None else K - np.matmul(H[s.several].transpose(0, 2, 1), H[s.several])
+            P = P * s.mask[s.several]
+            value += float(s.freq[s.several] @ np.einsum("nij,nij->n", P, s.cov[s.several]))
+            if gradient:
+                W -= np.tensordot(s.freq[s.several], np.matmul(np.matmul(P, s.cov[s.several]), P), axes=1)
+        if gradient:
+            W += s.freq.sum() * K - (v * s.freq[:, None]).T @ v
+            if H is not None:
+                stacked = (H * np.sqrt(s.freq)[:, None, None]).reshape(-1, p)
+                W -= stacked.T @ stacked
+            w_mean -= 2.0 * (s.freq @ v)
+    return (value, W, w_mean) if gradient else (value, None, None)
 
 
 @dataclass

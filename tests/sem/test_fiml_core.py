@@ -157,3 +157,19 @@ def test_complete_data_give_the_complete_data_fit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert n_observed_cells(full.sample_statistics().sets) == data.size
+
+
+def test_the_optimizers_terms_equal_the_padded_inverses_ones(incomplete):
+    """objective_terms (from the Cholesky factors, P formed only for patterns of several rows) gives
+    what value_and_derivative gives from the padded inverses."""
+    from govstats.sem.fiml import objective_terms
+
+    x, block = incomplete
+    mu, sigma = block.mean + 0.05, block.cov + 0.1 * np.eye(x.shape[1])
+    assert any(s.several.any() for s in block.sets) and any((~s.several).any() for s in block.sets)
+    slow = value_and_derivative(block.sets, mu, all_padded_inverses(block.sets, sigma))
+    fast = objective_terms(block.sets, mu, sigma)
+    assert fast[0] == pytest.approx(slow[0], rel=1e-12)
+    np.testing.assert_allclose(fast[1], slow[1], atol=1e-10)
+    np.testing.assert_allclose(fast[2], slow[2], atol=1e-10)
+    assert objective_terms(block.sets, mu, -sigma) is None
