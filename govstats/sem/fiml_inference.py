@@ -26,7 +26,7 @@ from scipy.linalg import block_diag
 from govstats.sem import fit_measures as fm
 from govstats.sem.fiml import (LOG_2PI, all_padded_inverses, casewise_moment_scores, n_observed_cells,
                                second_derivatives, value_and_derivative, vech_index)
-from govstats.sem.ml_inference import first_order_information, normal_theory_weight
+from govstats.sem.ml_inference import cross_product, first_order_information, normal_theory_weight
 
 CURVATURE_STEP = 1e-5
 
@@ -137,7 +137,7 @@ def _saturated_information(d, clustered: bool):
     full = d_sigma.reshape(-1, p, p)
     # a vech coordinate moves Sigma_rc and Sigma_cr together
     scores = np.hstack([d_mu, full[:, rows, cols] * np.where(rows == cols, 1.0, 2.0)])
-    jm = cluster_outer(scores, d.cluster) if clustered else scores.T @ scores / d.n
+    jm = cross_product(scores, d.cluster if clustered else None) / d.n
     inv = np.linalg.inv(h1.cov)
     wc = block_diag(inv, normal_theory_weight(inv, rows, cols))
     return wm, jm, wc
@@ -189,15 +189,6 @@ def saturated_trace(groups, clustered: bool, fixed_x: list[int], expected: bool 
     return total
 
 
-def cluster_outer(scores: np.ndarray, cluster: np.ndarray) -> np.ndarray:
-    """Mean outer product of cluster sums of scores, with lavaan's G / (G - 1)."""
-    labels, inverse = np.unique(cluster, return_inverse=True)
-    summed = np.zeros((len(labels), scores.shape[1]))
-    np.add.at(summed, inverse, scores)
-    g = len(labels)
-    return g / (g - 1) * summed.T @ summed / len(scores)
-
-
 def baseline_trace_h0(groups, clustered: bool, exo: list[int]) -> float:
     """tr(B0 E^-1) of the independence model fitted by FIML: per variable, its mean and variance
     from the rows that observe it; the observed information is diagonal (n_j / v for the mean,
@@ -215,7 +206,6 @@ def baseline_trace_h0(groups, clustered: bool, exo: list[int]) -> float:
             dev = np.where(seen, x[:, j] - m, 0.0)
             scores = np.column_stack([dev / var, np.where(seen, 0.5 * (dev ** 2 / var ** 2 - 1.0 / var), 0.0)])
             inv_info = np.array([var, 2 * var ** 2]) / seen.sum() * total_n
-            outer = (np.diag(cluster_outer(scores, g.d.cluster)) * len(scores) if clustered
-                     else np.sum(scores ** 2, axis=0))
+            outer = np.diag(cross_product(scores, g.d.cluster if clustered else None))
             trace += float(np.sum(outer / total_n * inv_info))
     return trace

@@ -95,22 +95,23 @@ def normal_theory_weight(inv: np.ndarray, rows: np.ndarray, cols: np.ndarray) ->
     return (inv[rows][:, rows] * inv[cols][:, cols] + inv[rows][:, cols] * inv[cols][:, rows]) * np.outer(f, f)
 
 
+def cross_product(scores: np.ndarray, cluster: np.ndarray | None = None) -> np.ndarray:
+    """sum_i s_i s_i' of casewise scores (rows); with ``cluster`` (each row's cluster id), of the
+    scores summed within clusters, times lavaan's small-sample factor G / (G - 1) (robust.cluster)."""
+    if cluster is None:
+        return scores.T @ scores
+    labels, inverse = np.unique(cluster, return_inverse=True)
+    summed = np.zeros((len(labels), scores.shape[1]))
+    np.add.at(summed, inverse, scores)
+    g = len(labels)
+    return g / (g - 1) * summed.T @ summed
+
+
 def first_order_information(scores: list[np.ndarray], data, cluster: bool) -> np.ndarray:
     """B: mean outer product of casewise scores; with clusters, of the scores summed per cluster,
     with the small-sample factor G / (G - 1) of lavaan's robust.cluster."""
     total_n = sum(d.n for d in data)
-    q = scores[0].shape[1]
-    b = np.zeros((q, q))
-    for s, d in zip(scores, data):
-        if cluster:
-            labels, inverse = np.unique(d.cluster, return_inverse=True)
-            summed = np.zeros((len(labels), q))
-            np.add.at(summed, inverse, s)
-            g = len(labels)
-            b += g / (g - 1) * summed.T @ summed
-        else:
-            b += s.T @ s
-    return b / total_n
+    return sum(cross_product(s, d.cluster if cluster else None) for s, d in zip(scores, data)) / total_n
 
 
 def h1_trace(data, meanstructure: bool) -> float:

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import numpy as np
 from scipy.linalg import block_diag
 
-from govstats.sem.ml_inference import fixed_x_fitted, h1_trace, normal_theory_weight
+from govstats.sem.ml_inference import cross_product, fixed_x_fitted, h1_trace, normal_theory_weight
 
 
 def trace_ugamma(data, meanstructure, b0, e_inv, clustered, exo=()) -> float:
@@ -52,13 +52,7 @@ def _explicit_saturated_trace(d, meanstructure: bool, clustered: bool, exo) -> f
     if meanstructure:
         scores = np.hstack([z[:, ~is_x], scores])
         info = block_diag(inv[np.ix_(~is_x, ~is_x)], info)
-    if clustered:
-        labels, inverse = np.unique(d.cluster, return_inverse=True)
-        summed = np.zeros((len(labels), scores.shape[1]))
-        np.add.at(summed, inverse, scores)
-        b1 = len(labels) / (len(labels) - 1) * summed.T @ summed / d.n
-    else:
-        b1 = scores.T @ scores / d.n
+    b1 = cross_product(scores, d.cluster if clustered else None) / d.n
     return float(np.sum(b1 * np.linalg.inv(info).T))
 
 
@@ -185,14 +179,7 @@ def baseline_scaling(data, meanstructure: bool, base_df: float, clustered: bool,
             scores.insert(0, centred / s_jj)
             inv_info.insert(0, s_jj)
         scores, inv_info = np.hstack(scores), np.concatenate(inv_info)
-        if clustered:
-            labels, inverse = np.unique(d.cluster, return_inverse=True)
-            summed = np.zeros((len(labels), scores.shape[1]))
-            np.add.at(summed, inverse, scores)
-            g = len(labels)
-            outer = g / (g - 1) * np.sum(summed ** 2, axis=0)
-        else:
-            outer = np.sum(scores ** 2, axis=0)
+        outer = np.diag(cross_product(scores, d.cluster if clustered else None))
         # per group: the information and the first-order information carry the same weight n_g / N
         trace_h0 += np.sum(outer / d.n * inv_info)
     return (trace_h1 - trace_h0) / base_df

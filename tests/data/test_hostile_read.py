@@ -6,6 +6,7 @@ Every file is written here; each case asserts the documented outcome.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -289,14 +290,11 @@ def test_fuzzed_csv_reads_or_is_a_responses_error(tmp_path_factory, inst, data):
 def test_fuzzed_bytes_read_or_are_a_responses_error(tmp_path_factory, inst, raw, prefix):
     path = tmp_path_factory.mktemp("bytes") / "f.csv"
     path.write_bytes(prefix + raw)
-    try:
+    # either read, or a ResponsesError; anything else (a UnicodeDecodeError, a pandas error) fails the test
+    with contextlib.suppress(ResponsesError):
         read_responses(path, inst)
-    except ResponsesError:
-        pass
-    try:
+    with contextlib.suppress(ResponsesError):
         read_table(path)
-    except (ResponsesError, UnicodeDecodeError) as exc:
-        assert not isinstance(exc, UnicodeDecodeError), exc
 
 
 def test_values_the_instrument_calls_invalid_are_never_numbers_of_the_scale(tmp_path, inst):
