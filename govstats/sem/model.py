@@ -59,6 +59,24 @@ class CompiledModel:
         self.ngroups = ngroups
         self.parameterization = parameterization
         self.ordered = list(thresholds or {})
+        self._stat_names = stat_names
+        self._least_squares = least_squares
+        self._compile_table()
+
+    @classmethod
+    def from_table(cls, template: "CompiledModel", table) -> "CompiledModel":
+        """The same model over another parameter table (same rows, other free/label columns):
+        e.g. with the cross-group equalities released, for score tests (govstats.sem.score_tests)."""
+        model = cls.__new__(cls)
+        for name in ("syntax", "formulas", "names", "ngroups", "parameterization", "ordered", "_stat_names",
+                     "_least_squares"):
+            setattr(model, name, getattr(template, name))
+        model.table = table
+        model._compile_table()
+        return model
+
+    def _compile_table(self) -> None:
+        ngroups, stat_names, parameterization = self.ngroups, self._stat_names, self.parameterization
         self.n_free = int(self.table.free.max()) if len(self.table) else 0
         self.constraints = linear_constraints(self.table, self.formulas)
         # lavaan's npar: free parameters less independent equality constraints
@@ -81,7 +99,7 @@ class CompiledModel:
         else:
             self.n_extended = self.n_free
             self.blocks = [RAMModel(self.table, self.names, g, self.n_free) for g in range(1, ngroups + 1)]
-            if least_squares:  # GLS, WLS, DWLS, ULS: the moments as lavaan's continuous wls.obs
+            if self._least_squares:  # GLS, WLS, DWLS, ULS: the moments as lavaan's continuous wls.obs
                 self.blocks = [LeastSquaresBlock(ram, self.meanstructure) for ram in self.blocks]
         self.row_map = RowMap(self)
 
