@@ -26,9 +26,11 @@ E = sum f_g Delta_g' W_g Delta_g (the same as above with one group).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy.linalg import block_diag
 
 
@@ -132,9 +134,12 @@ def catml_robust(bound, inf: OrdinalInference) -> CatMLRobust | None:
     f_g = N_g / N), Gamma the polychorics' Gamma (over f_g), and U = I - Delta E^-1 Delta' W with
     E the DWLS information; the baseline by tr(Gamma) / p*. None where lavaan gives NA: with
     continuous variables or covariates, or when some R_g is not positive definite (an eigenvalue
-    below sqrt(machine epsilon)).
+    below sqrt(machine epsilon)), or when an equality (a shared label or an explicit constraint)
+    involves a threshold or an intercept: lavaan's catML refit drops those rows, its ``==``
+    rows then name parameters that are gone, the refit fails and lavaan reports NA (checked on
+    group_equal thresholds and intercepts, and on a label shared by two thresholds).
     """
-    if inf.a_inv is None:
+    if inf.a_inv is None or _equalities_on_dropped_rows(bound.model):
         return None
     n_total = bound.statistics.ntotal
     chisq = base_chisq = 0.0
@@ -169,3 +174,21 @@ def catml_robust(bound, inf: OrdinalInference) -> CatMLRobust | None:
     return CatMLRobust(chisq=chisq, scaling=ks / inf.df, baseline_chisq=base_chisq,
                        baseline_scaling=float(np.trace(g_all)) / len(delta))
 
+
+
+def _equalities_on_dropped_rows(model) -> bool:
+    """Whether an equality involves a threshold or intercept row (see :func:`catml_robust`)."""
+    table = model.table
+    dropped = table.op.isin(["|", "~1"]).to_numpy()
+    labels = table.label.to_numpy()
+    free = table.free.to_numpy() > 0
+    counts = pd.Series(labels[free & (labels != "")]).value_counts()
+    shared = set(counts.index[counts > 1])
+    if any(lab in shared for lab in labels[dropped & free]):
+        return True
+    constrained = table[table.op.isin(["==", "<", ">"])]
+    if len(constrained):
+        dropped_labels = {lab for lab in labels[dropped] if lab}
+        text = " ".join(list(constrained.lhs) + list(constrained.rhs))
+        return any(re.search(rf"(?<![\w.]){re.escape(lab)}(?![\w.])", text) for lab in dropped_labels)
+    return False
