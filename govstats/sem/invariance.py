@@ -11,8 +11,8 @@ ID.cat = "Wu.Estabrook.2016")`` writes the models: configural (latent means 0, v
 latent-response intercepts 0 and scales 1 in every group) -> thresholds (equal thresholds;
 intercepts and scales free in groups 2+) -> metric (+ loadings; factor variances free in groups
 2+) -> scalar (+ intercepts, all 0; latent means free in groups 2+) -> strict (+ residual
-variances; needs the theta parameterization, as semTools, which every step then uses: the
-fits of the other steps are the same in either). With three categories (two thresholds), the
+variances; semTools fits it under the theta parameterization, with the latent responses'
+residual variances free in groups 2+, which the engine does not fit yet: refused). With three categories (two thresholds), the
 thresholds step has the configural model's degrees of freedom: it is not testable and is
 reported so.
 
@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from govstats.sem.compare import CHEN_2007, Comparison, compare
+from govstats.sem.options import partial_kinds
 from govstats.sem.score_tests import ScoreTests, score_tests
 
 __all__ = ["invariance", "InvarianceResults", "wu_estabrook_syntax", "LEVELS"]
@@ -69,10 +70,61 @@ class InvarianceResults:
     ordinal: bool
     alpha: float = 0.05
     notes: list = field(default_factory=list)
+    _data: pd.DataFrame | None = field(default=None, repr=False)
 
     def score_tests(self, level: str) -> ScoreTests:
         """Score tests for releasing each equality of a step (``lavTestScore``), ML-family fits."""
         return score_tests(self._fit(level))
+
+    def suggest_partial(self, level: str, max_free: int = 10) -> pd.DataFrame:
+        """A sequence of equalities to free at a failing step, one at a time, by score tests.
+
+        At each round the equality with the largest univariate score statistic (p < ``alpha``)
+        is freed across all groups (lavaan's ``group.partial``), the step is refitted, and its
+        difference test against the step before is recomputed; the rounds stop when that test
+        and Chen's criteria hold, when no score test is significant, or after ``max_free``.
+        A suggestion to weigh against the items' content, not a rule: ML-family fits only.
+
+        Returns
+        -------
+        DataFrame
+            One row per freed parameter: ``free`` (the group_partial entry), ``score_X2`` and
+            ``score_pvalue`` of its largest univariate test, then the refitted step's
+            ``chisq_diff``, ``df_diff``, ``pvalue_diff``, ``delta_cfi`` and ``decision``.
+            Pass ``list(table.free)`` as ``partial=`` to :func:`invariance` to fit the result.
+        """
+        from govstats.sem.fit import fit
+
+        steps = list(self.fits)
+        if level not in steps or steps.index(level) == 0:
+            raise ValueError(f"The 'level' parameter of suggest_partial must be a step after the first: "
+                             f"{steps[1:]}. Got {level!r} instead.")
+        if self.ordinal:
+            raise ValueError("suggest_partial uses score tests, which govstats computes for ML-family fits; "
+                             "for ordered items, free parameters by content and refit with partial=.")
+        previous = self.fits[steps[steps.index(level) - 1]]
+        current = self.fits[level]
+        opts = dict(current.options)
+        partial = list(opts.get("group_partial") or ())
+        rows = []
+        for _ in range(max_free):
+            uni = score_tests(current).univariate
+            uni = uni[~uni.parameter.isin(partial)].sort_values("X2", ascending=False)
+            if uni.empty or uni.pvalue.iat[0] >= self.alpha:
+                break
+            top = uni.iloc[0]
+            partial.append(top.parameter)
+            opts["group_partial"] = tuple(partial)
+            current = fit(current.syntax, self._data, **opts)
+            step_table = _decide(compare(previous, current, names=["previous", level]).table, self.alpha)
+            row = step_table.iloc[1]
+            rows.append({"free": top.parameter, "groups": top.groups, "score_X2": top.X2, "score_pvalue": top.pvalue,
+                         "chisq_diff": row.chisq_diff, "df_diff": row.df_diff, "pvalue_diff": row.pvalue_diff,
+                         "delta_cfi": row.get("delta_cfi", np.nan), "decision": row.decision})
+            if row.decision == "holds":
+                break
+        return pd.DataFrame(rows, columns=["free", "groups", "score_X2", "score_pvalue", "chisq_diff", "df_diff",
+                                           "pvalue_diff", "delta_cfi", "decision"])
 
     def _fit(self, level: str):
         if level not in self.fits:
@@ -151,8 +203,8 @@ def invariance(model, data: pd.DataFrame, group: str, ordered=None, estimator: s
         As :func:`govstats.fit` (ML, MLR, WLSMV, ...).
     levels : sequence of str, optional
         Steps, in order: continuous ``configural, metric, scalar, strict`` (default) and
-        optionally ``means``; ordered ``configural, thresholds, metric, scalar`` (default) and
-        optionally ``strict``.
+        optionally ``means``; ordered ``configural, thresholds, metric, scalar`` (``strict`` is
+        refused: see the module's docstring).
     partial : sequence of str
         Parameters left free across groups in every step (lavaan's ``group.partial``):
         ``"f=~x2"``, ``"x3~1"``, ``"x1|t2"``.
@@ -200,6 +252,10 @@ def invariance(model, data: pd.DataFrame, group: str, ordered=None, estimator: s
     if levels[0] != "configural":
         raise ValueError(f"The 'levels' parameter of invariance must start with 'configural'. Got {list(levels)!r}.")
     partial = [partial] if isinstance(partial, str) else list(partial or [])
+    unknown = [p for p in partial if not partial_kinds(p)]
+    if unknown:
+        raise ValueError(f"The 'partial' parameter of invariance must list single parameters such as 'f=~x2', "
+                         f"'x3~1' or 'x1|t2'. Got {unknown!r} instead.")
     notes: list[str] = []
     fits, syntaxes = {}, {}
     equal: list[str] = []
@@ -213,10 +269,13 @@ def invariance(model, data: pd.DataFrame, group: str, ordered=None, estimator: s
             raise ValueError("invariance with ordered items treats every item of the model as ordered; "
                              f"pass ordered=True. Got ordered={ordered!r} for items {items}.")
         thresholds = {it: int(pd.to_numeric(frame[it], errors="coerce").dropna().nunique()) - 1 for it in items}
-        parameterization = "theta" if "strict" in levels else "delta"
-        if parameterization == "theta":
-            notes.append("strict invariance of ordered items needs the theta parameterization (as semTools); every "
-                         "step was fitted with it.")
+        if "strict" in levels:
+            # semTools tests it under the theta parameterization, where the residual variances of the
+            # latent responses are parameters free in groups 2+; the engine fixes them (issue 14)
+            raise ValueError("invariance: strict invariance of ordered items needs residual variances of the latent "
+                             "responses free in groups 2+ (theta parameterization), which govstats does not fit yet; "
+                             "use levels=('configural', 'thresholds', 'metric', 'scalar').")
+        parameterization = "delta"
         if min(thresholds.values()) <= 2 and "thresholds" in levels:
             notes.append("with three categories the thresholds step is equivalent to the configural model "
                          "(Wu & Estabrook 2016): not testable.")
@@ -231,14 +290,17 @@ def invariance(model, data: pd.DataFrame, group: str, ordered=None, estimator: s
                           parameterization=parameterization, **fit_options)
             else:
                 text = syntax
+                # lavaan ignores a group.partial entry no equality covers; fit refuses it, so each
+                # step gets the entries its equalities cover
+                covered = tuple(p for p in partial if set(partial_kinds(p)) & set(equal))
                 res = fit(text, frame, group=group, estimator=estimator, group_equal=tuple(equal),
-                          group_partial=tuple(partial), **fit_options)
+                          group_partial=covered, **fit_options)
         fits[lv], syntaxes[lv] = res, text
     comparison = compare(*fits.values(), names=list(fits))
     table = comparison.table.reindex(list(fits))
     table = _decide(table, alpha)
     labels = list(next(iter(fits.values())).group_labels)
-    return InvarianceResults(fits, comparison, table, syntaxes, labels, is_ordinal, alpha, notes)
+    return InvarianceResults(fits, comparison, table, syntaxes, labels, is_ordinal, alpha, notes, frame)
 
 
 def _decide(table: pd.DataFrame, alpha: float) -> pd.DataFrame:

@@ -746,6 +746,13 @@ def _group_equal(value, group: str | None, categorical: bool) -> tuple[str, ...]
     return tuple(kinds)
 
 
+def partial_kinds(entry: str) -> tuple[str, ...]:
+    """The group_equal kinds a group_partial entry can free (``"f=~x2"`` -> ``("loadings",)``);
+    empty when the entry is not one parameter."""
+    op = _partial_op(re.sub(r"\s+", "", entry))
+    return () if op is None else _PARTIAL_KINDS[op]
+
+
 def _partial_op(entry: str) -> str | None:
     """The operator of a group_partial entry ('=~', '~', '~~', '~1' or '|'), None if it is not one parameter."""
     m = _PARTIAL.match(entry)
