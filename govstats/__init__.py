@@ -42,6 +42,9 @@ _LAZY = {
     "fit": "govstats.sem.fit",
     "SEMResults": "govstats.sem.results",
     "monte_carlo_ci": "govstats.sem.monte_carlo",
+    "compare": "govstats.sem.compare",
+    "invariance": "govstats.sem.invariance",
+    "score_tests": "govstats.sem.score_tests",
 }
 
 __all__ = [
@@ -61,6 +64,9 @@ __all__ = [
     "Truth",
     "fit",
     "monte_carlo_ci",
+    "compare",
+    "invariance",
+    "score_tests",
     "efa",
     "harman",
     "reliability",
@@ -99,4 +105,7 @@ if _TYPE_CHECKING:  # type checkers and IDEs see the eager imports
     from govstats.measurement import efa, harman, reliability, validity
     from govstats.sem.fit import fit
     from govstats.sem.monte_carlo import monte_carlo_ci
+    from govstats.sem.compare import compare
+    from govstats.sem.invariance import invariance
+    from govstats.sem.score_tests import score_tests
     from govstats.sem.results import SEMResults

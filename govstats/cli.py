@@ -178,10 +178,9 @@ def _read_table(path: str):
     return read_table(path)
 
 
-def cmd_fit(args: argparse.Namespace) -> int:
+def _model_and_data(args: argparse.Namespace):
+    """MODEL (syntax file or instrument YAML) and DATA as fit and invariance read them."""
     from pathlib import Path
-
-    from govstats.sem.fit import fit
 
     model_path = Path(args.model)
     if not model_path.is_file():
@@ -200,9 +199,20 @@ def cmd_fit(args: argparse.Namespace) -> int:
         from govstats.data import read_responses
 
         data = read_responses(args.data, model)
-    ordered = None
-    if args.ordered:
-        ordered = True if args.ordered == "all" else [name.strip() for name in args.ordered.split(",") if name.strip()]
+    return model, data
+
+
+def _ordered(args: argparse.Namespace):
+    if not args.ordered:
+        return None
+    return True if args.ordered == "all" else [name.strip() for name in args.ordered.split(",") if name.strip()]
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from govstats.sem.fit import fit
+
+    model, data = _model_and_data(args)
+    ordered = _ordered(args)
     split = lambda text: [part.strip() for part in text.split(",") if part.strip()]
     import warnings
 
@@ -231,6 +241,49 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if args.json:
         result.to_json(args.json)
     return 0 if result.converged else 1
+
+
+def cmd_invariance(args: argparse.Namespace) -> int:
+    import warnings
+
+    from govstats.errors import DataError
+    from govstats.sem.invariance import invariance
+    from govstats.sem.syntax import ModelSyntaxError
+
+    model, data = _model_and_data(args)
+    split = lambda text: [part.strip() for part in text.split(",") if part.strip()]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            result = invariance(model, data, group=args.group, ordered=_ordered(args), estimator=args.estimator,
+                                levels=split(args.levels) or None, partial=split(args.partial),
+                                missing=args.missing, cluster=args.cluster)
+    except ModelSyntaxError as exc:
+        raise ModelSyntaxError(f"{args.model}: {exc}") from None
+    except DataError as exc:
+        raise DataError(f"{args.data}: {exc}") from None
+    print(result.summary())
+    failing = [step for step, d in result.table["decision"].items() if d == "fails"]
+    if args.suggest and failing:
+        step = failing[0]
+        if result.ordinal:
+            print(f"\n--suggest: score tests are computed for ML-family fits; free parameters of the {step} step by "
+                  "content and rerun with --partial.")
+        else:
+            suggestion = result.suggest_partial(step)
+            print(f"\nParameters to free at the {step} step, one at a time by score tests (rerun with --partial "
+                  f"{','.join(suggestion.free)}):")
+            print(suggestion.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    try:
+        means = result.latent_means()
+    except ValueError:
+        means = None
+    if means is not None:
+        print("\nLatent means against the first group (std: in the group's own factor SDs):")
+        print(means.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    if args.csv:
+        result.table.to_csv(args.csv, encoding="utf-8-sig")
+    return 0
 
 
 def _draw_options(args: argparse.Namespace) -> dict:
@@ -647,6 +700,28 @@ def build_parser() -> argparse.ArgumentParser:
     fitp.add_argument("--json", help="write estimates and fit measures as JSON")
     _add_draw_arguments(fitp)
     fitp.set_defaults(func=cmd_fit)
+
+    invp = sub.add_parser("invariance", help="measurement invariance across groups: configural, metric, scalar, "
+                                             "strict, with lavaan's difference tests and Chen's criteria")
+    invp.add_argument("model", metavar="MODEL", help="measurement model: lavaan-style syntax file or instrument YAML")
+    invp.add_argument("data", metavar="DATA", help="responses: CSV (UTF-8, GBK, ...), XLSX or SPSS .sav")
+    invp.add_argument("--group", required=True, help="column of group labels (district, role)")
+    invp.add_argument("--estimator", default=None,
+                      choices=("ML", "MLR", "MLM", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV"),
+                      help="default: ML, or WLSMV with --ordered")
+    invp.add_argument("--ordered", metavar="all", help="'all': ordered items, the Wu & Estabrook (2016) sequence")
+    invp.add_argument("--levels", metavar="a,b", default="",
+                      help="steps in order (default configural,metric,scalar,strict; ordered: "
+                           "configural,thresholds,metric,scalar)")
+    invp.add_argument("--partial", metavar="a,b", default="",
+                      help="parameters left free across groups in every step, e.g. 'CN=~CN2,IS3~1'")
+    invp.add_argument("--suggest", action="store_true",
+                      help="at the first failing step, suggest parameters to free by score tests")
+    invp.add_argument("--missing", choices=("listwise", "pairwise", "fiml", "fiml.x", "ml", "ml.x"),
+                      default="listwise", help="as for fit")
+    invp.add_argument("--cluster", help="column of cluster ids (communities): cluster-robust SEs and tests (MLR)")
+    invp.add_argument("--csv", metavar="OUT", help="write the comparison table as CSV (UTF-8 with BOM)")
+    invp.set_defaults(func=cmd_invariance)
 
     effp = sub.add_parser("effects", help="direct, specific indirect and total effects with bootstrap or Monte "
                                           "Carlo intervals (the mediation table)")

@@ -103,13 +103,13 @@ def compare(*fits, names=None) -> Comparison:
     Examples
     --------
     >>> import pandas as pd, govstats
-    >>> from govstats.resources import reference_data_path
-    >>> hs = pd.read_csv(reference_data_path("HolzingerSwineford1939.csv"))
-    >>> m = "visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9"
-    >>> configural = govstats.fit(m, hs, group="school")
-    >>> metric = govstats.fit(m, hs, group="school", group_equal=["loadings"])
-    >>> round(float(compare(configural, metric).table["chisq_diff"].iloc[1]), 3)
-    8.192
+    >>> from govstats.resources import instruments_dir
+    >>> d = pd.read_csv(instruments_dir().parent / "data" / "synthetic" / "platform_dilemma.csv")
+    >>> m = "AU =~ AU1 + AU2 + AU3 + AU4"
+    >>> configural = govstats.fit(m, d, group="district")
+    >>> metric = govstats.fit(m, d, group="district", group_equal=["loadings"])
+    >>> int(compare(configural, metric).table["df_diff"].iloc[1])
+    6
     """
     if len(fits) < 2:
         raise ValueError(f"compare needs at least two fits; got {len(fits)}.")
@@ -133,7 +133,7 @@ def compare(*fits, names=None) -> Comparison:
             row.update(difference_test(fits[k - 1], f, method))
         rows.append(row)
     table = pd.DataFrame(rows).set_index("model")
-    for c in ("cfi", "tli", "rmsea", "srmr", "cfi_scaled", "rmsea_scaled", "cfi_robust", "tli_robust",
+    for c in ("cfi", "tli", "rmsea", "srmr", "cfi_scaled", "tli_scaled", "rmsea_scaled", "cfi_robust", "tli_robust",
               "rmsea_robust", "aic", "bic"):
         if c in table and table[c].notna().any():
             table[f"delta_{c}"] = table[c].diff()

@@ -33,7 +33,7 @@ from govstats.sem.compare import CHEN_2007, Comparison, compare
 from govstats.sem.options import partial_kinds
 from govstats.sem.score_tests import ScoreTests, score_tests
 
-__all__ = ["invariance", "InvarianceResults", "wu_estabrook_syntax", "LEVELS"]
+__all__ = ["invariance", "InvarianceResults", "wu_estabrook_syntax", "index_suffix", "LEVELS"]
 
 # what each step adds to the equalities of the steps before it
 LEVELS = {"configural": (), "thresholds": ("thresholds",), "metric": ("loadings",), "scalar": ("intercepts",),
@@ -162,10 +162,11 @@ class InvarianceResults:
         fits = list(self.fits.values())
         lines = [f"Measurement invariance across {len(self.group_labels)} groups ({', '.join(map(str, self.group_labels))}), "
                  f"{kind}; estimator {fits[0].estimator}", ""]
-        cols = [c for c in ("df", "chisq", "chisq_diff", "df_diff", "pvalue_diff", "cfi", "delta_cfi", "rmsea",
-                            "delta_rmsea", "srmr", "delta_srmr", "decision") if c in self.table]
-        robust = [c for c in ("cfi_robust", "rmsea_robust") if c in self.table]
-        lines.append(self.table[cols + robust].to_string(float_format=lambda v: f"{v:.3f}", na_rep=""))
+        x = index_suffix(self.table)
+        cols = [c for c in ("df", "chisq", "chisq_diff", "df_diff", "pvalue_diff", f"cfi{x}", f"delta_cfi{x}",
+                            f"rmsea{x}", f"delta_rmsea{x}", "srmr", "delta_srmr", "chen_flags", "decision")
+                if c in self.table]
+        lines.append(self.table[cols].to_string(float_format=lambda v: f"{v:.3f}", na_rep=""))
         lines += ["", self._method_note()]
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -303,9 +304,18 @@ def invariance(model, data: pd.DataFrame, group: str, ordered=None, estimator: s
     return InvarianceResults(fits, comparison, table, syntaxes, labels, is_ordinal, alpha, notes, frame)
 
 
+def index_suffix(table: pd.DataFrame) -> str:
+    """Which CFI/RMSEA judge the steps: robust where every step has them (MLR; WLSMV's only
+    before equalities touch thresholds, as lavaan), else scaled (WLSMV), else the plain ones."""
+    for suffix in ("_robust", "_scaled"):
+        if f"cfi{suffix}" in table and table[f"cfi{suffix}"].notna().all():
+            return suffix
+    return ""
+
+
 def _decide(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
     table = table.copy()
-    suffix = "_robust" if "cfi_robust" in table and table["cfi_robust"].notna().all() else ""
+    suffix = index_suffix(table)
     d_cfi = table[f"cfi{suffix}"].diff()
     d_rmsea = table[f"rmsea{suffix}"].diff()
     d_srmr = table["srmr"].diff() if "srmr" in table else pd.Series(np.nan, index=table.index)
