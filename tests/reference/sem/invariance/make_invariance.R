@@ -3,7 +3,7 @@
 # models, lavTestScore on the constrained models, latent means; ordered items via
 # semTools::measEq.syntax (Wu & Estabrook 2016 identification).
 # Data: tests/reference/data/HolzingerSwineford1939.csv (group = school) and
-#       tests/reference/sem/invariance/data/district_likert.csv (make_data.py; group = district).
+#       tests/reference/sem/invariance/data/district_likert.csv (make_invariance_data.py; group = district).
 # Run from the repository root:  Rscript tests/reference/sem/invariance/make_invariance.R
 # Optional argument: a comma-separated list of case ids to write (default: all).
 suppressMessages({library(lavaan); library(semTools); library(jsonlite)})

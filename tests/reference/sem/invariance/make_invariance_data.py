@@ -1,6 +1,6 @@
 """Write data/district_likert.csv, the second data set behind invariance.json (deterministic).
 
-Run from the repository root:  python tests/reference/sem/invariance/make_data.py
+Run from the repository root:  python tests/reference/sem/invariance/make_invariance_data.py
 
 govstats.simulate on the seed instrument grid_governance: n = 900, 3 districts, seed 20261202,
 no careless answering, no blanks. Two constructs of four 5-point Likert items each, none
