@@ -240,8 +240,9 @@ def satorra_2000_traces(larger, smaller) -> tuple[float, float]:
     basis1 = _constraint_basis(larger)
     if basis1 is not None:
         delta1 = delta1 @ basis1
-    if _constraint_basis(smaller) is not None:
-        delta0 = delta0 @ _constraint_basis(smaller)
+    basis0 = _constraint_basis(smaller)
+    if basis0 is not None:
+        delta0 = delta0 @ basis0
     h = np.linalg.pinv(delta1, rcond=np.sqrt(np.finfo(float).eps)) @ delta0
     u, s, _ = np.linalg.svd(h, full_matrices=True)
     rank = int(np.sum(s > 1e-7 * s[0])) if len(s) and s[0] > 0 else 0
@@ -255,10 +256,7 @@ def satorra_2000_traces(larger, smaller) -> tuple[float, float]:
     keep = ~((np.abs(apa.sum(axis=0)) < tol) & (np.abs(apa.sum(axis=1)) < tol))
     a = a[keep]
     paaap = p_inv @ a.T @ np.linalg.pinv(a @ p_inv @ a.T, rcond=tol) @ a @ p_inv
-    if basis1 is not None:
-        blocks = [(d @ basis1, w, g) for d, w, g, _ in p1]
-    else:
-        blocks = [(d, w, g) for d, w, g, _ in p1]
+    blocks = [(d if basis1 is None else d @ basis1, w, g) for d, w, g, _ in p1]
     trace = 0.0
     for f, (d, w, g) in zip(fg, blocks):
         wd = w[:, None] * d
