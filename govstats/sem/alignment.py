@@ -129,21 +129,34 @@ def simplicity(loadings, intercepts, means, sds, pw, power=(0.5, 0.5), scale=(1.
 
 
 # -- the optimization --------------------------------------------------------------------------
-def _objective(x, loadings, intercepts, pw, power, scale, eps):
-    g = loadings.shape[0]
+def unpack(x, g: int, identification: str):
+    """Group means and SDs from the free parameters: means 2..G, then SDs 2..G ("first") or
+    log-SDs 2..G of SDs scaled to geometric mean 1 ("product")."""
     means = np.concatenate(([0.0], x[:g - 1]))
-    sds = np.concatenate(([1.0], x[g - 1:]))
+    if identification == "first":
+        return means, np.concatenate(([1.0], x[g - 1:]))
+    logs = np.concatenate(([0.0], x[g - 1:]))
+    return means, np.exp(logs - logs.mean())
+
+
+def _objective(x, loadings, intercepts, pw, power, scale, eps, identification="first"):
+    g = loadings.shape[0]
+    means, sds = unpack(x, g, identification)
     value, gm, gs = simplicity(loadings, intercepts, means, sds, pw, power, scale, eps)
+    if identification == "product":  # chain rule through sds = exp(l - mean(l))
+        gs = gs * sds
+        gs = gs - gs.mean()
     return value, np.concatenate((gm[1:], gs[1:]))
 
 
-def _run_path(x0, eps_path, loadings, intercepts, pw, power, scale):
+def _run_path(x0, eps_path, loadings, intercepts, pw, power, scale, identification="first"):
     """One start along the decreasing eps sequence; returns (x, value, scipy result of the last run, iterations)."""
     g = loadings.shape[0]
-    bounds = [(None, None)] * (g - 1) + [(MIN_SD, None)] * (g - 1)
+    low = MIN_SD if identification == "first" else None
+    bounds = [(None, None)] * (g - 1) + [(low, None)] * (g - 1)
     x, iterations, res = x0, 0, None
     for e in eps_path:
-        res = minimize(_objective, x, args=(loadings, intercepts, pw, power, scale, e), jac=True,
+        res = minimize(_objective, x, args=(loadings, intercepts, pw, power, scale, e, identification), jac=True,
                        method="L-BFGS-B", bounds=bounds,
                        options={"ftol": FTOL, "gtol": GTOL, "maxiter": MAXITER, "maxcor": 20})
         x = res.x
@@ -263,8 +276,9 @@ class AlignmentResults:
         opts = self.options
         lines = [f"Alignment optimization (Asparouhov & Muthen 2014; as sirt::invariance.alignment)"
                  + (f" for factor {self.factor_name}" if self.factor_name else ""),
-                 f"  Groups {len(self.factor)}, items {len(self.items)}; identification: first group "
-                 f"mean 0, SD 1 (FIXED)",
+                 f"  Groups {len(self.factor)}, items {len(self.items)}; identification: "
+                 + ("first group mean 0, SD 1 (FIXED)" if opts.get("identification", "first") == "first"
+                    else "first group mean 0, geometric mean of the SDs 1"),
                  f"  Power {opts['power'][0]:g} {opts['power'][1]:g}, scale {opts['scale'][0]:g} "
                  f"{opts['scale'][1]:g}, eps {opts['eps']:g}, weights {opts['weights']}",
                  f"  Simplicity function {self.simplicity:.6f}; converged {self.converged}; "
@@ -306,8 +320,8 @@ def _describe(par: np.ndarray, label: str) -> dict:
 
 
 def alignment_from_estimates(loadings, intercepts, weights=None, power=(0.5, 0.5), scale=(1.0, 1.0),
-                             eps: float = 1e-3, starts: int = 5, seed: int = 0, groups=None, items=None,
-                             factor_name: str = "") -> AlignmentResults:
+                             eps: float = 1e-3, starts: int = 5, seed: int = 0, identification: str = "first",
+                             groups=None, items=None, factor_name: str = "") -> AlignmentResults:
     """Align per-group loadings and intercepts of a one-factor model (sirt's ``invariance.alignment``).
 
     Parameters
@@ -327,6 +341,12 @@ def alignment_from_estimates(loadings, intercepts, weights=None, power=(0.5, 0.5
         Number of starts; the first is sirt's (median parameters), the others perturb it.
     seed : int
         Seed of the perturbed starts.
+    identification : {"first", "product"}
+        "first" (sirt's default ``fixed=TRUE``, Mplus FIXED): the first group has mean 0 and SD 1.
+        "product" (sirt's ``fixed=FALSE``): the first group has mean 0 and the SDs have geometric
+        mean 1; the SDs are optimized on the log scale. With many groups and a non-invariant
+        reference group, "first" can reach a lower simplicity value by inflating every other
+        group's SD (all their aligned loadings shrink together); "product" cannot.
     groups, items : list, optional
         Labels (default: the DataFrame's, else ``G1..``, ``I1..`` as sirt).
 
@@ -369,6 +389,9 @@ def alignment_from_estimates(loadings, intercepts, weights=None, power=(0.5, 0.5
         raise ValueError(f"The 'eps' parameter of alignment must be a positive number. Got {eps!r} instead.")
     if not (isinstance(starts, (int, np.integer)) and starts >= 1):
         raise ValueError(f"The 'starts' parameter of alignment must be an integer >= 1. Got {starts!r} instead.")
+    if identification not in ("first", "product"):
+        raise ValueError(f"The 'identification' parameter of alignment must be one of {{'first', 'product'}}. "
+                         f"Got {identification!r} instead.")
     w = _weights(weights, lam.shape)
     pw = pair_weights(w)
     groups = list(groups) if groups is not None else (lab_g or [f"G{k + 1}" for k in range(g)])
@@ -382,6 +405,8 @@ def alignment_from_estimates(loadings, intercepts, weights=None, power=(0.5, 0.5
     sd0 = np.maximum(sd0 / sd0[0], MIN_SD)
     mean0 = np.median(nu, axis=1)
     mean0 = mean0 - mean0[0]
+    if identification == "product":
+        sd0 = np.log(sd0)
     x_first = np.concatenate((mean0[1:], sd0[1:]))
     rng = np.random.default_rng(seed)
     eps_path = _eps_path(float(eps))
@@ -391,15 +416,15 @@ def alignment_from_estimates(loadings, intercepts, weights=None, power=(0.5, 0.5
             x0 = x_first
         else:  # perturb the means by about their spread and the SDs multiplicatively
             spread = max(float(np.std(mean0)), 0.1)
-            x0 = np.concatenate((mean0[1:] + rng.normal(scale=spread, size=g - 1),
-                                 np.maximum(sd0[1:] * np.exp(rng.normal(scale=0.3, size=g - 1)), MIN_SD)))
+            jitter = rng.normal(scale=0.3, size=g - 1)
+            sds = sd0[1:] + jitter if identification == "product" else np.maximum(sd0[1:] * np.exp(jitter), MIN_SD)
+            x0 = np.concatenate((mean0[1:] + rng.normal(scale=spread, size=g - 1), sds))
         with single_threaded():  # L-BFGS-B's small BLAS calls wait on a second thread otherwise
-            x, value, res, nit = _run_path(x0, eps_path, lam, nu, pw, power, scale)
+            x, value, res, nit = _run_path(x0, eps_path, lam, nu, pw, power, scale, identification)
         runs.append({"start": k, "simplicity": value, "iterations": nit,
                      "converged": bool(res.success) and res.nit < MAXITER, "x": x})
     best = min(runs, key=lambda r: r["simplicity"])
-    means = np.concatenate(([0.0], best["x"][:g - 1]))
-    sds = np.concatenate(([1.0], best["x"][g - 1:]))
+    means, sds = unpack(best["x"], g, identification)
     converged = best["converged"]
     if not converged:
         warnings.warn("alignment: the optimizer stopped before converging (iteration limit or line-search "
@@ -415,8 +440,10 @@ def alignment_from_estimates(loadings, intercepts, weights=None, power=(0.5, 0.5
                       f"differ by up to {spread_means:.3g}; the aligned means are not uniquely determined.",
                       IdentificationWarning, stacklevel=2)
 
-    return _results(lam, nu, w, pw, means, sds, power, scale, float(eps), runs, best, converged, groups, items,
-                    weights, starts, seed, time.perf_counter() - t0, factor_name)
+    out = _results(lam, nu, w, pw, means, sds, power, scale, float(eps), runs, best, converged, groups, items,
+                   weights, starts, seed, time.perf_counter() - t0, factor_name)
+    out.options["identification"] = identification
+    return out
 
 
 def _results(lam, nu, w, pw, means, sds, power, scale, eps, runs, best, converged, groups, items,
@@ -503,27 +530,23 @@ def configural_estimates(configural_results, factor: str | None = None) -> tuple
     if (params.op == "|").any() and params[params.op == "|"].lhs.isin(items).any():
         raise ValueError("alignment: the items of this fit are ordinal (thresholds); alignment here needs "
                          "continuous indicators with intercepts.")
+    # one lookup table instead of a DataFrame filter per group and item
+    est = {(r.lhs, r.op, r.rhs, r.group): (r.est, getattr(r, "free", 0)) for r in params.itertuples()}
     lam = np.full((len(labels), len(items)), np.nan)
     nu = np.full_like(lam, np.nan)
     for gi in range(len(labels)):
-        p = params[params.group == gi + 1]
-        var = p[(p.op == "~~") & (p.lhs == factor) & (p.rhs == factor)]
-        mean = p[(p.op == "~1") & (p.lhs == factor)]
-        fixed_var = len(var) == 1 and var.free.iloc[0] == 0 and abs(var.est.iloc[0] - 1) < 1e-12 \
-            if "free" in p.columns else len(var) == 1 and abs(var.est.iloc[0] - 1) < 1e-12
-        fixed_mean = len(mean) == 1 and abs(mean.est.iloc[0]) < 1e-12 and \
-            ("free" not in p.columns or mean.free.iloc[0] == 0)
-        if not (fixed_var and fixed_mean):
+        var = est.get((factor, "~~", factor, gi + 1))
+        mean = est.get((factor, "~1", "", gi + 1))
+        if not (var and mean and var[1] == 0 and mean[1] == 0 and abs(var[0] - 1) < 1e-12 and abs(mean[0]) < 1e-12):
             raise ValueError(f"alignment: in group {labels[gi]!r} the factor {factor} must have its variance "
                              "fixed to 1 and its mean fixed to 0; fit the configural model with std_lv=True "
                              "and meanstructure=True.")
         for ii, item in enumerate(items):
-            lrow = p[(p.op == "=~") & (p.lhs == factor) & (p.rhs == item)]
-            irow = p[(p.op == "~1") & (p.lhs == item)]
-            if len(lrow) != 1 or len(irow) != 1:
+            load, icpt = est.get((factor, "=~", item, gi + 1)), est.get((item, "~1", "", gi + 1))
+            if load is None or icpt is None:
                 raise ValueError(f"alignment: group {labels[gi]!r} has no loading or no intercept for item "
                                  f"{item!r}; fit with meanstructure=True and the same items in every group.")
-            lam[gi, ii], nu[gi, ii] = lrow.est.iloc[0], irow.est.iloc[0]
+            lam[gi, ii], nu[gi, ii] = load[0], icpt[0]
     flipped = [labels[k] for k in np.flatnonzero(lam.sum(axis=1) < 0)]
     if flipped:
         warnings.warn(f"alignment: the loadings on {factor} are mostly negative in group(s) {flipped}; the "
@@ -535,7 +558,8 @@ def configural_estimates(configural_results, factor: str | None = None) -> tuple
 
 
 def alignment(configural_results, factor: str | None = None, weights=None, power=(0.5, 0.5),
-              scale=(1.0, 1.0), eps: float = 1e-3, starts: int = 5, seed: int = 0) -> AlignmentResults:
+              scale=(1.0, 1.0), eps: float = 1e-3, starts: int = 5, seed: int = 0,
+              identification: str = "first") -> AlignmentResults:
     """Alignment optimization of a configural multiple-group one-factor fit.
 
     Parameters
@@ -548,7 +572,7 @@ def alignment(configural_results, factor: str | None = None, weights=None, power
     weights : None, "sqrt_n" or array-like
         None weighs groups equally (sirt's default); ``"sqrt_n"`` uses the square roots of the
         group sizes, so pairs weigh ``sqrt(N_g N_h)`` as in Mplus; an array is sirt's ``wgt``.
-    power, scale, eps, starts, seed
+    power, scale, eps, starts, seed, identification
         As in :func:`alignment_from_estimates`.
 
     Returns
@@ -579,7 +603,7 @@ def alignment(configural_results, factor: str | None = None, weights=None, power
     else:
         w = weights
     out = alignment_from_estimates(lam, nu, weights=w, power=power, scale=scale, eps=eps, starts=starts,
-                                   seed=seed, factor_name=factor)
+                                   seed=seed, identification=identification, factor_name=factor)
     if isinstance(weights, str):
         out.options["weights"] = weights
     return out
