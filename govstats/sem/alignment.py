@@ -19,9 +19,18 @@ to sum 1 over the groups. These are sirt's definitions (sirt 4.3-21, ``R/invaria
 and ``src/sirt_rcpp_invariance_alignment.cpp``): ``power`` is sirt's ``align.pow`` (default
 0.5, Asparouhov & Muthen's component loss ``sqrt(sqrt(x^2 + eps))``), ``scale`` is
 ``align.scale`` (default 1), ``eps`` is 0.001, and the reported value ``simplicity`` is sirt's
-``fopt``. Identification is sirt's default ``meth=1, fixed=TRUE`` (sirt chooses it for fewer
+``fopt``. Identification is sirt's default ``meth=1, fixed=TRUE`` (sirt 4.3-21 chooses it for fewer
 than 1000 groups), which is Mplus' ALIGNMENT = FIXED with the first group as reference: the
-first group's mean is 0 and its SD 1. The FREE variant of Mplus (sirt's ``meth=4``: product of
+first group's mean is 0 and its SD 1. Measured here: with many groups and noisy loadings this
+identification has a degenerate optimum, all other groups' SDs inflated together (their aligned
+loadings shrink to nearly equal values; the gain grows with the G^2 pairs among them, the loss
+only with the 2G pairs with the reference), e.g. 20-fold in every case of
+benchmarks/bench_alignment.py (30-100 groups). So the default ``identification="auto"`` uses
+it for up to 6 groups only, the rule sirt's help page states for ``fixed=NULL`` ("for many
+groups, fixed=FALSE is chosen") and its ``invariance_alignment_choose_fixed(Gmax=6)`` default,
+and beyond that sirt's ``fixed=FALSE``: first group's mean 0, geometric mean of the SDs 1
+(reported so, as sirt does; divide means and SDs by the first group's SD for its scale). The
+FREE variant of Mplus (sirt's ``meth=4``: product of
 SDs 1, a ridge penalty on the means) is not offered: it is only weakly identified and
 Asparouhov & Muthen recommend FIXED for many groups with some non-invariance anyway.
 
@@ -49,8 +58,9 @@ parameter from the item's mean (sirt's ``lambda.resid``, ``nu.resid``) and the g
 ``F`` (the sum over the other groups of its pairwise terms; the shares add up to ``F``), which
 singles out the non-invariant parameters.
 
-Speed (measured on this machine, 2 shared cores, default 5 starts): 30 groups x 6 items 0.5 s,
-100 groups x 10 items 6 s; see benchmarks/bench_alignment.py.
+Speed (measured on this machine, 2 cores shared with other jobs; benchmarks/bench_alignment.py,
+"product" identification): 30 groups x 6 items 0.35 s with one start, 1.8 s with the default 5;
+60 x 8: 0.8 s / 4.1 s; 100 x 5: 3.5 s / 11.8 s; 100 x 10: 7.9 s / 42 s.
 """
 
 from __future__ import annotations
@@ -320,7 +330,7 @@ def _describe(par: np.ndarray, label: str) -> dict:
 
 
 def alignment_from_estimates(loadings, intercepts, weights=None, power=(0.5, 0.5), scale=(1.0, 1.0),
-                             eps: float = 1e-3, starts: int = 5, seed: int = 0, identification: str = "first",
+                             eps: float = 1e-3, starts: int = 5, seed: int = 0, identification: str = "auto",
                              groups=None, items=None, factor_name: str = "") -> AlignmentResults:
     """Align per-group loadings and intercepts of a one-factor model (sirt's ``invariance.alignment``).
 
@@ -341,8 +351,11 @@ def alignment_from_estimates(loadings, intercepts, weights=None, power=(0.5, 0.5
         Number of starts; the first is sirt's (median parameters), the others perturb it.
     seed : int
         Seed of the perturbed starts.
-    identification : {"first", "product"}
-        "first" (sirt's default ``fixed=TRUE``, Mplus FIXED): the first group has mean 0 and SD 1.
+    identification : {"auto", "first", "product"}
+        "auto" is "first" for up to 6 groups and "product" beyond (the rule sirt documents for
+        ``fixed=NULL`` and its ``invariance_alignment_choose_fixed`` default ``Gmax=6``; sirt
+        4.3-21 passes Gmax=999, see the module notes).
+        "first" (sirt's ``fixed=TRUE``, Mplus FIXED): the first group has mean 0 and SD 1.
         "product" (sirt's ``fixed=FALSE``): the first group has mean 0 and the SDs have geometric
         mean 1; the SDs are optimized on the log scale. With many groups and a non-invariant
         reference group, "first" can reach a lower simplicity value by inflating every other
@@ -389,9 +402,11 @@ def alignment_from_estimates(loadings, intercepts, weights=None, power=(0.5, 0.5
         raise ValueError(f"The 'eps' parameter of alignment must be a positive number. Got {eps!r} instead.")
     if not (isinstance(starts, (int, np.integer)) and starts >= 1):
         raise ValueError(f"The 'starts' parameter of alignment must be an integer >= 1. Got {starts!r} instead.")
-    if identification not in ("first", "product"):
-        raise ValueError(f"The 'identification' parameter of alignment must be one of {{'first', 'product'}}. "
-                         f"Got {identification!r} instead.")
+    if identification not in ("auto", "first", "product"):
+        raise ValueError("The 'identification' parameter of alignment must be one of {'auto', 'first', "
+                         f"'product'}}. Got {identification!r} instead.")
+    if identification == "auto":
+        identification = "first" if g <= 6 else "product"
     w = _weights(weights, lam.shape)
     pw = pair_weights(w)
     groups = list(groups) if groups is not None else (lab_g or [f"G{k + 1}" for k in range(g)])
@@ -430,6 +445,12 @@ def alignment_from_estimates(loadings, intercepts, weights=None, power=(0.5, 0.5
         warnings.warn("alignment: the optimizer stopped before converging (iteration limit or line-search "
                       "failure); the aligned means and SDs may not minimize the simplicity function.",
                       ConvergenceWarning, stacklevel=2)
+    inflation = float(np.exp(np.log(sds[1:]).mean()))
+    if identification == "first" and not 0.4 < inflation < 2.5:
+        warnings.warn(f"alignment: the other groups' SDs are {inflation:.3g} times the first group's on "
+                      "average; with a fixed first group the simplicity function can fall by scaling all other "
+                      "groups together. Check with identification='product'.", IdentificationWarning,
+                      stacklevel=2)
     if np.any(sds <= MIN_SD * (1 + 1e-6)):
         warnings.warn(f"alignment: a group SD reached its lower bound {MIN_SD}; the alignment is not "
                       "well determined for that group.", IdentificationWarning, stacklevel=2)
@@ -559,7 +580,7 @@ def configural_estimates(configural_results, factor: str | None = None) -> tuple
 
 def alignment(configural_results, factor: str | None = None, weights=None, power=(0.5, 0.5),
               scale=(1.0, 1.0), eps: float = 1e-3, starts: int = 5, seed: int = 0,
-              identification: str = "first") -> AlignmentResults:
+              identification: str = "auto") -> AlignmentResults:
     """Alignment optimization of a configural multiple-group one-factor fit.
 
     Parameters
