@@ -58,9 +58,11 @@ parameter from the item's mean (sirt's ``lambda.resid``, ``nu.resid``) and the g
 ``F`` (the sum over the other groups of its pairwise terms; the shares add up to ``F``), which
 singles out the non-invariant parameters.
 
-Speed (measured on this machine, 2 cores shared with other jobs; benchmarks/bench_alignment.py,
-"product" identification): 30 groups x 6 items 0.35 s with one start, 1.8 s with the default 5;
-60 x 8: 0.8 s / 4.1 s; 100 x 5: 3.5 s / 11.8 s; 100 x 10: 7.9 s / 42 s.
+Speed (benchmarks/bench_alignment.py, CPU seconds on this machine, whose 2 cores were shared
+with other jobs at load ~14, so wall time was ~3.6x more; "product" identification, one start /
+the default 5 starts): 30 groups x 6 items 0.11 / 0.54 s; 60 x 8: 0.24 / 1.1 s; 100 x 5:
+0.45 / 2.0 s; 100 x 10: 1.0 / 5.0 s. One evaluation of F and its gradient for 100 x 10 takes
+about 5 ms (pairs of groups as arrays, no Python loop).
 """
 
 from __future__ import annotations
@@ -92,13 +94,31 @@ def component_loss(diff: np.ndarray, scale: float, power: float, eps: float):
     return value, slope
 
 
-def pair_weights(weights: np.ndarray) -> np.ndarray:
-    """G x G x I products ``w[g, i] w[h, i]`` of the per-item normalized weights, zero on g == h."""
+@dataclass(frozen=True)
+class PairWeights:
+    """The unordered pairs of groups ``first[p] < second[p]`` and their weights ``w[g, i] w[h, i]``
+    (P x I) of the per-item normalized weights."""
+
+    first: np.ndarray
+    second: np.ndarray
+    weights: np.ndarray
+    n_groups: int
+
+    def to_groups(self, per_pair: np.ndarray, sign: float) -> np.ndarray:
+        """G x I sums over the pairs: ``per_pair`` added to the first group and ``sign * per_pair``
+        to the second (one bincount instead of a loop)."""
+        g, n_items = self.n_groups, per_pair.shape[1]
+        cols = np.arange(n_items)
+        out = np.bincount((self.first[:, None] * n_items + cols).ravel(), per_pair.ravel(), g * n_items)
+        out += sign * np.bincount((self.second[:, None] * n_items + cols).ravel(), per_pair.ravel(), g * n_items)
+        return out.reshape(g, n_items)
+
+
+def pair_weights(weights: np.ndarray) -> PairWeights:
+    """The pair weights ``w[g, i] w[h, i]`` of the per-item normalized weights (sirt's wgt_combi)."""
     w = weights / weights.sum(axis=0, keepdims=True)
-    pw = w[:, None, :] * w[None, :, :]
-    idx = np.arange(w.shape[0])
-    pw[idx, idx, :] = 0.0
-    return pw
+    first, second = np.triu_indices(w.shape[0], 1)
+    return PairWeights(first, second, w[first] * w[second], w.shape[0])
 
 
 def aligned_parameters(loadings, intercepts, means, sds):
@@ -117,21 +137,24 @@ def simplicity_terms(loadings, intercepts, means, sds, pw, power=(0.5, 0.5), sca
     lam1, nu1 = aligned_parameters(loadings, intercepts, means, sds)
     out = []
     for k, par in enumerate((lam1, nu1)):
-        value, _ = component_loss(par[:, None, :] - par[None, :, :], scale[k], power[k], eps)
-        out.append((pw * value).sum(axis=1))
+        value, _ = component_loss(par[pw.first] - par[pw.second], scale[k], power[k], eps)
+        out.append(pw.to_groups(pw.weights * value, 1.0))
     return out[0], out[1]
 
 
 def simplicity(loadings, intercepts, means, sds, pw, power=(0.5, 0.5), scale=(1.0, 1.0), eps=1e-3):
-    """The simplicity function ``F`` and its gradient in (means, sds), each of length G."""
+    """The simplicity function ``F`` and its gradient in (means, sds), each of length G.
+
+    ``F`` sums over ordered pairs as sirt does, i.e. twice over the unordered ones.
+    """
     lam1, nu1 = aligned_parameters(loadings, intercepts, means, sds)
     total = 0.0
     grads = []
     for k, par in enumerate((lam1, nu1)):
-        value, slope = component_loss(par[:, None, :] - par[None, :, :], scale[k], power[k], eps)
-        total += float((pw * value).sum())
-        # each unordered pair appears twice with opposite differences and an odd slope: factor 2
-        grads.append(2.0 * (pw * slope).sum(axis=1))
+        value, slope = component_loss(par[pw.first] - par[pw.second], scale[k], power[k], eps)
+        total += 2.0 * float((pw.weights * value).sum())
+        # d/d par[g]: +slope for the pair's first group, -slope for its second; times 2 (both orders)
+        grads.append(2.0 * pw.to_groups(pw.weights * slope, -1.0))
     g_lam, g_nu = grads
     grad_means = -(g_nu * lam1).sum(axis=1)
     grad_sds = ((-g_lam + g_nu * means[:, None]) * lam1).sum(axis=1) / sds
@@ -165,10 +188,12 @@ def _run_path(x0, eps_path, loadings, intercepts, pw, power, scale, identificati
     low = MIN_SD if identification == "first" else None
     bounds = [(None, None)] * (g - 1) + [(low, None)] * (g - 1)
     x, iterations, res = x0, 0, None
-    for e in eps_path:
+    for k, e in enumerate(eps_path):
+        last = k == len(eps_path) - 1  # the smoother stages only lead the way: looser tolerances
         res = minimize(_objective, x, args=(loadings, intercepts, pw, power, scale, e, identification), jac=True,
                        method="L-BFGS-B", bounds=bounds,
-                       options={"ftol": FTOL, "gtol": GTOL, "maxiter": MAXITER, "maxcor": 20})
+                       options={"ftol": FTOL if last else 1e-9, "gtol": GTOL if last else 1e-5,
+                                "maxiter": MAXITER, "maxcor": 20})
         x = res.x
         iterations += int(res.nit)
     return x, float(res.fun), res, iterations
