@@ -261,7 +261,11 @@ class AlignmentResults:
         large shares mark non-invariant parameters.
     items : DataFrame
         Per item: sirt's ``itempars.aligned`` (Med, M, SD, Min, Max of the aligned loadings and
-        intercepts), the Mplus-style R-squared and the share of the simplicity function.
+        intercepts); ``R2.lambda``, ``R2.nu``, the Mplus-style R-squared, 1 - variance over groups
+        of (configural parameter - its value under the aligned model with the item's mean aligned
+        parameter) / variance over groups of the configural parameter, negative when the
+        configural parameter varies less over groups than it departs from that model (nearly
+        invariant items with few groups); ``F.lambda``, ``F.nu``, the item's share of ``F``.
     invariance : DataFrame
         sirt's ``es.invariance``: rows ``R2``, ``sqrtU2``, ``rbar``; columns ``loadings``,
         ``intercepts``.

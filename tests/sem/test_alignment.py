@@ -290,7 +290,9 @@ def test_entry_point_refuses_fits_it_cannot_align():
     two = fit("F =~ a + b\nH =~ c + d", data, group="site", std_lv=True, meanstructure=True)
     with pytest.raises(ValueError, match="'factor'"):
         alignment(two)
-    assert alignment(two, factor="H", starts=1).items.index.tolist() == ["c", "d"]
+    two_h = alignment(two, factor="H", starts=1)
+    assert two_h.items.index.tolist() == ["c", "d"]
+    assert two_h.options["identification"] == "first"  # "auto" with 3 groups
     with pytest.raises(ValueError, match="weights"):
         alignment(fit("F =~ a + b + c + d", data, group="site", std_lv=True, meanstructure=True), weights="n")
 
