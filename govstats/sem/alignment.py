@@ -30,9 +30,9 @@ it for up to 6 groups only, the rule sirt's help page states for ``fixed=NULL`` 
 groups, fixed=FALSE is chosen") and its ``invariance_alignment_choose_fixed(Gmax=6)`` default,
 and beyond that sirt's ``fixed=FALSE``: first group's mean 0, geometric mean of the SDs 1
 (reported so, as sirt does; divide means and SDs by the first group's SD for its scale). The
-FREE variant of Mplus (sirt's ``meth=4``: product of
-SDs 1, a ridge penalty on the means) is not offered: it is only weakly identified and
-Asparouhov & Muthen recommend FIXED for many groups with some non-invariance anyway.
+FREE variant of Mplus is offered as sirt's ``meth=4`` (``identification="free"``: all means
+free, product of SDs 1, a ridge ``0.001 * sum(means^2)``), with the analytic gradient (sirt uses
+numerical derivatives there).
 
 The optimization follows sirt: L-BFGS-B with the analytic gradient, SDs bounded below by 0.01,
 started from the groups' median loading (relative to the first group's) and median intercept
@@ -162,13 +162,21 @@ def simplicity(loadings, intercepts, means, sds, pw, power=(0.5, 0.5), scale=(1.
 
 
 # -- the optimization --------------------------------------------------------------------------
+FREE_PENALTY = 1e-3   # sirt's meth=4 ridge: sum(wgt[, 1]) / 1000 with weights normalized per item
+
+
+def n_mean_parameters(g: int, identification: str) -> int:
+    return g if identification == "free" else g - 1
+
+
 def unpack(x, g: int, identification: str):
-    """Group means and SDs from the free parameters: means 2..G, then SDs 2..G ("first") or
-    log-SDs 2..G of SDs scaled to geometric mean 1 ("product")."""
-    means = np.concatenate(([0.0], x[:g - 1]))
+    """Group means and SDs from the free parameters: means 2..G (all G for "free"), then SDs
+    2..G ("first") or log-SDs 2..G of SDs scaled to geometric mean 1 ("product", "free")."""
+    k = n_mean_parameters(g, identification)
+    means = x[:k] if identification == "free" else np.concatenate(([0.0], x[:k]))
     if identification == "first":
-        return means, np.concatenate(([1.0], x[g - 1:]))
-    logs = np.concatenate(([0.0], x[g - 1:]))
+        return means, np.concatenate(([1.0], x[k:]))
+    logs = np.concatenate(([0.0], x[k:]))
     return means, np.exp(logs - logs.mean())
 
 
@@ -176,9 +184,12 @@ def _objective(x, loadings, intercepts, pw, power, scale, eps, identification="f
     g = loadings.shape[0]
     means, sds = unpack(x, g, identification)
     value, gm, gs = simplicity(loadings, intercepts, means, sds, pw, power, scale, eps)
-    if identification == "product":  # chain rule through sds = exp(l - mean(l))
+    if identification != "first":  # chain rule through sds = exp(l - mean(l))
         gs = gs * sds
         gs = gs - gs.mean()
+    if identification == "free":  # all means free, held by sirt's small ridge
+        value += FREE_PENALTY * float(means @ means)
+        return value, np.concatenate((gm + 2 * FREE_PENALTY * means, gs[1:]))
     return value, np.concatenate((gm[1:], gs[1:]))
 
 
@@ -186,7 +197,7 @@ def _run_path(x0, eps_path, loadings, intercepts, pw, power, scale, identificati
     """One start along the decreasing eps sequence; returns (x, value, scipy result of the last run, iterations)."""
     g = loadings.shape[0]
     low = MIN_SD if identification == "first" else None
-    bounds = [(None, None)] * (g - 1) + [(low, None)] * (g - 1)
+    bounds = [(None, None)] * n_mean_parameters(g, identification) + [(low, None)] * (g - 1)
     x, iterations, res = x0, 0, None
     for k, e in enumerate(eps_path):
         last = k == len(eps_path) - 1  # the smoother stages only lead the way: looser tolerances
@@ -316,8 +327,10 @@ class AlignmentResults:
         lines = [f"Alignment optimization (Asparouhov & Muthen 2014; as sirt::invariance.alignment)"
                  + (f" for factor {self.factor_name}" if self.factor_name else ""),
                  f"  Groups {len(self.factor)}, items {len(self.items)}; identification: "
-                 + ("first group mean 0, SD 1 (FIXED)" if opts.get("identification", "first") == "first"
-                    else "first group mean 0, geometric mean of the SDs 1"),
+                 + {"first": "first group mean 0, SD 1 (FIXED)",
+                    "product": "first group mean 0, geometric mean of the SDs 1",
+                    "free": "all means free, SDs' geometric mean 1, ridge 0.001 (FREE); reported with the "
+                            "first group's mean 0, SD 1"}[opts.get("identification", "first")],
                  f"  Power {opts['power'][0]:g} {opts['power'][1]:g}, scale {opts['scale'][0]:g} "
                  f"{opts['scale'][1]:g}, eps {opts['eps']:g}, weights {opts['weights']}",
                  f"  Simplicity function {self.simplicity:.6f}; converged {self.converged}; "
@@ -389,6 +402,11 @@ def alignment_from_estimates(loadings, intercepts, weights=None, power=(0.5, 0.5
         mean 1; the SDs are optimized on the log scale. With many groups and a non-invariant
         reference group, "first" can reach a lower simplicity value by inflating every other
         group's SD (all their aligned loadings shrink together); "product" cannot.
+        "free" (sirt's ``meth=4``, like Mplus FREE): every group's mean is free, the SDs have
+        geometric mean 1, and ``0.001 * sum(means^2)`` is added to F (sirt's ridge; the means are
+        only weakly identified, by the non-invariant loadings); the result is reported, as sirt
+        does, on the first group's scale (mean 0, SD 1), and ``simplicity`` is F there without
+        the ridge (the ``starts`` table holds the penalized values that were minimized).
     groups, items : list, optional
         Labels (default: the DataFrame's, else ``G1..``, ``I1..`` as sirt).
 
@@ -431,9 +449,9 @@ def alignment_from_estimates(loadings, intercepts, weights=None, power=(0.5, 0.5
         raise ValueError(f"The 'eps' parameter of alignment must be a positive number. Got {eps!r} instead.")
     if not (isinstance(starts, (int, np.integer)) and starts >= 1):
         raise ValueError(f"The 'starts' parameter of alignment must be an integer >= 1. Got {starts!r} instead.")
-    if identification not in ("auto", "first", "product"):
+    if identification not in ("auto", "first", "product", "free"):
         raise ValueError("The 'identification' parameter of alignment must be one of {'auto', 'first', "
-                         f"'product'}}. Got {identification!r} instead.")
+                         f"'product', 'free'}}. Got {identification!r} instead.")
     if identification == "auto":
         identification = "first" if g <= 6 else "product"
     w = _weights(weights, lam.shape)
@@ -449,9 +467,10 @@ def alignment_from_estimates(loadings, intercepts, weights=None, power=(0.5, 0.5
     sd0 = np.maximum(sd0 / sd0[0], MIN_SD)
     mean0 = np.median(nu, axis=1)
     mean0 = mean0 - mean0[0]
-    if identification == "product":
+    if identification != "first":
         sd0 = np.log(sd0)
-    x_first = np.concatenate((mean0[1:], sd0[1:]))
+    k_means = n_mean_parameters(g, identification)
+    x_first = np.concatenate((mean0[g - k_means:], sd0[1:]))
     rng = np.random.default_rng(seed)
     eps_path = _eps_path(float(eps))
     runs = []
@@ -461,14 +480,16 @@ def alignment_from_estimates(loadings, intercepts, weights=None, power=(0.5, 0.5
         else:  # perturb the means by about their spread and the SDs multiplicatively
             spread = max(float(np.std(mean0)), 0.1)
             jitter = rng.normal(scale=0.3, size=g - 1)
-            sds = sd0[1:] + jitter if identification == "product" else np.maximum(sd0[1:] * np.exp(jitter), MIN_SD)
-            x0 = np.concatenate((mean0[1:] + rng.normal(scale=spread, size=g - 1), sds))
+            sds = sd0[1:] + jitter if identification != "first" else np.maximum(sd0[1:] * np.exp(jitter), MIN_SD)
+            x0 = np.concatenate((mean0[g - k_means:] + rng.normal(scale=spread, size=k_means), sds))
         with single_threaded():  # L-BFGS-B's small BLAS calls wait on a second thread otherwise
             x, value, res, nit = _run_path(x0, eps_path, lam, nu, pw, power, scale, identification)
         runs.append({"start": k, "simplicity": value, "iterations": nit,
                      "converged": bool(res.success) and res.nit < MAXITER, "x": x})
     best = min(runs, key=lambda r: r["simplicity"])
     means, sds = unpack(best["x"], g, identification)
+    if identification == "free":  # sirt's invariance_alignment_center_parameters for meth=4
+        means, sds = (means - means[0]) / sds[0], sds / sds[0]
     converged = best["converged"]
     if not converged:
         warnings.warn("alignment: the optimizer stopped before converging (iteration limit or line-search "
@@ -483,7 +504,7 @@ def alignment_from_estimates(loadings, intercepts, weights=None, power=(0.5, 0.5
     if np.any(sds <= MIN_SD * (1 + 1e-6)):
         warnings.warn(f"alignment: a group SD reached its lower bound {MIN_SD}; the alignment is not "
                       "well determined for that group.", IdentificationWarning, stacklevel=2)
-    spread_means = max(abs(r["x"][:g - 1] - best["x"][:g - 1]).max() for r in runs)
+    spread_means = max(abs(r["x"][:k_means] - best["x"][:k_means]).max() for r in runs)
     if spread_means > 1e-3 and sum(r["simplicity"] - best["simplicity"] < 1e-6 * abs(best["simplicity"])
                                    for r in runs) > 1:
         warnings.warn("alignment: different starts reach the same simplicity value with group means that "
