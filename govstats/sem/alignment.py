@@ -260,7 +260,8 @@ class AlignmentResults:
     ----------
     factor : DataFrame
         One row per group: aligned factor ``mean`` (sirt's ``alpha0``), ``sd`` (``psi0``) and
-        ``variance``; the first group has mean 0 and SD 1.
+        ``variance``; the first group has mean 0, and SD 1 ("first", "free") or the SDs have
+        geometric mean 1 ("product").
     loadings, intercepts : DataFrame
         The configural estimates that were aligned (groups x items).
     aligned_loadings, aligned_intercepts : DataFrame
@@ -286,7 +287,8 @@ class AlignmentResults:
         Every start's simplicity value, iterations and convergence; row 0 is sirt's start.
     converged : bool
     options : dict
-        ``power``, ``scale``, ``eps``, ``starts``, ``seed`` and the weights used.
+        ``power``, ``scale``, ``eps``, ``starts``, ``seed``, ``identification`` (as resolved
+        from "auto"), ``weights`` (a description) and ``weight_matrix`` (the G x I weights).
     seconds : float
     """
 
