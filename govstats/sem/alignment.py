@@ -39,8 +39,12 @@ started from the groups' median loading (relative to the first group's) and medi
 (minus the first group's), and run along sirt's decreasing sequence of ``eps`` values
 (1, 10^-0.5, ..., down to ``eps``), each run starting where the previous one stopped, so the
 nearly non-smooth final function is approached from smooth ones. Because the function is not
-convex, ``starts - 1`` further starts (random perturbations of the first, from ``seed``) run
-the same path and the lowest simplicity value wins; the first start alone is sirt's path.
+convex, ``starts - 1`` further starts perturb the first start's solution at random (from
+``seed``: means by about their spread over groups, SDs by about 30%) and rerun the stages with
+eps <= 0.01 (the smoother stages would pull them back to one place); the lowest simplicity
+value wins. The first start alone is sirt's path. Example (tests): two groups whose item
+differences are 0, 0, 1, 1 leave sirt's path at the mean difference 0.5, a stationary point
+between the two minima 0 and 1, which the further starts find.
 Convergence: each run stops when L-BFGS-B's relative reduction of F falls below 1e-13 or the
 largest projected gradient component below 1e-8 (``scipy.optimize.minimize`` options
 ``ftol``/``gtol``); the result counts as converged when the final run of the best start stops
@@ -191,6 +195,15 @@ def _objective(x, loadings, intercepts, pw, power, scale, eps, identification="f
         value += FREE_PENALTY * float(means @ means)
         return value, np.concatenate((gm + 2 * FREE_PENALTY * means, gs[1:]))
     return value, np.concatenate((gm[1:], gs[1:]))
+
+
+def _reported(x, g: int, identification: str):
+    """Means and SDs as reported; for "free" on the first group's scale, as sirt's
+    invariance_alignment_center_parameters does for meth=4."""
+    means, sds = unpack(x, g, identification)
+    if identification == "free":
+        means, sds = (means - means[0]) / sds[0], sds / sds[0]
+    return means, sds
 
 
 def _run_path(x0, eps_path, loadings, intercepts, pw, power, scale, identification="first"):
@@ -475,23 +488,26 @@ def alignment_from_estimates(loadings, intercepts, weights=None, power=(0.5, 0.5
     x_first = np.concatenate((mean0[g - k_means:], sd0[1:]))
     rng = np.random.default_rng(seed)
     eps_path = _eps_path(float(eps))
+    # The smoothest stages are nearly convex and would pull every start back to the same place, so
+    # the further starts perturb the first start's solution and rerun only the stages eps <= 0.01.
+    late_path = eps_path[eps_path <= max(0.01, float(eps))]
+    spread = max(float(np.std(mean0)), 0.1)
     runs = []
-    for k in range(int(starts)):
-        if k == 0:
-            x0 = x_first
-        else:  # perturb the means by about their spread and the SDs multiplicatively
-            spread = max(float(np.std(mean0)), 0.1)
-            jitter = rng.normal(scale=0.3, size=g - 1)
-            sds = sd0[1:] + jitter if identification != "first" else np.maximum(sd0[1:] * np.exp(jitter), MIN_SD)
-            x0 = np.concatenate((mean0[g - k_means:] + rng.normal(scale=spread, size=k_means), sds))
-        with single_threaded():  # L-BFGS-B's small BLAS calls wait on a second thread otherwise
-            x, value, res, nit = _run_path(x0, eps_path, lam, nu, pw, power, scale, identification)
-        runs.append({"start": k, "simplicity": value, "iterations": nit,
-                     "converged": bool(res.success) and res.nit < MAXITER, "x": x})
+    with single_threaded():  # L-BFGS-B's small BLAS calls wait on a second thread otherwise
+        for k in range(int(starts)):
+            if k == 0:
+                x0, path = x_first, eps_path
+            else:  # means moved by about their spread, SDs by about 30%
+                x_sol = runs[0]["x"]
+                jitter = rng.normal(scale=0.3, size=g - 1)
+                sds = x_sol[k_means:] + jitter if identification != "first" else \
+                    np.maximum(x_sol[k_means:] * np.exp(jitter), MIN_SD)
+                x0, path = np.concatenate((x_sol[:k_means] + rng.normal(scale=spread, size=k_means), sds)), late_path
+            x, value, res, nit = _run_path(x0, path, lam, nu, pw, power, scale, identification)
+            runs.append({"start": k, "simplicity": value, "iterations": nit,
+                         "converged": bool(res.success) and res.nit < MAXITER, "x": x})
     best = min(runs, key=lambda r: r["simplicity"])
-    means, sds = unpack(best["x"], g, identification)
-    if identification == "free":  # sirt's invariance_alignment_center_parameters for meth=4
-        means, sds = (means - means[0]) / sds[0], sds / sds[0]
+    means, sds = _reported(best["x"], g, identification)
     converged = best["converged"]
     if not converged:
         warnings.warn("alignment: the optimizer stopped before converging (iteration limit or line-search "
@@ -506,9 +522,9 @@ def alignment_from_estimates(loadings, intercepts, weights=None, power=(0.5, 0.5
     if np.any(sds <= MIN_SD * (1 + 1e-6)):
         warnings.warn(f"alignment: a group SD reached its lower bound {MIN_SD}; the alignment is not "
                       "well determined for that group.", IdentificationWarning, stacklevel=2)
-    spread_means = max(abs(r["x"][:k_means] - best["x"][:k_means]).max() for r in runs)
-    if spread_means > 1e-3 and sum(r["simplicity"] - best["simplicity"] < 1e-6 * abs(best["simplicity"])
-                                   for r in runs) > 1:
+    ties = [r for r in runs if r["simplicity"] - best["simplicity"] < 1e-6 * abs(best["simplicity"])]
+    spread_means = max(float(np.abs(_reported(r["x"], g, identification)[0] - means).max()) for r in ties)
+    if spread_means > 1e-3:
         warnings.warn("alignment: different starts reach the same simplicity value with group means that "
                       f"differ by up to {spread_means:.3g}; the aligned means are not uniquely determined.",
                       IdentificationWarning, stacklevel=2)
