@@ -63,10 +63,10 @@ parameter from the item's mean (sirt's ``lambda.resid``, ``nu.resid``) and the g
 singles out the non-invariant parameters.
 
 Speed (benchmarks/bench_alignment.py, CPU seconds on this machine, whose 2 cores were shared
-with other jobs at load ~14, so wall time was ~3.6x more; "product" identification, one start /
-the default 5 starts): 30 groups x 6 items 0.11 / 0.54 s; 60 x 8: 0.24 / 1.1 s; 100 x 5:
-0.45 / 2.0 s; 100 x 10: 1.0 / 5.0 s. One evaluation of F and its gradient for 100 x 10 takes
-about 5 ms (pairs of groups as arrays, no Python loop).
+with other jobs at load 12-15, so wall time was 3-10x more; "product" identification, one start /
+the default 5 starts): 30 groups x 6 items 0.12 / 0.31 s; 60 x 8: 0.24 / 0.68 s; 100 x 5:
+0.52 / 1.5 s; 100 x 10: 1.1 / 3.2 s. One evaluation of F and its gradient for 100 x 10 takes
+about 5 ms CPU (pairs of groups as arrays, no Python loop).
 """
 
 from __future__ import annotations
