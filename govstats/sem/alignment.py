@@ -658,9 +658,10 @@ def alignment(configural_results, factor: str | None = None, weights=None, power
         in which ``factor`` is measured by continuous items that load on it alone.
     factor : str, optional
         The factor to align (required when the model has several).
-    weights : None, "sqrt_n" or array-like
-        None weighs groups equally (sirt's default); ``"sqrt_n"`` uses the square roots of the
-        group sizes, so pairs weigh ``sqrt(N_g N_h)`` as in Mplus; an array is sirt's ``wgt``.
+    weights : None, "n", "sqrt_n" or array-like
+        None weighs groups equally (sirt's default); ``"n"`` uses the group sizes as sirt's
+        ``wgt`` (pairs weigh ``N_g N_h``); ``"sqrt_n"`` their square roots, so pairs weigh
+        ``sqrt(N_g N_h)`` as in Mplus (Asparouhov & Muthen 2014); an array is sirt's ``wgt``.
     power, scale, eps, starts, seed, identification
         As in :func:`alignment_from_estimates`.
 
@@ -685,10 +686,11 @@ def alignment(configural_results, factor: str | None = None, weights=None, power
     """
     lam, nu, factor = configural_estimates(configural_results, factor)
     if isinstance(weights, str):
-        if weights != "sqrt_n":
-            raise ValueError(f"The 'weights' parameter of alignment must be None, 'sqrt_n' or an array. "
+        if weights not in ("n", "sqrt_n"):
+            raise ValueError(f"The 'weights' parameter of alignment must be None, 'n', 'sqrt_n' or an array. "
                              f"Got {weights!r} instead.")
-        w = np.sqrt(np.asarray(configural_results.nobs_groups, dtype=float))
+        w = np.asarray(configural_results.nobs_groups, dtype=float)
+        w = np.sqrt(w) if weights == "sqrt_n" else w
     else:
         w = weights
     out = alignment_from_estimates(lam, nu, weights=w, power=power, scale=scale, eps=eps, starts=starts,

@@ -265,6 +265,22 @@ def test_sirt_help_example_4(power, printed):
 
 
 # -- bad input -------------------------------------------------------------------------------
+def test_group_size_weights():
+    """sirt's wgt: pair weight w_g w_h after normalization per item; 'n' and 'sqrt_n' from the fit's
+    group sizes equal the same arrays given by hand, and unequal sizes change the solution."""
+    data = small_data()
+    data = data.drop(data.index[(data.site == "s2")][:200])  # group sizes 300, 300, 100
+    conf = fit("F =~ a + b + c + d", data, group="site", std_lv=True, meanstructure=True)
+    lam, nu, _ = configural_estimates(conf)
+    for name, w in (("n", np.array([300.0, 300, 100])), ("sqrt_n", np.sqrt([300.0, 300, 100]))):
+        a = alignment(conf, weights=name, starts=1)
+        b = alignment_from_estimates(lam, nu, weights=w, starts=1)
+        np.testing.assert_allclose(a.factor.to_numpy(), b.factor.to_numpy(), atol=1e-12)
+        np.testing.assert_allclose(a.options["weight_matrix"][:, 0], w)
+    equal = alignment(conf, starts=1)
+    assert np.abs(equal.factor["mean"] - alignment(conf, weights="n", starts=1).factor["mean"]).max() > 1e-4
+
+
 def test_bad_arrays_and_arguments_raise():
     lam = np.ones((3, 4))
     nu = np.zeros((3, 4))
@@ -314,8 +330,9 @@ def test_entry_point_refuses_fits_it_cannot_align():
     two_h = alignment(two, factor="H", starts=1)
     assert two_h.items.index.tolist() == ["c", "d"]
     assert two_h.options["identification"] == "first"  # "auto" with 3 groups
+    conf = fit("F =~ a + b + c + d", data, group="site", std_lv=True, meanstructure=True)
     with pytest.raises(ValueError, match="weights"):
-        alignment(fit("F =~ a + b + c + d", data, group="site", std_lv=True, meanstructure=True), weights="n")
+        alignment(conf, weights="N")
 
 
 def test_reversed_factor_in_a_group_is_turned_around_with_a_warning():
