@@ -32,6 +32,7 @@ from govstats.sem.prepare import (missing_statistics, model_text, moment_statist
 from govstats.sem.results import SEMResults
 from govstats.sem.start import start_values
 from govstats.sem.syntax import parse_model
+from govstats.sem.two_level_model import has_levels
 
 
 def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, missing: str = "listwise",
@@ -108,6 +109,13 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
     True
     """
     started = time.perf_counter()
+    syntax_text = model if isinstance(model, str) else model_text(model)
+    if has_levels(syntax_text):  # 'level:' blocks: two-level SEM (govstats.sem.two_level_fit)
+        from govstats.sem.two_level_fit import fit_two_level, two_level_options
+
+        options = two_level_options(estimator, ordered, missing, cluster, group, group_equal, group_partial, se,
+                                    bootstrap, seed, lavaan_options)
+        return fit_two_level(syntax_text, data, options, started)
     # where bootstrap draws run (govstats.parallel): not a model option, the numbers do not depend on it
     executor, workers = lavaan_options.pop("executor", None), lavaan_options.pop("workers", None)
     options = normalize_options(estimator=estimator, ordered=ordered, missing=missing, cluster=cluster,

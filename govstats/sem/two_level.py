@@ -1,0 +1,373 @@
+"""Two-level normal likelihood (the distribution layer of two-level SEM), as lavaan 0.6.14's
+``lav_mvnorm_cluster.R`` and ``lav_samplestats_cluster_patterns``.
+
+Respondents i in clusters j (communities) are y_ij = mu + b_j + w_ij with within part w ~
+N(0, Sigma_W) and between part b_j ~ N(0, Sigma_B); level-2-only variables z_j (community
+characteristics) belong to the between part alone. The data enter through sufficient statistics:
+the pooled within covariance S_PW (divisor N - J) and, per distinct cluster size n, the mean and
+covariance (divisor: the number of clusters of that size) of the cluster vectors c_j = (z_j, ybar_j).
+Per cluster size the cluster vector is normal with covariance
+
+    V_n = Sigma_B^c + E_y Sigma_W E_y' / n,
+
+(Sigma_B^c over (z, y); E_y places the within matrix on the y rows), so that
+
+    -2 log L = sum_n n_s [log|V_n| + p_y log n + tr(V_n^-1 (C_n + d_n d_n'))]
+               + (N - J) [log|Sigma_W| + tr(Sigma_W^-1 S_PW)] + P log(2 pi),
+
+which is lavaan's ``lav_mvnorm_cluster_loglik_samplestats_2l`` written with the joint covariance of
+(z_j, ybar_j) (its log|n Sigma_B.z + Sigma_W| is log|V_n| + p_y log n). The derivatives with respect
+to the matrices are those of independent normal pieces, so the expected information is exact.
+
+The unrestricted (h1) model is estimated by lavaan's EM algorithm (``lav_mvnorm_cluster_em_sat``,
+``lav_mvnorm_cluster_em_estepb``) with its start, tolerance (1e-4 on the log-likelihood) and
+quirks, so that the h1 log-likelihood, the chi-square, the SRMR and the ICCs agree with lavaan's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from govstats.sem.ml import information_matrix, inverse_logdet
+
+LOG_2PI = float(np.log(2.0 * np.pi))
+
+
+@dataclass
+class ClusterStatistics:
+    """Sufficient statistics of two-level data (one group, complete rows).
+
+    The cluster vector is (z, y): ``between_only`` names the level-2-only variables z, ``within``
+    the level-1 variables y (in the level-1 model's order; those also in level 2 are split into a
+    within and a between part, the others are within-only). ``raw`` (n x p_y) and ``cluster_index``
+    (each row's cluster, 0..J-1) serve the casewise (cluster) scores of the robust statistics.
+    """
+
+    n: int
+    n_clusters: int
+    within: list
+    between_only: list
+    s_pw: np.ndarray
+    sizes: np.ndarray          # distinct cluster sizes
+    counts: np.ndarray         # clusters of each size
+    mean_d: list               # per size: mean of the cluster vectors (z, ybar)
+    cov_d: list                # per size: their covariance (divisor: clusters of that size)
+    y2: np.ndarray             # J x (p_z + p_y): cluster vectors, clusters in order of first appearance
+    cluster_size: np.ndarray   # J
+    y1y1: np.ndarray           # crossproduct of the raw level-1 variables (lavaan's Y1Y1, for the EM)
+    raw: np.ndarray
+    cluster_index: np.ndarray
+    total_mean: np.ndarray     # over the level-1 variables (fixed.x values of within covariates)
+    total_cov: np.ndarray      # divisor N
+    loglik_x: float = 0.0
+    cluster_labels: list | None = None
+
+    kind = "two_level"
+
+    @property
+    def p_z(self) -> int:
+        return len(self.between_only)
+
+    @property
+    def p_y(self) -> int:
+        return len(self.within)
+
+    @property
+    def cluster_names(self) -> list:
+        return list(self.between_only) + list(self.within)
+
+    @classmethod
+    def from_rows(cls, y: np.ndarray, z: np.ndarray, cluster: np.ndarray, within: list, between_only: list,
+                  within_x: list = (), between_x: list = ()) -> "ClusterStatistics":
+        """From complete rows: y (n x p_y, level-1 variables), z (n x p_z, constant within clusters),
+        the cluster ids, and the fixed.x covariates of each level (their marginal log-likelihood is
+        left out of logl, as lavaan's ``loglik.x``)."""
+        n = len(y)
+        labels, first, index = np.unique(cluster, return_index=True, return_inverse=True)
+        order = np.argsort(first)                     # lavaan: clusters in order of first appearance
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        index = rank[index]
+        n_clusters = len(labels)
+        size = np.bincount(index, minlength=n_clusters).astype(float)
+        sums = np.zeros((n_clusters, y.shape[1]))
+        np.add.at(sums, index, y)
+        ybar = sums / size[:, None]
+        zbar = np.zeros((n_clusters, z.shape[1]))
+        if z.shape[1]:
+            zsum = np.zeros_like(zbar)
+            np.add.at(zsum, index, z)
+            zbar = zsum / size[:, None]
+        centred = y - ybar[index]
+        s_pw = centred.T @ centred / (n - n_clusters)
+        y2 = np.hstack([zbar, ybar])
+        sizes, counts = np.unique(size, return_counts=True)
+        mean_d, cov_d = [], []
+        for s in sizes:
+            rows = y2[size == s]
+            mean = rows.mean(axis=0)
+            dev = rows - mean
+            mean_d.append(mean)
+            cov_d.append(dev.T @ dev / len(rows))
+        total_mean = y.mean(axis=0)
+        dev = y - total_mean
+        total_cov = dev.T @ dev / n
+        stats = cls(n=n, n_clusters=n_clusters, within=list(within), between_only=list(between_only), s_pw=s_pw,
+                    sizes=sizes, counts=counts, mean_d=mean_d, cov_d=cov_d, y2=y2, cluster_size=size,
+                    y1y1=y.T @ y, raw=y, cluster_index=index, total_mean=total_mean, total_cov=total_cov,
+                    cluster_labels=[labels[k] for k in order])
+        stats.loglik_x = stats.marginal_loglik_x(within_x, between_x)
+        return stats
+
+    def between_moments(self):
+        """(mean, covariance with divisor J) of the cluster vectors: the fixed.x values of level-2
+        covariates (lavaan's Mu.B.start and Sigma.B of between-only variables)."""
+        mean = self.y2.mean(axis=0)
+        dev = self.y2 - mean
+        return mean, dev.T @ dev / self.n_clusters
+
+    def marginal_loglik_x(self, within_x, between_x) -> float:
+        """lavaan's loglik.x: the saturated log-likelihood of the within covariates (total covariance,
+        N rows) plus that of the between covariates (covariance of the cluster vectors, J clusters)."""
+        out = 0.0
+        if len(within_x):
+            k = [self.within.index(v) for v in within_x]
+            out += _saturated_loglik(self.n, self.total_cov[np.ix_(k, k)])
+        if len(between_x):
+            names = self.cluster_names
+            k = [names.index(v) for v in between_x]
+            out += _saturated_loglik(self.n_clusters, self.between_moments()[1][np.ix_(k, k)])
+        return out
+
+    def constant(self) -> float:
+        """-(P/2) log(2 pi), P = N p_y + J p_z (lavaan's count of observed values)."""
+        return -0.5 * (self.n * self.p_y + self.n_clusters * self.p_z) * LOG_2PI
+
+
+def _saturated_loglik(n: int, cov: np.ndarray) -> float:
+    p = cov.shape[0]
+    return -0.5 * n * (p * LOG_2PI + np.linalg.slogdet(cov)[1] + p)
+
+
+@dataclass
+class Moments2L:
+    """Implied two-level moments in the cluster layout: Sigma_W over y, Sigma_B and mu over (z, y)."""
+
+    sigma_w: np.ndarray
+    sigma_b: np.ndarray
+    mu: np.ndarray
+
+
+def minus2_loglik(stats: ClusterStatistics, m: Moments2L, terms: bool = False):
+    """-2 log L without the constant (lavaan's value), or None outside the admissible region; with
+    ``terms`` also the matrices its derivatives need: (value, [(V_n^-1, residual outer product)], Sigma_W^-1)."""
+    pz = stats.p_z
+    within = inverse_logdet(m.sigma_w)
+    if within is None:
+        return None
+    w_inv, w_logdet = within
+    extra = stats.n - stats.n_clusters
+    value = extra * (w_logdet + float(np.sum(w_inv * stats.s_pw)))
+    pieces = []
+    for size, count, mean, cov in zip(stats.sizes, stats.counts, stats.mean_d, stats.cov_d):
+        v = m.sigma_b.copy()
+        v[pz:, pz:] += m.sigma_w / size
+        il = inverse_logdet(v)
+        if il is None:
+            return None
+        inv, logdet = il
+        d = mean - m.mu
+        outer = cov + np.outer(d, d)
+        value += count * (logdet + stats.p_y * np.log(size) + float(np.sum(inv * outer)))
+        if terms:
+            pieces.append((inv, outer, d))
+    return (value, pieces, w_inv) if terms else value
+
+
+def loglik(stats: ClusterStatistics, m: Moments2L, fixed_x: bool = True) -> float:
+    """lavaan's logl (with the 2 pi constant, less loglik.x of fixed.x covariates)."""
+    value = minus2_loglik(stats, m)
+    if value is None:
+        return -np.inf
+    return -0.5 * value + stats.constant() - (stats.loglik_x if fixed_x else 0.0)
+
+
+def matrix_gradient(stats: ClusterStatistics, m: Moments2L, pieces, w_inv):
+    """Derivatives of -2 log L with respect to Sigma_W (p_y x p_y), Sigma_B (over (z, y)) and mu, as
+    matrices G with d(-2 log L) = tr(G_W dSigma_W) + tr(G_B dSigma_B) + g' dmu."""
+    pz = stats.p_z
+    extra = stats.n - stats.n_clusters
+    g_w = extra * (w_inv - w_inv @ stats.s_pw @ w_inv)
+    g_b = np.zeros_like(m.sigma_b)
+    g_mu = np.zeros(len(m.mu))
+    for size, count, (inv, outer, d) in zip(stats.sizes, stats.counts, pieces):
+        g = count * (inv - inv @ outer @ inv)
+        g_b += g
+        g_w += g[pz:, pz:] / size
+        g_mu -= 2.0 * count * (inv @ d)
+    return g_w, g_b, g_mu
+
+
+def expected_hessian(stats: ClusterStatistics, pieces, w_inv, dW: np.ndarray, dB: np.ndarray,
+                     dmu: np.ndarray) -> np.ndarray:
+    """E[d2(-2 log L)] with respect to the parameters, from the Jacobians of Sigma_W (p_y x p_y x q),
+    Sigma_B (p_c x p_c x q) and mu (p_c x q): a sum over independent normal pieces."""
+    pz = stats.p_z
+    out = (stats.n - stats.n_clusters) * information_matrix(w_inv, dW)
+    for size, count, (inv, _, _) in zip(stats.sizes, stats.counts, pieces):
+        dV = dB.copy()
+        dV[pz:, pz:, :] += dW / size
+        out += count * (information_matrix(inv, dV) + 2.0 * dmu.T @ inv @ dmu)
+    return out
+
+
+def cluster_scores(stats: ClusterStatistics, m: Moments2L):
+    """Per cluster, the derivatives of its log-likelihood with respect to Sigma_W, Sigma_B and mu:
+    (G_W: J x p_y x p_y, G_B: J x p_c x p_c, g_mu: J x p_c), each as matrices G with
+    d logL_j = tr(G_W dSigma_W) + tr(G_B dSigma_B) + g_mu' dmu. The cluster's rows y_ij give a within
+    part (n_j - 1 degrees of freedom, its own scatter about ybar_j) and the cluster vector (z_j, ybar_j)."""
+    pz = stats.p_z
+    w_inv = np.linalg.inv(m.sigma_w)
+    J = stats.n_clusters
+    dev = stats.raw - stats.y2[stats.cluster_index, pz:]
+    scatter = np.zeros((J, stats.p_y, stats.p_y))
+    np.add.at(scatter, stats.cluster_index, dev[:, :, None] * dev[:, None, :])
+    size = stats.cluster_size
+    g_w = -0.5 * ((size - 1)[:, None, None] * w_inv[None] - w_inv[None] @ scatter @ w_inv[None])
+    g_b = np.zeros((J, len(m.mu), len(m.mu)))
+    g_mu = np.zeros((J, len(m.mu)))
+    for s in stats.sizes:
+        rows = np.flatnonzero(size == s)
+        v = m.sigma_b.copy()
+        v[pz:, pz:] += m.sigma_w / s
+        inv = np.linalg.inv(v)
+        d = (stats.y2[rows] - m.mu) @ inv
+        g = -0.5 * (inv[None] - d[:, :, None] * d[:, None, :])
+        g_b[rows] = g
+        g_w[rows] += g[:, pz:, pz:] / s
+        g_mu[rows] = d
+    return g_w, g_b, g_mu
+
+
+# -- the unrestricted model: lavaan's EM ------------------------------------------------------------
+
+@dataclass
+class H1:
+    """The unrestricted two-level model (lavaan's h1): implied moments per level and its logl."""
+
+    sigma_w: np.ndarray      # over y
+    sigma_b: np.ndarray      # over (z, y), within-only rows and columns zero
+    mu_w: np.ndarray         # over y
+    mu_b: np.ndarray         # over (z, y), within-only entries zero
+    logl: float              # with the constant, less loglik.x when fixed.x covariates exist
+    iterations: int
+    converged: bool
+
+
+def em_h1(stats: ClusterStatistics, within_only: np.ndarray, fixed_x: bool = True, tol: float = 1e-4,
+          max_iter: int = 5000, min_variance: float = 1e-5) -> H1:
+    """lavaan's ``lav_mvnorm_cluster_em_sat``: EM from identity matrices and zero means, stopped when
+    the log-likelihood rises by less than ``tol``. As lavaan, the E-step carries a between part for
+    within-only variables that the reported moments (and log-likelihood) set to zero.
+
+    ``within_only``: boolean over y, True for level-1 variables that are not in level 2.
+    """
+    pz, py = stats.p_z, stats.p_y
+    both = ~within_only
+    N, J = stats.n, stats.n_clusters
+    z = stats.y2[:, :pz]
+    mu_z = z.mean(axis=0)
+    sigma_zz = (z - mu_z).T @ (z - mu_z) / J
+    sigma_w = np.eye(py)
+    sigma_b = np.diag(both.astype(float))
+    sigma_yz = np.zeros((py, pz))
+    mu_w = np.zeros(py)
+    mu_b = np.zeros(py)
+
+    def reported(sw, sb, syz, mw, mb, szz, mz):
+        mu_b_out = np.where(within_only, 0.0, mb)
+        sb_out = sb * np.outer(both, both)
+        syz_out = syz * both[:, None]
+        big = np.zeros((pz + py, pz + py))
+        big[:pz, :pz] = szz
+        big[pz:, :pz] = syz_out
+        big[:pz, pz:] = syz_out.T
+        big[pz:, pz:] = sb_out
+        return sw, big, mw, np.concatenate([mz, mu_b_out])
+
+    def value(sw, big, mw, mb):
+        m = Moments2L(sigma_w=sw, sigma_b=big, mu=mb + np.concatenate([np.zeros(pz), mw]))
+        return loglik(stats, m, fixed_x)
+
+    # lavaan starts from Sigma.B = I over the level-2 variables (z included) and zero means
+    start_big = np.zeros((pz + py, pz + py))
+    start_big[:pz, :pz] = np.eye(pz)
+    start_big[pz:, pz:] = sigma_b
+    fx_old = value(sigma_w, start_big, mu_w, np.zeros(pz + py))
+    groups = [(s, c, np.flatnonzero(stats.cluster_size == s)) for s, c in zip(stats.sizes, stats.counts)]
+    y1y1 = stats.y1y1
+    converged = False
+    out = None
+    for iteration in range(1, max_iter + 1):
+        mu_y = mu_w + mu_b
+        sigma_1 = np.hstack([sigma_yz, sigma_b])
+        mu = np.concatenate([mu_z, mu_y])
+        cw2 = np.zeros((py, py))
+        cb = np.zeros((py, py))
+        mw_sum = np.zeros(py)
+        mb_sum = np.zeros(py)
+        zy = np.zeros((pz, py))
+        for size, count, rows in groups:
+            b_j = stats.y2[rows]
+            ybar = b_j[:, pz:]
+            sigma_j = sigma_w + size * sigma_b
+            omega = np.empty((pz + py, pz + py))
+            omega[:pz, :pz] = sigma_zz
+            omega[:pz, pz:] = sigma_yz.T
+            omega[pz:, :pz] = sigma_yz
+            omega[pz:, pz:] = sigma_j / size
+            s1ji = sigma_1 @ np.linalg.inv(omega)
+            ev = (b_j - mu) @ s1ji.T + mu_b
+            covv = count * (sigma_b - s1ji @ sigma_1.T)
+            covv = (covv + covv.T) / 2
+            evv = covv + ev.T @ ev
+            mw_sum += size * (ybar - ev).sum(axis=0)
+            mb_sum += ev.sum(axis=0)
+            cross = ybar.T @ ev
+            cw2 += size * (evv - cross - cross.T)
+            cb += evv
+            if pz:
+                zy += b_j[:, :pz].T @ ev
+        m_ws = mw_sum / N
+        m_bs = mb_sum / J
+        sigma_w = (y1y1 + cw2) / N - np.outer(m_ws, m_ws)
+        sigma_b = cb / J - np.outer(m_bs, m_bs)
+        mu_w, mu_b = m_ws, m_bs
+        if pz:
+            sigma_yz = (zy / J - np.outer(mu_z, m_bs)).T
+        sw, big, mw, mb = reported(sigma_w, sigma_b, sigma_yz, mu_w, mu_b, sigma_zz, mu_z)
+        sw_checked = sw
+        small = np.diag(sw) < min_variance
+        if small.any():
+            sw_checked = sw.copy()
+            sw_checked[small, :] = 0
+            sw_checked[:, small] = 0
+            sw_checked[small, small] = min_variance
+            sigma_w = sw_checked.copy()
+        fx = value(sw_checked, big, mw, mb)
+        out = (sw, big, mw, mb, fx)
+        if fx - fx_old < tol:
+            converged = True
+            break
+        fx_old = fx
+    sw, big, mw, mb, fx = out
+    return H1(sigma_w=sw, sigma_b=big, mu_w=mw, mu_b=mb, logl=float(fx), iterations=iteration, converged=converged)
+
+
+def icc(h1: H1, stats: ClusterStatistics) -> np.ndarray:
+    """lavaan's ``lavInspect(fit, "icc")``: per level-1 variable, Sigma_B / (Sigma_W + Sigma_B) of the
+    unrestricted model (0 for within-only variables)."""
+    b = np.diag(h1.sigma_b)[stats.p_z:]
+    return b / (np.diag(h1.sigma_w) + b)

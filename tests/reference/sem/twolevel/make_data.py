@@ -1,0 +1,15 @@
+"""Data of the two-level fixtures: a seed instrument's synthetic responses with community-level
+variance (grid_governance, 100 communities, 1500 residents, seed 20261202), the items of two
+constructs only. Run from the repository root: python tests/reference/sem/twolevel/make_data.py
+(Demo.twolevel is exported by make_twolevel.R from lavaan itself.)"""
+
+from pathlib import Path
+
+from govstats import load_instrument, simulate
+
+here = Path(__file__).parent
+instrument = load_instrument(Path("instruments/grid_governance.yaml"))
+data = simulate(instrument, 1500, seed=20261202, communities=100)
+frame = data.responses
+columns = ["community_id"] + [f"VS{i}" for i in range(1, 5)] + [f"IS{i}" for i in range(1, 5)]
+frame[columns].to_csv(here / "data" / "grid_twolevel.csv", index=False)
