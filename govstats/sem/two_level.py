@@ -50,10 +50,12 @@ class ClusterStatistics:
     within: list
     between_only: list
     s_pw: np.ndarray
-    sizes: np.ndarray          # distinct cluster sizes
-    counts: np.ndarray         # clusters of each size
-    mean_d: list               # per size: mean of the cluster vectors (z, ybar)
-    cov_d: list                # per size: their covariance (divisor: clusters of that size)
+    sizes: np.ndarray          # (S,) distinct cluster sizes
+    counts: np.ndarray         # (S,) clusters of each size
+    mean_d: np.ndarray         # (S, p_c) per size: mean of the cluster vectors (z, ybar)
+    cov_d: np.ndarray          # (S, p_c, p_c) per size: their covariance (divisor: clusters of that size)
+    sum_d: np.ndarray          # (S, p_c) per size: sum of the cluster vectors (the EM's statistics)
+    outer_d: np.ndarray        # (S, p_c, p_c) per size: sum of their outer products
     y2: np.ndarray             # J x (p_z + p_y): cluster vectors, clusters in order of first appearance
     cluster_size: np.ndarray   # J
     y1y1: np.ndarray           # crossproduct of the raw level-1 variables (lavaan's Y1Y1, for the EM)
@@ -103,19 +105,18 @@ class ClusterStatistics:
         centred = y - ybar[index]
         s_pw = centred.T @ centred / (n - n_clusters)
         y2 = np.hstack([zbar, ybar])
-        sizes, counts = np.unique(size, return_counts=True)
-        mean_d, cov_d = [], []
-        for s in sizes:
-            rows = y2[size == s]
-            mean = rows.mean(axis=0)
-            dev = rows - mean
-            mean_d.append(mean)
-            cov_d.append(dev.T @ dev / len(rows))
+        sizes, which, counts = np.unique(size, return_inverse=True, return_counts=True)
+        sum_d = np.zeros((len(sizes), y2.shape[1]))
+        np.add.at(sum_d, which, y2)
+        outer_d = np.zeros((len(sizes), y2.shape[1], y2.shape[1]))
+        np.add.at(outer_d, which, y2[:, :, None] * y2[:, None, :])
+        mean_d = sum_d / counts[:, None]
+        cov_d = outer_d / counts[:, None, None] - mean_d[:, :, None] * mean_d[:, None, :]
         total_mean = y.mean(axis=0)
         dev = y - total_mean
         total_cov = dev.T @ dev / n
         stats = cls(n=n, n_clusters=n_clusters, within=list(within), between_only=list(between_only), s_pw=s_pw,
-                    sizes=sizes, counts=counts, mean_d=mean_d, cov_d=cov_d, y2=y2, cluster_size=size,
+                    sizes=sizes, counts=counts, mean_d=mean_d, cov_d=cov_d, sum_d=sum_d, outer_d=outer_d, y2=y2, cluster_size=size,
                     y1y1=y.T @ y, raw=y, cluster_index=index, total_mean=total_mean, total_cov=total_cov,
                     cluster_labels=[labels[k] for k in order])
         stats.loglik_x = stats.marginal_loglik_x(within_x, between_x)
@@ -160,30 +161,36 @@ class Moments2L:
     mu: np.ndarray
 
 
+def cluster_covariances(stats: ClusterStatistics, m: Moments2L) -> np.ndarray:
+    """(S, p_c, p_c): V_n = Sigma_B + E_y Sigma_W E_y' / n for every cluster size n."""
+    pz = stats.p_z
+    v = np.repeat(m.sigma_b[None], len(stats.sizes), axis=0)
+    v[:, pz:, pz:] += m.sigma_w[None] / stats.sizes[:, None, None]
+    return v
+
+
 def minus2_loglik(stats: ClusterStatistics, m: Moments2L, terms: bool = False):
     """-2 log L without the constant (lavaan's value), or None outside the admissible region; with
-    ``terms`` also the matrices its derivatives need: (value, [(V_n^-1, residual outer product)], Sigma_W^-1)."""
-    pz = stats.p_z
+    ``terms`` also what its derivatives need: (value, (V_n^-1, residual outer products, d_n), Sigma_W^-1).
+    All cluster sizes at once (batched LAPACK): lavaan's EM needed 1360 iterations on a 100-cluster
+    sample with ICCs near .03, and a loop over the 17 sizes cost 9 ms an evaluation."""
     within = inverse_logdet(m.sigma_w)
     if within is None:
         return None
     w_inv, w_logdet = within
     extra = stats.n - stats.n_clusters
     value = extra * (w_logdet + float(np.sum(w_inv * stats.s_pw)))
-    pieces = []
-    for size, count, mean, cov in zip(stats.sizes, stats.counts, stats.mean_d, stats.cov_d):
-        v = m.sigma_b.copy()
-        v[pz:, pz:] += m.sigma_w / size
-        il = inverse_logdet(v)
-        if il is None:
-            return None
-        inv, logdet = il
-        d = mean - m.mu
-        outer = cov + np.outer(d, d)
-        value += count * (logdet + stats.p_y * np.log(size) + float(np.sum(inv * outer)))
-        if terms:
-            pieces.append((inv, outer, d))
-    return (value, pieces, w_inv) if terms else value
+    v = cluster_covariances(stats, m)
+    try:
+        chol = np.linalg.cholesky(v)
+    except np.linalg.LinAlgError:
+        return None
+    logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+    inv = np.linalg.inv(v)
+    d = stats.mean_d - m.mu
+    outer = stats.cov_d + d[:, :, None] * d[:, None, :]
+    value += float(stats.counts @ (logdet + stats.p_y * np.log(stats.sizes) + np.einsum("sij,sij->s", inv, outer)))
+    return (value, (inv, outer, d), w_inv) if terms else value
 
 
 def loglik(stats: ClusterStatistics, m: Moments2L, fixed_x: bool = True) -> float:
@@ -198,15 +205,12 @@ def matrix_gradient(stats: ClusterStatistics, m: Moments2L, pieces, w_inv):
     """Derivatives of -2 log L with respect to Sigma_W (p_y x p_y), Sigma_B (over (z, y)) and mu, as
     matrices G with d(-2 log L) = tr(G_W dSigma_W) + tr(G_B dSigma_B) + g' dmu."""
     pz = stats.p_z
-    extra = stats.n - stats.n_clusters
-    g_w = extra * (w_inv - w_inv @ stats.s_pw @ w_inv)
-    g_b = np.zeros_like(m.sigma_b)
-    g_mu = np.zeros(len(m.mu))
-    for size, count, (inv, outer, d) in zip(stats.sizes, stats.counts, pieces):
-        g = count * (inv - inv @ outer @ inv)
-        g_b += g
-        g_w += g[pz:, pz:] / size
-        g_mu -= 2.0 * count * (inv @ d)
+    inv, outer, d = pieces
+    g_w = (stats.n - stats.n_clusters) * (w_inv - w_inv @ stats.s_pw @ w_inv)
+    g = stats.counts[:, None, None] * (inv - inv @ outer @ inv)
+    g_b = g.sum(axis=0)
+    g_w = g_w + (g[:, pz:, pz:] / stats.sizes[:, None, None]).sum(axis=0)
+    g_mu = -2.0 * np.einsum("s,sij,sj->i", stats.counts, inv, d)
     return g_w, g_b, g_mu
 
 
@@ -216,7 +220,7 @@ def expected_hessian(stats: ClusterStatistics, pieces, w_inv, dW: np.ndarray, dB
     Sigma_B (p_c x p_c x q) and mu (p_c x q): a sum over independent normal pieces."""
     pz = stats.p_z
     out = (stats.n - stats.n_clusters) * information_matrix(w_inv, dW)
-    for size, count, (inv, _, _) in zip(stats.sizes, stats.counts, pieces):
+    for size, count, inv in zip(stats.sizes, stats.counts, pieces[0]):
         dV = dB.copy()
         dV[pz:, pz:, :] += dW / size
         out += count * (information_matrix(inv, dV) + 2.0 * dmu.T @ inv @ dmu)
@@ -306,40 +310,42 @@ def em_h1(stats: ClusterStatistics, within_only: np.ndarray, fixed_x: bool = Tru
     start_big[:pz, :pz] = np.eye(pz)
     start_big[pz:, pz:] = sigma_b
     fx_old = value(sigma_w, start_big, mu_w, np.zeros(pz + py))
-    groups = [(s, c, np.flatnonzero(stats.cluster_size == s)) for s, c in zip(stats.sizes, stats.counts)]
     y1y1 = stats.y1y1
+    sizes, counts = stats.sizes, stats.counts.astype(float)
+    sum_d, outer_d = stats.sum_d, stats.outer_d
     converged = False
     out = None
     for iteration in range(1, max_iter + 1):
+        # lavaan's E-step per cluster size, from the sums of the cluster vectors and of their outer
+        # products (every cluster of a size shares the conditional covariance and the regression K)
         mu_y = mu_w + mu_b
         sigma_1 = np.hstack([sigma_yz, sigma_b])
         mu = np.concatenate([mu_z, mu_y])
-        cw2 = np.zeros((py, py))
-        cb = np.zeros((py, py))
-        mw_sum = np.zeros(py)
-        mb_sum = np.zeros(py)
-        zy = np.zeros((pz, py))
-        for size, count, rows in groups:
-            b_j = stats.y2[rows]
-            ybar = b_j[:, pz:]
-            sigma_j = sigma_w + size * sigma_b
-            omega = np.empty((pz + py, pz + py))
-            omega[:pz, :pz] = sigma_zz
-            omega[:pz, pz:] = sigma_yz.T
-            omega[pz:, :pz] = sigma_yz
-            omega[pz:, pz:] = sigma_j / size
-            s1ji = sigma_1 @ np.linalg.inv(omega)
-            ev = (b_j - mu) @ s1ji.T + mu_b
-            covv = count * (sigma_b - s1ji @ sigma_1.T)
-            covv = (covv + covv.T) / 2
-            evv = covv + ev.T @ ev
-            mw_sum += size * (ybar - ev).sum(axis=0)
-            mb_sum += ev.sum(axis=0)
-            cross = ybar.T @ ev
-            cw2 += size * (evv - cross - cross.T)
-            cb += evv
-            if pz:
-                zy += b_j[:, :pz].T @ ev
+        omega = np.empty((len(sizes), pz + py, pz + py))
+        omega[:, :pz, :pz] = sigma_zz
+        omega[:, :pz, pz:] = sigma_yz.T
+        omega[:, pz:, :pz] = sigma_yz
+        omega[:, pz:, pz:] = sigma_w[None] / sizes[:, None, None] + sigma_b[None]
+        K = sigma_1[None] @ np.linalg.inv(omega)                           # (S, p_y, p_c)
+        centred_sum = sum_d - counts[:, None] * mu                          # sum of (b_j - mu)
+        ev_sum = np.einsum("syc,sc->sy", K, centred_sum) + counts[:, None] * mu_b
+        scatter = (outer_d - sum_d[:, :, None] * mu[None, None, :] - mu[None, :, None] * sum_d[:, None, :]
+                   + counts[:, None, None] * np.outer(mu, mu)[None])
+        kc = ev_sum - counts[:, None] * mu_b                                 # K (sum - n mu)
+        evev = (K @ scatter @ K.transpose(0, 2, 1) + kc[:, :, None] * mu_b[None, None, :]
+                + mu_b[None, :, None] * kc[:, None, :] + counts[:, None, None] * np.outer(mu_b, mu_b)[None])
+        covv = counts[:, None, None] * (sigma_b[None] - K @ sigma_1.T[None])
+        covv = (covv + covv.transpose(0, 2, 1)) / 2
+        evv = covv + evev
+        # sum_j x_j e_j' for x the cluster vectors: (outer - sum mu') K' + sum mu_b'
+        cross_all = (outer_d - sum_d[:, :, None] * mu[None, None, :]) @ K.transpose(0, 2, 1) \
+            + sum_d[:, :, None] * mu_b[None, None, :]
+        cross = cross_all[:, pz:, :]
+        mw_sum = (sizes[:, None] * (sum_d[:, pz:] - ev_sum)).sum(axis=0)
+        mb_sum = ev_sum.sum(axis=0)
+        cw2 = (sizes[:, None, None] * (evv - cross - cross.transpose(0, 2, 1))).sum(axis=0)
+        cb = evv.sum(axis=0)
+        zy = cross_all[:, :pz, :].sum(axis=0)
         m_ws = mw_sum / N
         m_bs = mb_sum / J
         sigma_w = (y1y1 + cw2) / N - np.outer(m_ws, m_ws)

@@ -108,10 +108,12 @@ def cluster_statistics(data: pd.DataFrame, model: TwoLevelModel, cluster: str, f
     if constant:
         raise DataError(f"Column(s) {constant} are constant; a constant cannot be modeled.")
     if z.shape[1]:
-        frame = pd.DataFrame(z, columns=between_only)
-        frame["_cluster"] = ids
-        spread = frame.groupby("_cluster", sort=False)[between_only].agg(lambda s: s.max() - s.min()).max()
-        varying = [c for c in between_only if spread[c] > 1e-8 * max(1.0, float(np.abs(frame[c]).max()))]
+        _, index = np.unique(ids, return_inverse=True)
+        sums = np.zeros((index.max() + 1, z.shape[1]))
+        np.add.at(sums, index, z)
+        means = sums / np.bincount(index)[:, None]
+        spread = np.abs(z - means[index]).max(axis=0)
+        varying = [c for c, s in zip(between_only, spread) if s > 1e-8 * max(1.0, float(np.abs(z[:, between_only.index(c)]).max()))]
         if varying:
             raise DataError(f"The level-2 variable(s) {varying} take different values within a cluster of "
                             f"{cluster!r}; a variable only in the 'level: 2' block describes the cluster (community) "

@@ -55,10 +55,11 @@ def checked_inverse(information: np.ndarray, messages: list, constraints=None):
 
 
 def cluster_score_matrix(objective: TwoLevelObjective, theta: np.ndarray) -> np.ndarray:
-    """J x q: each cluster's d logL_j / d theta (the casewise scores of two-level data)."""
+    """J x q: each cluster's d logL_j / d theta (the casewise scores of two-level data), with lavaan's
+    Jacobian (see :meth:`TwoLevelObjective.jacobians`)."""
     m, within, between = objective.moments(theta)
     g_w, g_b, g_mu = tl.cluster_scores(objective.stats, m)
-    dW, dB, dmu = objective.jacobians(theta, within, between)
+    dW, dB, dmu = objective.jacobians(theta, within, between, split_means=False)
     J, q = g_w.shape[0], len(theta)
     return (g_w.reshape(J, -1) @ dW.reshape(-1, q) + g_b.reshape(J, -1) @ dB.reshape(-1, q) + g_mu @ dmu)
 
