@@ -605,11 +605,16 @@ def _parameter_blocks(result) -> list[str]:
         else:
             lines += ["", f"{title}:"] + _print_matrix(col1, rows_cells(idx), heads)
 
-    for g in range(1, ngroups + 1):
-        if ngroups > 1:
+    # two-level fits: one block per level, headed as lavaan's "Level 1 [within]:", "Level 2 [<cluster>]:"
+    block_level = p.level.to_numpy() if "level" in p.columns else np.ones(len(p), dtype=int)
+    levels = sorted(set(block_level[groups > 0])) or [1]
+    for g, level in [(g, level) for g in range(1, ngroups + 1) for level in levels]:
+        if ngroups > 1 and level == levels[0]:
             label = result.group_labels[g - 1] if g - 1 < len(result.group_labels) else g
             lines += ["", "", f"Group {g} [{label}]:"]
-        in_group = [i for i in range(len(p)) if groups[i] == g]
+        if len(levels) > 1:
+            lines += ["", "", f"Level {level} [{'within' if level == 1 else result.options.get('cluster')}]:"]
+        in_group = [i for i in range(len(p)) if groups[i] == g and block_level[i] == level]
 
         def pick(cond):
             return [i for i in in_group if cond(i)]

@@ -69,6 +69,11 @@ class ClusterStatistics:
     kind = "two_level"
 
     @property
+    def cluster(self) -> np.ndarray:
+        """Each row's cluster (0..J-1), as other statistics' ``cluster`` (the summary counts them)."""
+        return self.cluster_index
+
+    @property
     def p_z(self) -> int:
         return len(self.between_only)
 

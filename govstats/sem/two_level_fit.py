@@ -30,10 +30,10 @@ from govstats.sem import two_level as tl
 from govstats.sem.fit import estimate
 from govstats.sem.options import normalize_options
 from govstats.sem.prepare import numeric_block
-from govstats.sem.results import SEMResults
 from govstats.sem.start import starting_values
 from govstats.sem.statistics import Statistics
 from govstats.sem.two_level_inference import infer_two_level
+from govstats.sem.two_level_results import TwoLevelResults
 from govstats.sem.two_level_model import (TwoLevelModel, baseline_names, baseline_partable, split_levels,
                                            two_level_partable)
 
@@ -181,7 +181,7 @@ def compile_two_level(syntax: str, data: pd.DataFrame, options):
     return model, statistics, h1, fixed_moments(model, stats)
 
 
-def fit_two_level(syntax: str, data: pd.DataFrame, options, started: float) -> SEMResults:
+def fit_two_level(syntax: str, data: pd.DataFrame, options, started: float) -> TwoLevelResults:
     """Estimate and infer a two-level model (called by :func:`govstats.fit` for syntax with ``level:``)."""
     if not isinstance(data, pd.DataFrame):
         raise ValueError(f"The 'data' parameter of fit must be a pandas DataFrame. Got {type(data).__name__} instead.")
@@ -194,10 +194,12 @@ def fit_two_level(syntax: str, data: pd.DataFrame, options, started: float) -> S
                              "estimate.")
         opt = estimate(bound, start)
         inference = infer_two_level(bound, opt, options, h1, fit_baseline(bound))
-        results = SEMResults.from_estimate(bound, opt, options, inference, seconds=time.perf_counter() - started)
+        results = TwoLevelResults.from_estimate(bound, opt, options, inference,
+                                                seconds=time.perf_counter() - started)
     level_columns(results, model)
     results.icc = pd.Series(tl.icc(h1, statistics.blocks[0]), index=model.within, name="icc")
     results.level_labels = list(model.level_labels)
+    results.nclusters = statistics.blocks[0].n_clusters
     return results
 
 
@@ -211,7 +213,7 @@ def fit_baseline(bound):
     return base_bound, estimate(base_bound, start_values_two_level(base_bound))
 
 
-def level_columns(results: SEMResults, model: TwoLevelModel) -> None:
+def level_columns(results: TwoLevelResults, model: TwoLevelModel) -> None:
     """The results tables with lavaan's levels: ``level`` 1/2 and ``group`` 1 (both 0 for := rows)."""
     params = results.params
     block = params.group.to_numpy()

@@ -134,11 +134,12 @@ def _number_free(table: pd.DataFrame) -> np.ndarray:
 
 def baseline_partable(names: list[VariableNames], fixed_x: bool) -> pd.DataFrame:
     """lavaan's independence model of two-level data: the variances of each level and the means
-    free, fixed.x covariates kept at their sample moments (their block saturated)."""
+    free, the covariates' block saturated (at their sample moments with fixed.x; free otherwise, as
+    lavaan's baseline keeps ov.x apart either way)."""
     rows = []
     both = set(names[0].ov) & set(names[1].ov)
     for block, level_names in enumerate(names, start=1):
-        x = list(level_names.ov_x) if fixed_x else []
+        x = list(level_names.ov_x)
         add = lambda lhs, op, rhs, free, exo=0, ustart=np.nan: rows.append(
             {"lhs": lhs, "op": op, "rhs": rhs, "group": block, "level": block, "user": 0, "free": free,
              "ustart": ustart, "exo": exo, "label": "", "line": 0})
@@ -147,10 +148,10 @@ def baseline_partable(names: list[VariableNames], fixed_x: bool) -> pd.DataFrame
                 add(v, "~~", v, 1)
         for i, a in enumerate(x):
             for b in x[i:]:
-                add(a, "~~", b, 0, exo=1)
+                add(a, "~~", b, 0 if fixed_x else 1, exo=int(fixed_x))
         for v in level_names.ov:
             if v in x:
-                add(v, "~1", "", 0, exo=1)
+                add(v, "~1", "", 0 if fixed_x else 1, exo=int(fixed_x))
             elif block == 1 and v in both:
                 add(v, "~1", "", 0, ustart=0.0)
             else:
@@ -161,6 +162,7 @@ def baseline_partable(names: list[VariableNames], fixed_x: bool) -> pd.DataFrame
 
 
 def baseline_names(names: list[VariableNames], fixed_x: bool) -> list[VariableNames]:
+    """The variable names of a model without latent variables over the same observed ones."""
     return [VariableNames(lv=(), ov=n.ov, ov_x=n.ov_x if fixed_x else (), lv_x=(), lvov_y=()) for n in names]
 
 
