@@ -111,11 +111,11 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
     started = time.perf_counter()
     syntax_text = model if isinstance(model, str) else model_text(model)
     if has_levels(syntax_text):  # 'level:' blocks: two-level SEM (govstats.sem.two_level_fit)
-        from govstats.sem.two_level_fit import fit_two_level, two_level_options
+        from govstats.sem.two_level_fit import fit_two_level
 
-        options = two_level_options(estimator, ordered, missing, cluster, group, group_equal, group_partial, se,
-                                    bootstrap, seed, lavaan_options)
-        return fit_two_level(syntax_text, data, options, started)
+        return fit_two_level(syntax_text, data, started, estimator=estimator, ordered=ordered, missing=missing,
+                             cluster=cluster, group=group, group_equal=group_equal, group_partial=group_partial,
+                             se=se, bootstrap=bootstrap, seed=seed, lavaan_options=lavaan_options)
     # where bootstrap draws run (govstats.parallel): not a model option, the numbers do not depend on it
     executor, workers = lavaan_options.pop("executor", None), lavaan_options.pop("workers", None)
     options = normalize_options(estimator=estimator, ordered=ordered, missing=missing, cluster=cluster,

@@ -164,9 +164,10 @@ def start_values_two_level(bound) -> np.ndarray:
     return theta
 
 
-def compile_two_level(syntax: str, data: pd.DataFrame, options):
-    """(TwoLevelModel, Statistics, the unrestricted model's EM estimate, fixed.x moments)."""
-    labels, level_formulas = split_levels(syntax)
+def compile_two_level(syntax: str, data: pd.DataFrame, options, levels=None):
+    """(TwoLevelModel, Statistics, the unrestricted model's EM estimate, fixed.x moments); ``levels``:
+    the syntax already split (:func:`split_levels`)."""
+    labels, level_formulas = split_levels(syntax) if levels is None else levels
     table, names = two_level_partable(level_formulas, std_lv=options.std_lv, fixed_x=options.fixed_x,
                                       orthogonal=options.orthogonal)
     model = TwoLevelModel(syntax, table, names, labels, [f for level in level_formulas for f in level])
@@ -181,12 +182,18 @@ def compile_two_level(syntax: str, data: pd.DataFrame, options):
     return model, statistics, h1, fixed_moments(model, stats)
 
 
-def fit_two_level(syntax: str, data: pd.DataFrame, options, started: float) -> TwoLevelResults:
-    """Estimate and infer a two-level model (called by :func:`govstats.fit` for syntax with ``level:``)."""
+def fit_two_level(syntax: str, data: pd.DataFrame, started: float, *, estimator=None, ordered=None,
+                  missing="listwise", cluster=None, group=None, group_equal=(), group_partial=(), se=None,
+                  bootstrap=0, seed=None, lavaan_options=None) -> TwoLevelResults:
+    """Estimate and infer a two-level model (called by :func:`govstats.fit` for syntax with ``level:``):
+    the syntax is checked first, then the options, then the data."""
+    levels = split_levels(syntax)
+    options = two_level_options(estimator, ordered, missing, cluster, group, group_equal, group_partial, se,
+                                bootstrap, seed, lavaan_options or {})
     if not isinstance(data, pd.DataFrame):
         raise ValueError(f"The 'data' parameter of fit must be a pandas DataFrame. Got {type(data).__name__} instead.")
     with single_threaded():
-        model, statistics, h1, moments = compile_two_level(syntax, data, options)
+        model, statistics, h1, moments = compile_two_level(syntax, data, options, levels)
         bound = model.bind(statistics, moments)
         start = start_values_two_level(bound)
         if model.n_free == 0:

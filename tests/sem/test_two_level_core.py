@@ -148,7 +148,8 @@ def test_fiml_with_blanks_is_refused(demo):
 
 
 @pytest.mark.parametrize("text, match", [
-    ("fw =~ y1 + y2\nlevel: 1\n fw =~ y3\nlevel: 2\n fb =~ y1 + y2 + y3", "before the first"),
+    ("fw =~ y1 + y2\nlevel: 1\n fw =~ y3\nlevel: 2\n fb =~ y1 + y2 + y3", "line 1: .*before the first"),
+    ("fw =~ y1 + y2 + y3\nlevel: 1", "line 1: .*two-level model"),
     ("level: 1\n fw =~ y1 + y2 + y3", "exactly two"),
     ("level: 1\n fw =~ y1 + y2 + y3\nlevel: 2\n fb =~ y1 + y2 + y3\nlevel: 3\n fc =~ y1 + y2", "exactly two"),
     ("level: 1\nlevel: 2\n fb =~ y1 + y2 + y3", "empty"),
