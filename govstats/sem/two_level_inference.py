@@ -13,32 +13,9 @@ from govstats.sem import fit_measures as fm
 from govstats.sem import trouble
 from govstats.sem import two_level as tl
 from govstats.sem.inference import Inference
+from govstats.sem.two_level_hessian import observed_hessian
 from govstats.sem.two_level_model import TwoLevelModel
 from govstats.sem.two_level_objective import TwoLevelObjective
-
-HESSIAN_STEP = 1e-5
-
-
-def observed_hessian(objective: TwoLevelObjective, theta: np.ndarray) -> np.ndarray:
-    """Hessian of F = -2 log L / N by central differences of the analytic gradient (relative step
-    1e-5: truncation error near 1e-10), symmetrized; halved steps where a step leaves the admissible
-    region."""
-    q = len(theta)
-    out = np.empty((q, q))
-    for k in range(q):
-        h = HESSIAN_STEP * max(1.0, abs(theta[k]))
-        for _ in range(30):
-            e = np.zeros(q)
-            e[k] = h
-            plus, minus = objective.gradient(theta + e), objective.gradient(theta - e)
-            if plus is not None and minus is not None:
-                break
-            h /= 4
-        else:
-            raise np.linalg.LinAlgError("no admissible step for the observed information")
-        out[:, k] = (plus - minus) / (2 * h)
-    return 0.5 * (out + out.T)
-
 
 def checked_inverse(information: np.ndarray, messages: list, constraints=None):
     """The inverse of an information matrix (K (K'IK)^-1 K' under linear constraints), or None with

@@ -22,6 +22,7 @@ class TwoLevelObjective:
         self.position = bound.model.between_position
         self.scale = float(self.stats.n)
         self._last = None
+        self.batch_cells = None  # govstats.sem.two_level_hessian's index arrays, built on first use
 
     def moments(self, theta: np.ndarray):
         """(Moments2L, level-1 RAM pieces (B, C, M), level-2 RAM pieces)."""

@@ -16,7 +16,8 @@ import pandas as pd
 
 from govstats.sem import fit_measures as fm
 from govstats.sem import two_level as tl
-from govstats.sem.two_level_inference import cluster_score_matrix, observed_hessian
+from govstats.sem.two_level_hessian import observed_hessian
+from govstats.sem.two_level_inference import cluster_score_matrix
 from govstats.sem.two_level_model import TwoLevelModel, baseline_names
 from govstats.sem.two_level_objective import TwoLevelObjective
 

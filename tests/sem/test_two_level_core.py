@@ -184,3 +184,15 @@ def test_em_matches_its_own_likelihood(bound):
     m = tl.Moments2L(sigma_w=h1.sigma_w, sigma_b=h1.sigma_b, mu=h1.mu_b + np.concatenate([np.zeros(pz), h1.mu_w]))
     assert tl.loglik(stats, m, True) == pytest.approx(h1.logl, abs=1e-9)
     assert h1.converged and h1.iterations == 19
+
+
+def test_batched_gradients_equal_one_at_a_time(bound):
+    from govstats.sem.two_level_hessian import observed_hessian_stepwise, gradient_batch, observed_hessian
+
+    b, theta = bound
+    objective = TwoLevelObjective(b)
+    thetas = theta + np.random.default_rng(3).normal(scale=1e-3, size=(4, len(theta)))
+    batch = gradient_batch(objective, thetas)
+    np.testing.assert_allclose(batch, np.vstack([objective.gradient(t) for t in thetas]), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(observed_hessian(objective, theta), observed_hessian_stepwise(objective, theta),
+                               rtol=1e-7, atol=1e-9)
