@@ -374,6 +374,8 @@ def mlr_scaling_factors(result) -> tuple[float, float] | None:
     f = result.fit_measures
     if result.test_type != "yuan.bentler.mplus" or "chisq_scaling_factor" not in f:
         return None
+    if getattr(result, "scaling_factors", None) is not None:  # two-level fits compute them while fitting
+        return result.scaling_factors
     from govstats.sem.robust_test import saturated_trace
 
     bound = result._bound
@@ -477,7 +479,11 @@ def _fit_blocks(result, f) -> list[str]:
         if "rmsea_notclose_pvalue_robust" in f:
             rows.append(robust(f"P-value H_0: Robust RMSEA >= {notclose}", "rmsea_notclose_pvalue_robust"))
         lines += ["", "Root Mean Square Error of Approximation:", ""] + _block(rows, widths3)
-    if "srmr" in f:
+    if "srmr_within" in f:  # two-level fits: one SRMR per level, as lavaan prints them
+        lines += ["", "Standardized Root Mean Square Residual (corr metric):", ""] + \
+            _block([["SRMR (within covariance matrix)"] + pair("srmr_within"),
+                    ["SRMR (between covariance matrix)"] + pair("srmr_between")], widths3)
+    elif "srmr" in f:
         lines += ["", "Standardized Root Mean Square Residual:", ""] + \
             _block([["SRMR"] + pair("srmr")], widths3)
     return lines

@@ -200,24 +200,32 @@ def fit_two_level(syntax: str, data: pd.DataFrame, started: float, *, estimator=
             raise ValueError("The model has no free parameters (every value is fixed), so there is nothing to "
                              "estimate.")
         opt = estimate(bound, start)
-        inference = infer_two_level(bound, opt, options, h1, fit_baseline(bound))
+        inference = infer_two_level(bound, opt, options, h1, fit_baseline(bound, h1))
         results = TwoLevelResults.from_estimate(bound, opt, options, inference,
                                                 seconds=time.perf_counter() - started)
     level_columns(results, model)
     results.icc = pd.Series(tl.icc(h1, statistics.blocks[0]), index=model.within, name="icc")
     results.level_labels = list(model.level_labels)
     results.nclusters = statistics.blocks[0].n_clusters
+    results.scaling_factors = inference.scaling_factors
     return results
 
 
-def fit_baseline(bound):
-    """The two-level independence model on the same statistics: (bound model, optimum)."""
+def fit_baseline(bound, h1: tl.H1):
+    """The two-level independence model on the same statistics: (bound model, optimum), started
+    from the unrestricted model's variances and means (a few steps from its optimum)."""
+    from govstats.sem.two_level_robust import h1_values
+
     model = bound.model
     fixed_x = bool(((model.table.exo == 1) & (model.table.free == 0)).any())
     table = baseline_partable(model.level_names, fixed_x)
     base = TwoLevelModel(model.syntax, table, baseline_names(model.level_names, fixed_x), model.level_labels, [])
     base_bound = base.bind(bound.statistics, bound.fixed_moments)
-    return base_bound, estimate(base_bound, start_values_two_level(base_bound))
+    start = h1_values(base, h1)[0]
+    variances = ((table.op == "~~") & (table.lhs == table.rhs) & (table.free > 0)).to_numpy()
+    k = table.free.to_numpy()[variances] - 1
+    start[k] = np.maximum(start[k], 1e-3)  # a between variance the EM left near zero
+    return base_bound, estimate(base_bound, start)
 
 
 def level_columns(results: TwoLevelResults, model: TwoLevelModel) -> None:

@@ -12,10 +12,19 @@ import numpy as np
 from govstats.sem import fit_measures as fm
 from govstats.sem import trouble
 from govstats.sem import two_level as tl
+from dataclasses import dataclass
+
 from govstats.sem.inference import Inference
 from govstats.sem.two_level_hessian import observed_hessian
 from govstats.sem.two_level_model import TwoLevelModel
 from govstats.sem.two_level_objective import TwoLevelObjective
+
+@dataclass
+class TwoLevelInference(Inference):
+    """Inference with MLR's scaling factors of h0 and h1 (lavaan's summary prints them)."""
+
+    scaling_factors: tuple | None = None
+
 
 def checked_inverse(information: np.ndarray, messages: list, constraints=None):
     """The inverse of an information matrix (K (K'IK)^-1 K' under linear constraints), or None with
@@ -130,10 +139,12 @@ def infer_two_level(bound, opt, options, h1: tl.H1, baseline) -> Inference:
     measures["fmin"] = chisq / (2 * n)
     measures["nclusters"] = float(stats.n_clusters)
     test_type = "standard"
+    factors = None
     if scaled and info_inv is not None and df > 0:
         from govstats.sem.two_level_robust import scaled_test
 
         test_type = "yuan.bentler.mplus"
-        measures.update(scaled_test(bound, objective, theta, b0, info_inv, h1, chisq, df, base_bound, base_opt,
-                                    base_chisq, base_df, fixed_x))
-    return Inference(vcov, measures, options.se, test_type, messages)
+        robust_measures, factors = scaled_test(bound, objective, theta, b0, info_inv, h1, chisq, df, base_bound,
+                                               base_opt, base_chisq, base_df, fixed_x)
+        measures.update(robust_measures)
+    return TwoLevelInference(vcov, measures, options.se, test_type, messages, scaling_factors=factors)

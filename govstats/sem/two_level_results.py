@@ -31,6 +31,7 @@ class TwoLevelResults(SEMResults):
     icc: pd.Series | None = None
     level_labels: list = field(default_factory=list)
     nclusters: int = 0
+    scaling_factors: tuple | None = None  # MLR: lavaan's scaling.factor.h0 and .h1 (the summary prints them)
 
     def _names(self, rows: pd.DataFrame) -> list[str]:
         """lavaan's coef() names: the label, else lhs op rhs, with ``.l2`` at level 2."""

@@ -49,8 +49,9 @@ def saturated_partable(names, fixed_x: bool) -> pd.DataFrame:
     return table
 
 
-def _h1_theta(model: TwoLevelModel, h1: tl.H1):
-    """(parameter vector of the saturated model at the EM estimate, fixed.x moments per level)."""
+def h1_values(model: TwoLevelModel, h1: tl.H1):
+    """(parameter vector at the EM estimate, fixed.x moments per level) of a model of observed
+    variables only (the saturated or the independence model): each free row takes its moment."""
     pz = len(model.between_only)
     pos = model.between_position
     within = list(model.level_names[0].ov)
@@ -85,16 +86,22 @@ def h1_trace(bound, h1: tl.H1, fixed_x: bool) -> float:
     model = bound.model
     table = saturated_partable(model.level_names, fixed_x)
     saturated = TwoLevelModel(model.syntax, table, baseline_names(model.level_names, fixed_x), model.level_labels, [])
-    theta, moments = _h1_theta(saturated, h1)
+    theta, moments = h1_values(saturated, h1)
     return _trace_h0(saturated.bind(bound.statistics, moments), theta)
 
 
 def scaled_test(bound, objective, theta, b0, info_inv, h1, chisq, df, base_bound, base_opt, base_chisq, base_df,
-                fixed_x: bool) -> dict:
-    """lavaan's MLR test and robust fit measures of a two-level model."""
+                fixed_x: bool) -> tuple[dict, tuple[float, float]]:
+    """lavaan's MLR test and robust fit measures of a two-level model, and its scaling factors of h0
+    and h1 (tr(B0 A0^-1) / npar, tr(B1 A1^-1) / number of unrestricted parameters) for the summary."""
+    from govstats.sem.two_level_inference import h1_parameter_count
+
     n = bound.statistics.blocks[0].n
     trace_h1 = h1_trace(bound, h1, fixed_x)
-    trace = trace_h1 - float(np.sum(b0 * info_inv.T))
+    trace_h0 = float(np.sum(b0 * info_inv.T))
+    trace = trace_h1 - trace_h0
     base_trace = trace_h1 - _trace_h0(base_bound, base_opt.theta)
-    return fm.robust_measures(chisq=chisq, df=df, n=n, groups=1, c=trace / df, trace_ugamma=trace,
-                              baseline_chisq=base_chisq, baseline_df=base_df, c_null=base_trace / base_df)
+    measures = fm.robust_measures(chisq=chisq, df=df, n=n, groups=1, c=trace / df, trace_ugamma=trace,
+                                  baseline_chisq=base_chisq, baseline_df=base_df, c_null=base_trace / base_df)
+    factors = (trace_h0 / bound.model.n_free, trace_h1 / h1_parameter_count(bound.model, fixed_x))
+    return measures, factors

@@ -95,6 +95,14 @@ def test_within_between_labels_and_comments(demo, demo_fit):
     assert res.level_labels == ["within", "between"]
 
 
+def test_mlr_summary_prints_lavaan_scaling_factors(demo):
+    """lavaan 0.6.14: scaling.factor.h0 1.036023, scaling.factor.h1 1.013573 (Demo.twolevel, MLR)."""
+    res = fit(DEMO, demo, cluster="cluster", estimator="MLR")
+    h0, h1 = res.scaling_factors
+    assert h0 == pytest.approx(1.036023, abs=2e-4) and h1 == pytest.approx(1.013573, abs=1e-5)
+    assert "Yuan-Bentler correction (Mplus variant)" in res.summary()
+
+
 def test_results_object(demo, demo_fit):
     res = demo_fit
     assert set(res.params.level) == {1, 2} and set(res.params.group) == {1}
@@ -104,6 +112,8 @@ def test_results_object(demo, demo_fit):
     text = res.summary()
     assert "Level 1 [within]:" in text and "Level 2 [cluster]:" in text
     assert "Number of clusters [cluster]" in text
+    assert "SRMR (within covariance matrix)                0.004" in text  # lavaan's lines
+    assert "SRMR (between covariance matrix)               0.034" in text
     implied = res.fitted()
     assert list(implied["between"]["cov"].index) == ["y1", "y2", "y3", "w1", "w2"]
     out = res.to_dict()
