@@ -4,6 +4,8 @@ Fixture: tests/reference/sem/twolevel/twolevel.json, written by make_twolevel.R 
 
     sem(model, data = Demo.twolevel, cluster = "cluster")                    # ML, MLR, fixed.x = FALSE
     sem(<the same with labels a, b on both levels' loadings>, ...)          # cross-level equality
+    sem(<a within-only indicator y4>, ...); sem(<a := across levels>, ..., estimator = "MLR")
+    sem(model, ..., std.lv = TRUE, information = "expected")
     sem(<two-factor CFA at both levels>, data = grid_twolevel.csv, cluster = "community_id")  # ML, MLR, std.lv
 
 Demo.twolevel is exported to data/demo_twolevel.csv by the same script; grid_twolevel.csv is a seed
@@ -61,7 +63,7 @@ def _fit(case):
 
 def _merged(case, res):
     ref = pd.DataFrame(case["params"])
-    ours = res.params[res.params.op != ":="]
+    ours = res.params
     merged = ours.merge(ref, on=["lhs", "op", "rhs", "level"], suffixes=("", "_r"), validate="one_to_one")
     assert len(merged) == len(ref) == len(ours)
     return merged
@@ -107,8 +109,8 @@ def test_standardized_solution_per_level(case):
     levels = pd.DataFrame(case["params"])  # standardizedSolution() has no level column: same rows, same order
     assert (ref[["lhs", "op", "rhs"]].to_numpy() == levels[["lhs", "op", "rhs"]].to_numpy()).all()
     ref["level"] = levels["level"].to_numpy()
-    ref = ref[~ref.op.isin(["==", "<", ">", ":="])]
-    std = res.standardized[res.standardized.op != ":="]
+    ref = ref[~ref.op.isin(["==", "<", ">"])]
+    std = res.standardized
     merged = std.merge(ref, on=["lhs", "op", "rhs", "level"], suffixes=("", "_r"), validate="one_to_one")
     assert len(merged) == len(ref)
     ok = np.isfinite(merged.est_std) & np.isfinite(merged["est.std"].astype(float))
@@ -121,12 +123,14 @@ def test_standardized_solution_per_level(case):
 def test_fit_measures_and_icc(case):
     res = _fit(case)
     fm = res.fit_measures
-    names = MEASURES + (ROBUST if case["args"]["estimator"] == "MLR" else ())
+    # with df = 0 lavaan reports chisq.scaled 0 and no scaling factor; govstats (single-level too) no scaled test
+    robust = case["args"]["estimator"] == "MLR" and case["fit"]["df"] > 0
+    names = MEASURES + (ROBUST if robust else ())
     for name in names:
         key = name if name.startswith("srmr_") else name.replace(".", "_")
         # 1e-3 absolute, or 1e-6 relative for the large statistics (baseline chi-squares, logl)
         assert fm[key] == pytest.approx(case["fit"][name], abs=1e-3, rel=1e-6), name
     assert fm["unrestricted_logl"] == pytest.approx(case["fit"]["unrestricted.logl"], abs=1e-6)
-    assert res.test_type == ("yuan.bentler.mplus" if case["args"]["estimator"] == "MLR" else "standard")
+    assert res.test_type == ("yuan.bentler.mplus" if robust else "standard")
     icc = pd.Series(case["icc"], dtype=float)
     np.testing.assert_allclose(res.icc[icc.index].to_numpy(), icc.to_numpy(), atol=1e-4)

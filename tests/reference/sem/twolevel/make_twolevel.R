@@ -8,6 +8,9 @@ datasets <- list(demo = read.csv(file.path(dir, "data", "demo_twolevel.csv")),
                  grid = read.csv(file.path(dir, "data", "grid_twolevel.csv")))
 demo <- "level: 1\n fw =~ y1 + y2 + y3\n fw ~ x1 + x2 + x3\nlevel: 2\n fb =~ y1 + y2 + y3\n fb ~ w1 + w2"
 demo_equal <- "level: 1\n fw =~ y1 + a*y2 + b*y3\n fw ~ x1 + x2 + x3\nlevel: 2\n fb =~ y1 + a*y2 + b*y3\n fb ~ w1 + w2"
+within_only <- "level: 1\n fw =~ y1 + y2 + y3 + y4\n fw ~ x1\nlevel: 2\n fb =~ y1 + y2 + y3\n fb ~ w1"
+defined <- paste("level: 1", " fw =~ y1 + a*y2 + y3", "level: 2", " fb =~ y1 + b*y2 + y3", " diff := a - b",
+                 sep = "\n")
 grid <- paste("level: 1", " VSw =~ VS1 + VS2 + VS3 + VS4", " ISw =~ IS1 + IS2 + IS3 + IS4",
               "level: 2", " VSb =~ VS1 + VS2 + VS3 + VS4", " ISb =~ IS1 + IS2 + IS3 + IS4", sep = "\n")
 cs <- function(id, data, model, cluster, ...) list(id = id, data = data, model = model, cluster = cluster,
@@ -17,6 +20,9 @@ cases <- list(
   cs("demo_mlr", "demo", demo, "cluster", estimator = "MLR"),
   cs("demo_equal_ml", "demo", demo_equal, "cluster", estimator = "ML"),
   cs("demo_randomx_ml", "demo", demo, "cluster", estimator = "ML", fixed.x = FALSE),
+  cs("demo_within_only_ml", "demo", within_only, "cluster", estimator = "ML"),
+  cs("demo_defined_mlr", "demo", defined, "cluster", estimator = "MLR"),
+  cs("demo_stdlv_expected_ml", "demo", demo, "cluster", estimator = "ML", std.lv = TRUE, information = "expected"),
   cs("grid_ml", "grid", grid, "community_id", estimator = "ML"),
   cs("grid_mlr", "grid", grid, "community_id", estimator = "MLR"),
   cs("grid_stdlv_ml", "grid", grid, "community_id", estimator = "ML", std.lv = TRUE)
