@@ -14,7 +14,7 @@ from govstats.sem.results import SEMResults
 NOT_AVAILABLE = "is not available for two-level models in this version"
 
 
-@dataclass
+@dataclass(repr=False)  # SEMResults' one-line repr
 class TwoLevelResults(SEMResults):
     """:class:`~govstats.sem.results.SEMResults` of a two-level model.
 
@@ -72,6 +72,27 @@ class TwoLevelResults(SEMResults):
             ov = list(names.ov)
             out[key] = {"cov": pd.DataFrame(sigma, index=ov, columns=ov), "mean": pd.Series(mu, index=ov)}
         return out
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Wald intervals of the free and defined parameters, with their ``level`` column."""
+        out = super().conf_int(level)
+        p = self.params[(self.params.free > 0) | (self.params.op == ":=")]
+        out.insert(out.columns.get_loc("group") + 1, "level", p.level.to_numpy())
+        return out
+
+    def r2(self) -> pd.Series:
+        """R-squared of every endogenous variable per level (lavaan's ``lavInspect(fit, "r2")``: one
+        vector per level), indexed by (level, variable)."""
+        p = self.params
+        parts = []
+        for level in (1, 2):
+            rows = p[p.level == level]
+            endogenous = set(rows.loc[rows.op.isin(["~", "<~"]), "lhs"]) | set(rows.loc[rows.op == "=~", "rhs"])
+            var = rows[(rows.op == "~~") & (rows.lhs == rows.rhs) & rows.lhs.isin(endogenous)]
+            parts.append(pd.Series(1 - var.std_all.to_numpy(),
+                                   index=pd.MultiIndex.from_arrays([[level] * len(var), var.lhs.to_numpy()],
+                                                                   names=["level", "variable"])))
+        return pd.concat(parts).rename("r2")
 
     def _refuse(self, what: str):
         raise ValueError(f"{what} {NOT_AVAILABLE}.")

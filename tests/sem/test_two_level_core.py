@@ -109,6 +109,9 @@ def test_results_object(demo, demo_fit):
     assert "fb=~y2.l2" in res.coef.index and "fw=~y2" in res.coef.index
     assert res.vcov.shape == (20, 20)
     assert res.nclusters == 200 and res.nobs == 2500
+    assert repr(res).startswith("<SEMResults ML: converged, N = 2500, npar = 20, chisq = 8.092, df = 10")
+    assert res.conf_int().query("lhs == 'y1' and op == '~1'").level.tolist() == [2]
+    assert res.r2()[(2, "y1")] == pytest.approx(0.941852, abs=1e-5)  # lavaan: 0.942
     text = res.summary()
     assert "Level 1 [within]:" in text and "Level 2 [cluster]:" in text
     assert "Number of clusters [cluster]" in text
