@@ -9,6 +9,10 @@ govstats runs too (the same steps, to reproduce lavaan's chi-square and ICCs), b
 cluster sizes.
 
     python benchmarks/bench_two_level.py [--repeat 5] [--no-r]
+
+Measured on 2 December 2026 (2 shared cores, load average about 4, median of 5): Demo.twolevel ML
+0.103 s against lavaan's 1.879 s (0.055x), MLR 0.202 s against 4.593 s (0.044x); the seed data
+ML 1.027 s against 13.252 s (0.078x), MLR 1.496 s against 34.615 s (0.043x).
 """
 
 from __future__ import annotations
