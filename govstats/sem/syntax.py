@@ -199,7 +199,7 @@ def parse_model(text: str) -> list[Formula]:
         raise ModelSyntaxError("The model syntax is empty.")
     formulas = []
     for number, line in _join_continuations(_strip_comments(text)):
-        block = re.match(r"^(level|group)\s*:", line)
+        block = re.match(r"^(level|group)\s*:(?!=)", line)  # "level := a - b" is a defined parameter
         if block:
             raise ModelSyntaxError(f"line {number}: '{line}': {NOT_AVAILABLE[block.group(1)]}.")
         if re.search(r"(^|[+\s*])efa\s*\(", line):

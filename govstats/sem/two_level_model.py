@@ -25,7 +25,7 @@ from govstats.sem.partable import VariableNames, build_partable
 from govstats.sem.ram import RAMModel
 from govstats.sem.syntax import ModelSyntaxError, parse_model
 
-LEVEL_LINE = re.compile(r"^\s*level\s*:\s*(.*?)\s*$")
+LEVEL_LINE = re.compile(r"^\s*level\s*:(?!=)\s*(.*?)\s*$")  # not "level := ..." (a defined parameter)
 GLOBAL_OPS = (":=", "==", "<", ">")
 
 

@@ -174,6 +174,15 @@ def test_syntax_errors(demo, text, match):
         fit(text, demo, cluster="cluster")
 
 
+def test_a_defined_parameter_named_level_is_not_a_level_block(demo):
+    from govstats.sem.two_level_model import has_levels
+
+    assert not has_levels("f =~ y1 + a*y2 + b*y3\nlevel := a - b")
+    assert has_levels("level:1\n f =~ y1 + y2 + y3\nlevel:2\n g =~ y1 + y2 + y3")
+    res = fit("f =~ y1 + a*y2 + b*y3\nlevel := a - b", demo)
+    assert "level" in set(res.params.lhs[res.params.op == ":="])
+
+
 def test_split_covariate_with_fixed_x_is_refused(demo):
     text = "level: 1\n fw =~ y1 + y2 + y3\n fw ~ x1\nlevel: 2\n fb =~ y1 + y2 + y3\n fb ~ x1"
     with pytest.raises(ValueError, match="fixed_x=False"):
