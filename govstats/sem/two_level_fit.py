@@ -65,6 +65,10 @@ def two_level_options(estimator, ordered, missing, cluster, group, group_equal, 
                          "left out.")
     robust = name == "MLR"
     given = dict(lavaan_options)
+    if not robust and str(given.get("test", "")).lower() in ("yuan.bentler.mplus", "yuan.bentler", "mlr", "yb"):
+        # lavaan 0.6.14: "test must be one of none, standard or yuan.bentler in the multilevel case"
+        raise ValueError("The 'test' parameter of fit cannot be a Yuan-Bentler test with estimator='ML' for a "
+                         f"two-level model (lavaan refuses it too). Got {given['test']!r}; use estimator='MLR'.")
     information = given.pop("information", None) or "observed"  # lavaan's default for two-level ML
     test = given.pop("test", None) or ("yuan.bentler.mplus" if robust else "standard")
     se_value = se or ("robust.huber.white" if robust else "standard")

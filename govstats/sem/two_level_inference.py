@@ -145,6 +145,7 @@ def infer_two_level(bound, opt, options, h1: tl.H1, baseline) -> Inference:
 
         test_type = "yuan.bentler.mplus"
         robust_measures, factors = scaled_test(bound, objective, theta, b0, info_inv, h1, chisq, df, base_bound,
-                                               base_opt, base_chisq, base_df, fixed_x)
+                                               base_opt, base_chisq, base_df, fixed_x,
+                                               options.information == "expected")
         measures.update(robust_measures)
     return TwoLevelInference(vcov, measures, options.se, test_type, messages, scaling_factors=factors)

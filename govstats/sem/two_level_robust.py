@@ -71,36 +71,37 @@ def h1_values(model: TwoLevelModel, h1: tl.H1):
     return theta, moments
 
 
-def _trace_h0(bound, theta: np.ndarray, inverse=None) -> float:
-    """tr(B0 A0^-1) of a fitted two-level model (A0: observed information, B0: cluster cross-product)."""
+def _trace_h0(bound, theta: np.ndarray, expected: bool = False) -> float:
+    """tr(B0 A0^-1) of a fitted two-level model (A0: observed information, or the expected one with
+    information="expected"; B0: cluster cross-product)."""
     objective = TwoLevelObjective(bound)
     scores = cluster_score_matrix(objective, theta)
     b0 = scores.T @ scores
-    a0 = 0.5 * bound.statistics.blocks[0].n * observed_hessian(objective, theta)
-    a0_inv = np.linalg.inv(a0) if inverse is None else inverse(a0)
-    return float(np.sum(b0 * a0_inv.T))
+    hessian = objective.expected_hessian(theta) if expected else observed_hessian(objective, theta)
+    a0 = 0.5 * bound.statistics.blocks[0].n * hessian
+    return float(np.sum(b0 * np.linalg.inv(a0).T))
 
 
-def h1_trace(bound, h1: tl.H1, fixed_x: bool) -> float:
+def h1_trace(bound, h1: tl.H1, fixed_x: bool, expected: bool = False) -> float:
     """tr(B1 A1^-1) of the unrestricted model at lavaan's EM estimate."""
     model = bound.model
     table = saturated_partable(model.level_names, fixed_x)
     saturated = TwoLevelModel(model.syntax, table, baseline_names(model.level_names, fixed_x), model.level_labels, [])
     theta, moments = h1_values(saturated, h1)
-    return _trace_h0(saturated.bind(bound.statistics, moments), theta)
+    return _trace_h0(saturated.bind(bound.statistics, moments), theta, expected)
 
 
 def scaled_test(bound, objective, theta, b0, info_inv, h1, chisq, df, base_bound, base_opt, base_chisq, base_df,
-                fixed_x: bool) -> tuple[dict, tuple[float, float]]:
+                fixed_x: bool, expected: bool = False) -> tuple[dict, tuple[float, float]]:
     """lavaan's MLR test and robust fit measures of a two-level model, and its scaling factors of h0
     and h1 (tr(B0 A0^-1) / npar, tr(B1 A1^-1) / number of unrestricted parameters) for the summary."""
     from govstats.sem.two_level_inference import h1_parameter_count
 
     n = bound.statistics.blocks[0].n
-    trace_h1 = h1_trace(bound, h1, fixed_x)
+    trace_h1 = h1_trace(bound, h1, fixed_x, expected)
     trace_h0 = float(np.sum(b0 * info_inv.T))
     trace = trace_h1 - trace_h0
-    base_trace = trace_h1 - _trace_h0(base_bound, base_opt.theta)
+    base_trace = trace_h1 - _trace_h0(base_bound, base_opt.theta, expected)
     measures = fm.robust_measures(chisq=chisq, df=df, n=n, groups=1, c=trace / df, trace_ugamma=trace,
                                   baseline_chisq=base_chisq, baseline_df=base_df, c_null=base_trace / base_df)
     factors = (trace_h0 / bound.model.n_free, trace_h1 / h1_parameter_count(bound.model, fixed_x))

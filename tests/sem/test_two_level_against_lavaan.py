@@ -5,7 +5,7 @@ Fixture: tests/reference/sem/twolevel/twolevel.json, written by make_twolevel.R 
     sem(model, data = Demo.twolevel, cluster = "cluster")                    # ML, MLR, fixed.x = FALSE
     sem(<the same with labels a, b on both levels' loadings>, ...)          # cross-level equality
     sem(<a within-only indicator y4>, ...); sem(<a := across levels>, ..., estimator = "MLR")
-    sem(model, ..., std.lv = TRUE, information = "expected")
+    sem(model, ..., std.lv = TRUE, information = "expected"); sem(model, ..., estimator = "MLR", information = "expected")
     sem(<two-factor CFA at both levels>, data = grid_twolevel.csv, cluster = "community_id")  # ML, MLR, std.lv
 
 Demo.twolevel is exported to data/demo_twolevel.csv by the same script; grid_twolevel.csv is a seed

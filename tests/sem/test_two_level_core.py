@@ -147,6 +147,7 @@ def test_listwise_blanks_leave_rows_out(demo, demo_fit):
     ({"cluster": "cluster", "se": "bootstrap", "bootstrap": 10}, "bootstrap"),
     ({"cluster": "cluster", "se": "robust.cluster"}, "se"),
     ({"cluster": "nope"}, "nope"),
+    ({"cluster": "cluster", "test": "yuan.bentler.mplus"}, "estimator='MLR'"),
 ])
 def test_unavailable_options_are_refused(demo, kwargs, match):
     with pytest.raises(ValueError, match=match):

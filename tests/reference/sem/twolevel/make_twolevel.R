@@ -23,6 +23,7 @@ cases <- list(
   cs("demo_within_only_ml", "demo", within_only, "cluster", estimator = "ML"),
   cs("demo_defined_mlr", "demo", defined, "cluster", estimator = "MLR"),
   cs("demo_stdlv_expected_ml", "demo", demo, "cluster", estimator = "ML", std.lv = TRUE, information = "expected"),
+  cs("demo_mlr_expected", "demo", demo, "cluster", estimator = "MLR", information = "expected"),
   cs("grid_ml", "grid", grid, "community_id", estimator = "ML"),
   cs("grid_mlr", "grid", grid, "community_id", estimator = "MLR"),
   cs("grid_stdlv_ml", "grid", grid, "community_id", estimator = "ML", std.lv = TRUE)
