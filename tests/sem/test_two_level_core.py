@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +14,6 @@ from govstats import fit
 from govstats.errors import DataError
 from govstats.sem import two_level as tl
 from govstats.sem import two_level_fit as tf
-from govstats.sem.fit import estimate
-from govstats.sem.statistics import Statistics
 from govstats.sem.syntax import ModelSyntaxError
 from govstats.sem.two_level_inference import cluster_score_matrix
 from govstats.sem.two_level_objective import TwoLevelObjective
