@@ -32,6 +32,7 @@ from govstats.sem.prepare import (missing_statistics, model_text, moment_statist
 from govstats.sem.results import SEMResults
 from govstats.sem.start import start_values
 from govstats.sem.syntax import parse_model
+from govstats.sem.two_level_model import has_levels
 
 
 def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, missing: str = "listwise",
@@ -64,7 +65,8 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
         thresholds and correlations it can inform (lavaan's ``missing = "pairwise"``).
     cluster : str, optional
         Column of cluster ids (communities): cluster-robust standard errors and scaled test,
-        as lavaan's ``cluster =`` for single-level models.
+        as lavaan's ``cluster =`` for single-level models. With ``level: 1`` / ``level: 2``
+        blocks in the model, a two-level SEM (ML or MLR; :mod:`govstats.sem.two_level_fit`).
     group, group_equal, group_partial
         Multiple-group models with lavaan's ``group.equal`` (``"loadings"``, ``"intercepts"``,
         ``"thresholds"``, ``"residuals"``, ``"lv.variances"``, ``"means"``, ``"regressions"``,
@@ -110,6 +112,13 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
     started = time.perf_counter()
     # where bootstrap draws run (govstats.parallel): not a model option, the numbers do not depend on it
     executor, workers = lavaan_options.pop("executor", None), lavaan_options.pop("workers", None)
+    syntax_text = model if isinstance(model, str) else model_text(model)
+    if has_levels(syntax_text):  # 'level:' blocks: two-level SEM (govstats.sem.two_level_fit)
+        from govstats.sem.two_level_fit import fit_two_level
+
+        return fit_two_level(syntax_text, data, started, estimator=estimator, ordered=ordered, missing=missing,
+                             cluster=cluster, group=group, group_equal=group_equal, group_partial=group_partial,
+                             se=se, bootstrap=bootstrap, seed=seed, lavaan_options=lavaan_options)
     options = normalize_options(estimator=estimator, ordered=ordered, missing=missing, cluster=cluster,
                                 group=group, group_equal=group_equal, group_partial=group_partial, se=se,
                                 bootstrap=bootstrap, seed=seed, **lavaan_options)

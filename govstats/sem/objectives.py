@@ -165,4 +165,8 @@ def objective_for(bound):
         return MLObjective(bound)
     if kinds == {"missing"}:
         return FIMLObjective(bound)
+    if kinds == {"two_level"}:
+        from govstats.sem.two_level_objective import TwoLevelObjective
+
+        return TwoLevelObjective(bound)
     raise ValueError(f"Statistics of different kinds across groups ({sorted(kinds)}) cannot be fitted together.")

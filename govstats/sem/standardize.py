@@ -66,8 +66,12 @@ def standardize_batch(bound, thetas: np.ndarray, kind: str, values: np.ndarray |
             mask = plan.group == g
             var = ram.variance_batch(extended)
             sd = np.sqrt(np.where(var > 0, var, np.nan))
+            # a variance over the total variance itself, as lavaan: finite when a negative residual
+            # variance makes the total negative (std.all 17.4 on a two-level fixture), not NaN
+            total = np.where(var != 0, var, np.nan)
             if kind == "std.lv":
                 sd = np.where(plan.is_lv[g - 1][None, :], sd, 1.0)
+                total = np.where(plan.is_lv[g - 1][None, :], total, 1.0)
             rows = plan.var_row[g - 1]
             residual = np.where(rows >= 0, values[:, np.maximum(rows, 0)], np.nan)
             li, ri, op = plan.lhs[mask], plan.rhs[mask], plan.op[mask]
@@ -77,7 +81,7 @@ def standardize_batch(bound, thetas: np.ndarray, kind: str, values: np.ndarray |
             product = np.abs(residual[:, li] * residual[:, ri])
             res = np.select(
                 [op == 0, op == 1, op == 2, plan.diag[mask], op == 4],
-                [x * sd[:, li] / sd[:, ri], x * sd[:, ri] / sd[:, li], x / sd[:, li], x / sd[:, li] ** 2,
+                [x * sd[:, li] / sd[:, ri], x * sd[:, ri] / sd[:, li], x / sd[:, li], x / total[:, li],
                  np.ones_like(x) if kind == "std.all" else x],
                 default=x / np.sqrt(product),
             )

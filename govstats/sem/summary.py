@@ -374,6 +374,8 @@ def mlr_scaling_factors(result) -> tuple[float, float] | None:
     f = result.fit_measures
     if result.test_type != "yuan.bentler.mplus" or "chisq_scaling_factor" not in f:
         return None
+    if getattr(result, "scaling_factors", None) is not None:  # two-level fits compute them while fitting
+        return result.scaling_factors
     from govstats.sem.robust_test import saturated_trace
 
     bound = result._bound
@@ -477,7 +479,11 @@ def _fit_blocks(result, f) -> list[str]:
         if "rmsea_notclose_pvalue_robust" in f:
             rows.append(robust(f"P-value H_0: Robust RMSEA >= {notclose}", "rmsea_notclose_pvalue_robust"))
         lines += ["", "Root Mean Square Error of Approximation:", ""] + _block(rows, widths3)
-    if "srmr" in f:
+    if "srmr_within" in f:  # two-level fits: one SRMR per level, as lavaan prints them
+        lines += ["", "Standardized Root Mean Square Residual (corr metric):", ""] + \
+            _block([["SRMR (within covariance matrix)"] + pair("srmr_within"),
+                    ["SRMR (between covariance matrix)"] + pair("srmr_between")], widths3)
+    elif "srmr" in f:
         lines += ["", "Standardized Root Mean Square Residual:", ""] + \
             _block([["SRMR"] + pair("srmr")], widths3)
     return lines
@@ -605,11 +611,16 @@ def _parameter_blocks(result) -> list[str]:
         else:
             lines += ["", f"{title}:"] + _print_matrix(col1, rows_cells(idx), heads)
 
-    for g in range(1, ngroups + 1):
-        if ngroups > 1:
+    # two-level fits: one block per level, headed as lavaan's "Level 1 [within]:", "Level 2 [<cluster>]:"
+    block_level = p.level.to_numpy() if "level" in p.columns else np.ones(len(p), dtype=int)
+    levels = sorted(set(block_level[groups > 0])) or [1]
+    for g, level in [(g, level) for g in range(1, ngroups + 1) for level in levels]:
+        if ngroups > 1 and level == levels[0]:
             label = result.group_labels[g - 1] if g - 1 < len(result.group_labels) else g
             lines += ["", "", f"Group {g} [{label}]:"]
-        in_group = [i for i in range(len(p)) if groups[i] == g]
+        if len(levels) > 1:
+            lines += ["", "", f"Level {level} [{'within' if level == 1 else result.options.get('cluster')}]:"]
+        in_group = [i for i in range(len(p)) if groups[i] == g and block_level[i] == level]
 
         def pick(cond):
             return [i for i in in_group if cond(i)]

@@ -6,7 +6,7 @@ items), ``<~`` (composites), ``:=`` (defined parameters), ``==`` (linear equalit
 several left-hand sides (``y1 + y2 ~ x``), and modifiers on a term: a fixed value
 (``0.5*x``), ``NA*x`` (free), a label (``a*x``, shared labels mean equal parameters),
 ``start(0.3)*x`` (``start(0.3, 0.4)*x`` per group), and per-group vectors ``c(a, b)*x`` /
-``c(1, NA)*x``. lavaan syntax this version does not fit (``level:`` and ``group:`` blocks,
+``c(1, NA)*x``. lavaan syntax this version does not fit (``group:`` blocks, ``level:`` blocks outside ``fit``,
 ``efa()`` blocks) is refused with the line and what to use instead.
 """
 
@@ -26,8 +26,9 @@ class ModelSyntaxError(GovstatsError):
 OPERATORS = ("~*~", "=~", "~~", ":=", "==", "<~", "<", ">", "|", "~")
 # lavaan 0.6 syntax that this version reads but does not fit: refused by name, never misread
 NOT_AVAILABLE = {
-    "level": "two-level models ('level:' blocks) are not available in this version; fit a single-level model "
-             "with cluster= for standard errors and tests that allow for respondents nested in communities",
+    "level": "two-level models ('level:' blocks) are fitted by fit(model, data, cluster=...) only; here a "
+             "single-level model is expected (fit one with cluster= for standard errors and tests that allow for "
+             "respondents nested in communities)",
     "group": "'group:' blocks are not available in this version; write per-group values as c(...) modifiers "
              "and pass group= to fit",
     "efa": "exploratory SEM blocks (efa(\"...\")*f) are not available in this version; use govstats.efa() for an "
@@ -198,7 +199,7 @@ def parse_model(text: str) -> list[Formula]:
         raise ModelSyntaxError("The model syntax is empty.")
     formulas = []
     for number, line in _join_continuations(_strip_comments(text)):
-        block = re.match(r"^(level|group)\s*:", line)
+        block = re.match(r"^(level|group)\s*:(?!=)", line)  # "level := a - b" is a defined parameter
         if block:
             raise ModelSyntaxError(f"line {number}: '{line}': {NOT_AVAILABLE[block.group(1)]}.")
         if re.search(r"(^|[+\s*])efa\s*\(", line):

@@ -147,7 +147,7 @@ def test_defined_parameter_outside_the_whitelist_is_refused_with_its_line():
 
 
 @pytest.mark.parametrize("line, message", [
-    ("level: 1", "two-level models"), ("group: 1", "'group:' blocks"),
+    ("group: 1", "'group:' blocks"),
     ('efa("b1")*f1 + efa("b1")*f2 =~ x1 + x2 + x3', "exploratory SEM blocks"),
     ("x1 ~*~ x1", "scale factors apply to an ordered item"), ("visual =~ start(a)*x2", "start values"),
 ])
