@@ -45,6 +45,9 @@ _LAZY = {
     "compare": "govstats.sem.compare",
     "invariance": "govstats.sem.invariance",
     "score_tests": "govstats.sem.score_tests",
+    "alignment": "govstats.sem.alignment",
+    "alignment_from_estimates": "govstats.sem.alignment",
+    "AlignmentResults": "govstats.sem.alignment",
 }
 
 __all__ = [
@@ -67,6 +70,9 @@ __all__ = [
     "compare",
     "invariance",
     "score_tests",
+    "alignment",
+    "alignment_from_estimates",
+    "AlignmentResults",
     "efa",
     "harman",
     "reliability",
@@ -108,4 +114,5 @@ if _TYPE_CHECKING:  # type checkers and IDEs see the eager imports
     from govstats.sem.compare import compare
     from govstats.sem.invariance import invariance
     from govstats.sem.score_tests import score_tests
+    from govstats.sem.alignment import AlignmentResults, alignment, alignment_from_estimates
     from govstats.sem.results import SEMResults
