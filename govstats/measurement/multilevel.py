@@ -267,7 +267,7 @@ def _categories(categories, described, x: pd.DataFrame, items: dict, function: s
 
 def _stats_row(y: np.ndarray, codes: np.ndarray, labels: np.ndarray, level: float, mixed: bool) -> tuple[dict, str]:
     r = one_way(y, codes, level)
-    icc_mixed, note = (mixed_icc(y, labels[codes]) if mixed and r.n > r.clusters else (float("nan"), ""))
+    icc_mixed, note = (mixed_icc(y, labels[codes], r) if mixed and r.n > r.clusters else (float("nan"), ""))
     return {"n": r.n, "clusters": r.clusters, "singletons": r.singletons, "mean_size": r.mean_size, "icc1": r.icc1,
             "icc1_ci_lower": r.icc1_ci_lower, "icc1_ci_upper": r.icc1_ci_upper, "icc1_mixed": icc_mixed,
             "icc2": r.icc2, "design_effect": r.design_effect, "n_effective": r.n_effective}, note
