@@ -9,6 +9,7 @@ per item with the statistics of R's multilevel and psych packages (see
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -287,8 +288,8 @@ def _flags(row: dict) -> dict:
             "model_clustering": bool(row["design_effect"] > DESIGN_EFFECT_CUTOFF)}
 
 
-def multilevel(model, data: pd.DataFrame, cluster: str = "community_id", *, categories=None, level: float = 0.95,
-               mixed: bool = True) -> MultilevelResults:
+def multilevel(model, data: pd.DataFrame, cluster: str = "community_id", *, reverse: Sequence[str] = (),
+               categories=None, level: float = 0.95, mixed: bool = True) -> MultilevelResults:
     """ICC(1) with CI, ICC(2), design effect, rwg(j) and within/between correlations per construct and item.
 
     Matches R's multilevel 2.7 (``ICC1``, ``ICC2`` on ``aov(y ~ factor(cluster))``, ``rwg``,
@@ -309,6 +310,10 @@ def multilevel(model, data: pd.DataFrame, cluster: str = "community_id", *, cate
         The column of each respondent's cluster (community). Rows without a label are left out
         and counted; clusters of one respondent count in the ICCs (as in ``aov``) and have no
         rwg.
+    reverse : sequence of str
+        Further reverse-keyed items, reversed before the construct scores are formed (an
+        instrument's own are reversed anyway): by the scale's codes with an instrument, else within
+        the observed range (max + min - code), as ``reliability``.
     categories : int or mapping, optional
         Number of answer categories A of rwg(j)'s uniform null ((A^2 - 1) / 12), for all items or
         per item or construct. Taken from the instrument's scales; without an instrument, from
@@ -349,9 +354,12 @@ def multilevel(model, data: pd.DataFrame, cluster: str = "community_id", *, cate
                          f"Got {level!r} instead.")
     if not isinstance(mixed, bool):
         raise ValueError(f"The 'mixed' parameter of {function} must be one of {{True, False}}. Got {mixed!r} instead.")
-    described = model_items(model, (), function)
+    described = model_items(model, reverse, function)
     items = described.items
     cols = list(dict.fromkeys(it for its in items.values() for it in its))
+    unknown = [r for r in described.reverse if r not in cols]
+    if unknown:
+        raise ValueError(f"The 'reverse' parameter of {function} must name items of the model. Got {unknown} instead.")
     _cluster_codes(data, cluster, function)  # the cluster column is checked before the items
     exclusions: dict = {}
     if isinstance(model, Instrument):
