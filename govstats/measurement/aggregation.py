@@ -55,7 +55,7 @@ def one_way(y: np.ndarray, codes: np.ndarray, level: float = 0.95) -> OneWay:
 
     >>> r = one_way(np.array([1., 2, 3, 4, 5, 6]), np.array([0, 0, 0, 1, 1, 1]))
     >>> round(r.icc1, 4), round(r.icc2, 4)
-    (0.7931, 0.92)
+    (0.8065, 0.9259)
     """
     n = len(y)
     sizes = np.bincount(codes)
@@ -66,9 +66,10 @@ def one_way(y: np.ndarray, codes: np.ndarray, level: float = 0.95) -> OneWay:
     grand = y.mean()
     df_b, df_w = j - 1, n - j
     nan = float("nan")
-    msb = float(sizes @ (means - grand) ** 2 / df_b) if df_b > 0 else nan
+    # numpy floats: a variable without variance gives NaN (and no ZeroDivisionError) below
+    msb = np.float64(sizes @ (means - grand) ** 2 / df_b) if df_b > 0 else np.float64(nan)
     dev = y - (np.bincount(codes, weights=y) / np.maximum(np.bincount(codes), 1))[codes]
-    msw = float(dev @ dev / df_w) if df_w > 0 else nan
+    msw = np.float64(dev @ dev / df_w) if df_w > 0 else np.float64(nan)
     k = n / j
     with np.errstate(divide="ignore", invalid="ignore"):
         icc1 = (msb - msw) / (msb + (k - 1) * msw)
@@ -79,8 +80,9 @@ def one_way(y: np.ndarray, codes: np.ndarray, level: float = 0.95) -> OneWay:
         f_hi = f * f_dist.ppf(1 - a / 2, df_w, df_b) if df_b > 0 and df_w > 0 else nan
         lower = (f_lo - 1) / (f_lo + k - 1)
         upper = (f_hi - 1) / (f_hi + k - 1)
-    deff = 1 + (k - 1) * icc1
-    return OneWay(n=n, clusters=j, singletons=int((sizes == 1).sum()), mean_size=float(k), msb=msb, msw=msw,
+        deff = 1 + (k - 1) * icc1
+    return OneWay(n=n, clusters=j, singletons=int((sizes == 1).sum()), mean_size=float(k), msb=float(msb),
+                  msw=float(msw),
                   icc1=float(icc1), icc1_ci_lower=float(lower), icc1_ci_upper=float(upper), icc2=float(icc2),
                   design_effect=float(deff), n_effective=float(n / deff) if deff > 0 else nan)
 

