@@ -12,7 +12,8 @@ for two codes ``f(Y1)``, ``f(Y2)`` of standard-normal latent responses with corr
 Cov(f(Y1), f(Y2)) = sum_s sum_t d_s d_t [Phi2(s, t; rho) - Phi(s) Phi(t)], where d are the
 steps between consecutive codes at thresholds s, t; and Phi2(s, t; rho) - Phi(s) Phi(t) is the
 integral of the bivariate normal density phi2(s, t; r) over r from 0 to rho (Plackett 1954),
-which 48-point Gauss-Legendre quadrature evaluates to about 1e-15 for |rho| <= .9.
+which 48-point Gauss-Legendre quadrature evaluates within 2e-16 of scipy's adaptive ``quad``
+(measured for |rho| <= .9 and thresholds in [-1.5, 1.5]).
 
 Two respondents of one community have latent responses correlated ``l_j l_k icc`` (items j, k),
 one respondent's two items ``l_j l_k``; signs follow reverse coding, and reversed items are
