@@ -39,6 +39,8 @@ _LAZY = {
     "harman": "govstats.measurement",
     "reliability": "govstats.measurement",
     "validity": "govstats.measurement",
+    "multilevel": "govstats.measurement",
+    "multilevel_regression": "govstats.measurement",
     "fit": "govstats.sem.fit",
     "SEMResults": "govstats.sem.results",
     "monte_carlo_ci": "govstats.sem.monte_carlo",
@@ -77,6 +79,8 @@ __all__ = [
     "harman",
     "reliability",
     "validity",
+    "multilevel",
+    "multilevel_regression",
     "load_instrument",
     "simulate",
     "simulate_to_csv",
@@ -108,7 +112,7 @@ if _TYPE_CHECKING:  # type checkers and IDEs see the eager imports
     from govstats.errors import GovstatsError, GovstatsWarning, InstrumentError, Problem, ResponsesError
     from govstats.forms import export_responses, table_schema, write_form, write_schema, xlsform
     from govstats.instrument import Instrument, load_instrument
-    from govstats.measurement import efa, harman, reliability, validity
+    from govstats.measurement import efa, harman, multilevel, multilevel_regression, reliability, validity
     from govstats.sem.fit import fit
     from govstats.sem.monte_carlo import monte_carlo_ci
     from govstats.sem.compare import compare

@@ -9,6 +9,7 @@ import os
 import sys
 
 from govstats import __version__
+from govstats.cli_multilevel import add_parser as add_multilevel_parser
 from govstats.errors import InstrumentError
 
 # Only the standard library and govstats.errors at import time: `govstats --help` builds the
@@ -753,6 +754,7 @@ def build_parser() -> argparse.ArgumentParser:
     relp.add_argument("--encoding", metavar="ENC", help="text encoding of a CSV file (default: detected)")
     relp.add_argument("--json", metavar="OUT", help="write constructs, htmt and fornell_larcker as JSON")
     relp.set_defaults(func=cmd_reliability)
+    add_multilevel_parser(sub)
 
     demo = sub.add_parser("demo", help="run the main job end to end on a seed instrument")
     demo.add_argument("--lang", choices=("en", "zh"), default="en", help="language shown first")

@@ -65,6 +65,51 @@ def parse_measurement(syntax: str, function: str = "reliability") -> dict[str, l
     return items
 
 
+@dataclass(frozen=True)
+class ModelItems:
+    """What a model says about its items: construct -> items, each item's code range and number of
+    categories (known from an instrument only), and the reverse-keyed items."""
+
+    items: dict[str, list[str]]
+    bounds: dict[str, tuple[float, float]]
+    categories: dict[str, int]
+    reverse: list[str]
+
+
+def model_items(model, reverse: Sequence[str] = (), function: str = "reliability") -> ModelItems:
+    """Constructs and their items from an Instrument, lavaan-style syntax or a mapping construct -> items.
+
+    >>> model_items({"F": ["a", "b"]}).items
+    {'F': ['a', 'b']}
+    """
+    from govstats.instrument import Instrument
+
+    bounds: dict[str, tuple[float, float]] = {}
+    categories: dict[str, int] = {}
+    rev = list(reverse)
+    if isinstance(model, Instrument):
+        items = {c.id: list(c.item_ids) for c in model.constructs}
+        for c in model.constructs:
+            for it in c.items:
+                codes = list(it.scale.codes) if it.scale is not None else []
+                if codes:
+                    bounds[it.id] = (min(codes), max(codes))
+                    categories[it.id] = len(codes)
+                if it.reverse and it.id not in rev:
+                    rev.append(it.id)
+    elif isinstance(model, str):
+        items = parse_measurement(model, function)
+    elif isinstance(model, Mapping):
+        items = {str(k): list(v) for k, v in model.items()}
+    else:
+        raise ValueError(f"The 'model' parameter of {function} must be one of {{Instrument, lavaan syntax str, "
+                         f"mapping construct -> items}}. Got {type(model).__name__} instead.")
+    if not items:
+        raise ValueError(f"The 'model' parameter of {function} must define at least one construct with "
+                         f"'=~'. Got {model!r} instead.")
+    return ModelItems(items, bounds, categories, rev)
+
+
 def resolve(model, data: pd.DataFrame, reverse: Sequence[str] = (), function: str = "reliability") -> Constructs:
     """Constructs and their numeric item data from an Instrument, syntax or mapping.
 
@@ -78,27 +123,8 @@ def resolve(model, data: pd.DataFrame, reverse: Sequence[str] = (), function: st
     """
     from govstats.instrument import Instrument
 
-    bounds: dict[str, tuple[float, float]] = {}
-    rev = list(reverse)
-    if isinstance(model, Instrument):
-        items = {c.id: list(c.item_ids) for c in model.constructs}
-        for c in model.constructs:
-            for it in c.items:
-                codes = list(it.scale.codes) if it.scale is not None else []
-                if codes:
-                    bounds[it.id] = (min(codes), max(codes))
-                if it.reverse and it.id not in rev:
-                    rev.append(it.id)
-    elif isinstance(model, str):
-        items = parse_measurement(model, function)
-    elif isinstance(model, Mapping):
-        items = {str(k): list(v) for k, v in model.items()}
-    else:
-        raise ValueError(f"The 'model' parameter of {function} must be one of {{Instrument, lavaan syntax str, "
-                         f"mapping construct -> items}}. Got {type(model).__name__} instead.")
-    if not items:
-        raise ValueError(f"The 'model' parameter of {function} must define at least one construct with "
-                         f"'=~'. Got {model!r} instead.")
+    described = model_items(model, reverse, function)
+    items, bounds, rev = described.items, described.bounds, described.reverse
     # alpha, a one-factor CFA and HTMT all need two items or more; single-item constructs are
     # reported in ``skipped`` instead
     skipped = tuple(k for k, its in items.items() if len(its) < 2)
