@@ -77,7 +77,10 @@ class PowerResult:
         lines.append(self.fit_tests.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         lines.append("")
         lines.append(f"Smallest N with power >= {s.get('target_power')} (95% Monte Carlo range):")
-        lines.append(self.required_n.to_string(index=False, float_format=lambda v: f"{v:.0f}"))
+        shown = self.required_n.copy()
+        for col in ("n_required", "n_low", "n_high"):
+            shown[col] = [("" if np.isnan(v) else f"{v:.0f}") for v in shown[col]]
+        lines.append(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         return "\n".join(lines)
 
     __repr__ = __str__
