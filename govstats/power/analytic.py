@@ -222,7 +222,7 @@ def rmsea_power(df, rmsea0: float, rmsea1: float, alpha: float = 0.05, n: int | 
     >>> rmsea_power(100, 0.0, 0.05, power=0.80).n  # semPower: N = 164
     164
     >>> round(rmsea_power(100, 0.05, 0.08, n=200).power, 4)
-    0.9466
+    0.9549
     """
     func = "rmsea_power"
     for name, value in (("rmsea0", rmsea0), ("rmsea1", rmsea1)):

@@ -72,11 +72,13 @@ class Population:
 
 def formulas_text(formulas: list[Formula]) -> str:
     """lavaan-style syntax for parsed formulas (one line each; modifiers as written)."""
-    lines = []
+    lines, previous = [], None
     for f in formulas:
         if f.op in (":=", "==", "<", ">"):
             lines.append(f"{f.lhs} {f.op} {f.expression}")
+            previous = None
             continue
+        op = "~" if f.op == "~1" else f.op
         terms = []
         for t in f.terms:
             mods = []
@@ -86,8 +88,13 @@ def formulas_text(formulas: list[Formula]) -> str:
                 shown = ["NA" if v is None else (repr(float(v)) if kind != "label" else str(v)) for v in values]
                 text = shown[0] if len(shown) == 1 else f"c({', '.join(shown)})"
                 mods.append(f"start({text})" if kind == "start" else text)
-            terms.append("".join(f"{m}*" for m in mods) + t.name)
-        lines.append(f"{f.lhs} {f.op} {' + '.join(terms)}")
+            terms.append("".join(f"{m}*" for m in mods) + ("1" if f.op == "~1" else t.name))
+        key = (f.lhs, op, f.line)
+        if key == previous:  # the parser splits one line's terms; write them on one line again
+            lines[-1] += " + " + " + ".join(terms)
+        else:
+            lines.append(f"{f.lhs} {op} {' + '.join(terms)}")
+        previous = key
     return "\n".join(lines) + "\n"
 
 
@@ -111,19 +118,18 @@ def free_syntax(syntax: str) -> str:
 
 
 def _threshold_values(formulas: list[Formula]) -> dict:
-    out = {}
+    out: dict = {}
     for f in formulas:
         if f.op != "|":
             continue
-        values = []
-        for t in f.terms:
+        for t in f.terms:  # the parser gives one formula per term
             if not t.fixed or t.fixed[0] is None:
                 raise ValueError(f"Line {f.line}: threshold {f.lhs} | {t.name} needs a population value "
                                  f"(e.g. '{f.lhs} | -0.5*{t.name}').")
-            values.append(float(t.fixed[0]))
+            out.setdefault(f.lhs, []).append(float(t.fixed[0]))
+    for name, values in out.items():
         if np.any(np.diff(values) <= 0):
-            raise ValueError(f"Line {f.line}: the thresholds of {f.lhs} must increase; got {values}.")
-        out[f.lhs] = values
+            raise ValueError(f"The thresholds of {name} must increase; got {values}.")
     return out
 
 
