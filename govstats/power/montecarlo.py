@@ -265,7 +265,7 @@ def power(model, n=(200, 300, 400, 500, 600, 700, 800, 900, 1000), reps: int = 1
     ... f2 =~ 0.7*y1 + 0.7*y2 + 0.7*y3
     ... f2 ~ 0.3*f1'''
     >>> res = power(pop, n=[100, 200], reps=20, seed=1, executor="serial")
-    >>> res.summary[["n", "target"]].values.tolist(), round(res.summary.truth[0], 6)
+    >>> res.summary[["n", "target"]].values.tolist(), float(round(res.summary.truth[0], 6))
     ([[100, 'f2~f1'], [200, 'f2~f1']], 0.3)
     >>> sorted(res.replications.columns)[:4]
     ['admissible', 'chisq', 'chisq_pvalue', 'est']
