@@ -26,7 +26,7 @@ from govstats.sem.effects import structural_effects
 
 __all__ = ["build_design", "population_fit", "target_name"]
 
-PILOT_N = 2000
+PILOT_N = 1000
 PILOT_SEED = 20260  # a stream of its own: never one of the replications'
 
 

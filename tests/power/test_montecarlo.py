@@ -96,7 +96,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(tmp_path, monkeypatch, seri
     pd.testing.assert_frame_equal(resumed.replications, serial.replications)
     pd.testing.assert_frame_equal(resumed.summary, serial.summary)
     with pytest.raises(ValueError, match="other settings .*seed: stored 11, now 12"):
-        power(POP, n=[120, 240], reps=6, seed=12, executor="serial", resume=path)
+        power(POP, n=[120, 240], reps=1, seed=12, executor="serial", resume=path)
 
 
 def test_required_n_is_interpolated_with_its_monte_carlo_range():
@@ -112,10 +112,10 @@ def test_required_n_is_interpolated_with_its_monte_carlo_range():
 def test_ordered_and_blank_data_go_through_the_engine():
     ordinal = POP + "\n" + "\n".join(f"{v} | -0.8*t1 + 0.3*t2 + 1.2*t3" for v in
                                      ("x1", "x2", "x3", "y1", "y2", "y3", "z1", "z2", "z3"))
-    res = power(ordinal, n=[300], reps=3, seed=2, executor="serial", standardized=True, targets=["f3~f2"])
+    res = power(ordinal, n=[250], reps=2, seed=2, executor="serial", standardized=True, targets=["f3~f2"])
     assert res.settings["estimator"] == "WLSMV" and (res.replications.status == "ok").all()
     assert res.summary.truth.iloc[0] == pytest.approx(0.35, abs=1e-6)  # standardized: the value as written
-    blanks = power(POP, n=[300], reps=3, seed=2, executor="serial", missing=0.1, targets=["f3~f2"])
+    blanks = power(POP, n=[250], reps=2, seed=2, executor="serial", missing=0.1, targets=["f3~f2"])
     assert blanks.settings["missing_method"] == "fiml" and (blanks.replications.status == "ok").all()
 
 
