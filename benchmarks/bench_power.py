@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from govstats.power import power
+from govstats.planning import power
 
 FACTORS, ITEMS = 10, 3
 

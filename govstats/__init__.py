@@ -14,9 +14,9 @@ __version__ = "0.1.0"
 
 # Each public name and the module it is imported from on first use.
 _LAZY = {
-    "power": "govstats.power",
-    "rmsea_power": "govstats.power",
-    "parameter_power": "govstats.power",
+    "power": "govstats.planning",
+    "rmsea_power": "govstats.planning",
+    "parameter_power": "govstats.planning",
     "CheckReport": "govstats.data",
     "check_responses": "govstats.data",
     "read_responses": "govstats.data",

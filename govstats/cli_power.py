@@ -1,7 +1,7 @@
 """``govstats power``: Monte Carlo power curves from an instrument or population syntax, and analytic power.
 
-Standard library only at import time (the CLI's start-up); the work is :func:`govstats.power.power`,
-:func:`govstats.power.rmsea_power` and :func:`govstats.power.parameter_power`.
+Standard library only at import time (the CLI's start-up); the work is :func:`govstats.planning.power`,
+:func:`govstats.planning.rmsea_power` and :func:`govstats.planning.parameter_power`.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def _model(path_text: str):
 
 
 def _analytic(args) -> int:
-    from govstats.power import parameter_power, rmsea_power
+    from govstats.planning import parameter_power, rmsea_power
 
     n = args.n[0] if args.n else None
     if args.n and len(args.n) > 1:
@@ -80,7 +80,7 @@ def cmd_power(args: argparse.Namespace) -> int:
         raise ValueError("MODEL is needed: an instrument YAML file or a syntax file with population values.")
     if args.workers is not None and args.scheduler is not None:
         raise ValueError("Give --workers (local processes) or --scheduler (a Dask cluster), not both.")
-    from govstats.power import power
+    from govstats.planning import power
 
     model = _model(args.model)
     ordered = None

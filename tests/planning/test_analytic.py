@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from govstats.power import chisq_power, parameter_power, rmsea_power
+from govstats.planning import chisq_power, parameter_power, rmsea_power
 
 FIXTURE = json.loads((Path(__file__).parents[1] / "reference" / "power" / "power.json").read_text(encoding="utf-8"))
 

@@ -20,8 +20,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from govstats.power.population import Population, free_syntax, population_from_syntax
-from govstats.power.replicate import COMMUNITY_COLUMN, Design, Target, draw_sample
+from govstats.planning.population import Population, free_syntax, population_from_syntax
+from govstats.planning.replicate import COMMUNITY_COLUMN, Design, Target, draw_sample
 from govstats.sem.effects import structural_effects
 
 __all__ = ["build_design", "population_fit", "target_name"]
@@ -118,7 +118,7 @@ def _truth_from_instrument(instrument) -> dict:
 def build_design(model, n_max: int, estimator, ordered, missing_rate: float, missing_method, cluster_size,
                  communities, careless: float, targets, alpha: float, analysis: str | None, standardized: bool,
                  lavaan_options: dict):
-    """(Design, description) for :func:`govstats.power.power`; see there for the arguments."""
+    """(Design, description) for :func:`govstats.planning.power`; see there for the arguments."""
     from govstats.sem.fit import compile_model, estimate
     from govstats.sem.inference import infer
     from govstats.sem.options import normalize_options

@@ -8,7 +8,7 @@ Muthen's criteria are flagged, and the smallest N with power .80 is interpolated
 simulated sizes with its Monte Carlo uncertainty.
 
 Replications run on :mod:`govstats.parallel` (serial, local processes, Dask) in batches; each
-``(n, rep)`` draws from its own seed stream (:func:`govstats.power.replicate.task_seed`), so the
+``(n, rep)`` draws from its own seed stream (:func:`govstats.planning.replicate.task_seed`), so the
 numbers are the same on any executor and with any number of workers. With ``resume=`` each
 batch is saved to a Parquet file and a rerun does only the replications the file lacks.
 """
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from govstats.parallel import get_executor, seed_record
-from govstats.power.replicate import CONVERGED, replicate, task_seed
+from govstats.planning.replicate import CONVERGED, replicate, task_seed
 
 __all__ = ["PowerResult", "power"]
 
@@ -63,7 +63,7 @@ class PowerResult:
 
     def plot(self, path=None, targets=None):
         """The power curves (matplotlib Figure); saved to ``path`` (.png or .svg) when given."""
-        from govstats.power.plot import power_plot
+        from govstats.planning.plot import power_plot
 
         return power_plot(self, path, targets)
 
@@ -260,7 +260,7 @@ def power(model, n=(200, 300, 400, 500, 600, 700, 800, 900, 1000), reps: int = 1
 
     Examples
     --------
-    >>> from govstats.power import power
+    >>> from govstats.planning import power
     >>> pop = '''f1 =~ 0.7*x1 + 0.7*x2 + 0.7*x3
     ... f2 =~ 0.7*y1 + 0.7*y2 + 0.7*y3
     ... f2 ~ 0.3*f1'''
@@ -288,7 +288,7 @@ def power(model, n=(200, 300, 400, 500, 600, 700, 800, 900, 1000), reps: int = 1
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer, np.random.SeedSequence)):
         raise ValueError(f"The 'seed' parameter of power must be an int or a numpy SeedSequence. Got {seed!r} instead.")
     seed = int(seed) if isinstance(seed, (int, np.integer)) else seed
-    from govstats.power.design import build_design
+    from govstats.planning.design import build_design
 
     design = build_design(model, max(sizes), estimator, ordered, float(missing), missing_method, cluster_size,
                           communities, float(careless), targets, float(alpha), analysis, standardized, lavaan_options)
@@ -296,7 +296,7 @@ def power(model, n=(200, 300, 400, 500, 600, 700, 800, 900, 1000), reps: int = 1
                          standardized)
     stored = pd.DataFrame()
     if resume is not None:
-        from govstats.power.store import read_replications
+        from govstats.planning.store import read_replications
 
         stored = read_replications(resume, settings)
     done = set(zip(stored.n, stored.rep)) if len(stored) else set()
@@ -310,7 +310,7 @@ def power(model, n=(200, 300, 400, 500, 600, 700, 800, 900, 1000), reps: int = 1
         results = runner.map(replicate, design, batch)
         frames.append(pd.DataFrame([row for task, r in zip(batch, results) for row in _rows(task, design, r)]))
         if resume is not None:
-            from govstats.power.store import write_replications
+            from govstats.planning.store import write_replications
 
             write_replications(resume, pd.concat(frames, ignore_index=True), settings)
         if bar is not None:

@@ -46,7 +46,7 @@ class Target:
 class Design:
     """What every replication shares."""
 
-    population: object  # govstats.power.population.Population or None
+    population: object  # govstats.planning.population.Population or None
     instrument: object  # an Instrument or None
     simulate_options: dict  # simulate()'s communities, missing, careless for an instrument
     missing_rate: float  # blanks in a syntax population's draws

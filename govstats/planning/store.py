@@ -17,7 +17,7 @@ import pandas as pd
 
 __all__ = ["read_replications", "write_replications"]
 
-METADATA_KEY = b"govstats.power"
+METADATA_KEY = b"govstats.planning"
 
 
 def _arrow():

@@ -1,7 +1,7 @@
 """Analytic power for parameters of a population model (Satorra & Saris 1985), as semPower.
 
 The population comes from lavaan-style syntax with population values
-(:func:`govstats.power.population.population_from_syntax`). The analysis model (by default the
+(:func:`govstats.planning.population.population_from_syntax`). The analysis model (by default the
 same syntax with the values freed) is fitted by ML to the population moments twice: as it is
 (discrepancy ``F0``, zero when it is correctly specified) and with the tested parameters fixed
 at zero (``F1``). The likelihood-ratio test of the restriction then has ``df`` = the number of
@@ -16,9 +16,9 @@ import dataclasses
 
 import numpy as np
 
-from govstats.power.analytic import AnalyticPower, chisq_power
-from govstats.power.design import population_fit, target_name
-from govstats.power.population import free_syntax, population_from_syntax
+from govstats.planning.analytic import AnalyticPower, chisq_power
+from govstats.planning.design import population_fit, target_name
+from govstats.planning.population import free_syntax, population_from_syntax
 from govstats.sem.syntax import parse_model
 
 __all__ = ["parameter_power"]
@@ -62,7 +62,7 @@ def parameter_power(model: str, parameters, n: int | None = None, power: float |
         The parameters tested together, e.g. ``"f3~f1"`` or ``["f3~f1", "x1~~y1"]``.
     n, power, alpha, abratio
         Post hoc (``n``), a priori (``power``) or compromise (``n`` and ``abratio``), as
-        :func:`govstats.power.rmsea_power`.
+        :func:`govstats.planning.rmsea_power`.
     analysis : str, optional
         The analysis model; default the population syntax with its values freed.
     standardized : bool

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from govstats.power.design import population_fit
-from govstats.power.population import free_syntax, population_from_syntax
+from govstats.planning.design import population_fit
+from govstats.planning.population import free_syntax, population_from_syntax
 
 FIXTURE = json.loads((Path(__file__).parents[1] / "reference" / "power" / "power.json").read_text(encoding="utf-8"))
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from govstats.power import parameter_power, power
-from govstats.power import montecarlo
-from govstats.power.montecarlo import required_sizes
+from govstats.planning import parameter_power, power
+from govstats.planning import montecarlo
+from govstats.planning.montecarlo import required_sizes
 
 POP = """f1 =~ 0.7*x1 + 0.7*x2 + 0.6*x3
 f2 =~ 0.7*y1 + 0.6*y2 + 0.7*y3
@@ -170,3 +170,13 @@ def test_simulated_power_of_one_path_matches_the_analytic_wald_power():
     mcse = np.sqrt(analytic * (1 - analytic) / reps)
     print(f"analytic Wald power {analytic:.4f}, simulated {simulated:.4f} (MC SE {mcse:.4f})")
     assert abs(simulated - analytic) < 3 * mcse
+
+
+def test_top_level_power_is_the_function_even_after_the_package_is_imported():
+    # why the package is govstats.planning, not govstats.power: importing a subpackage named
+    # power would set govstats.power to the module and shadow the public function
+    import govstats
+    import govstats.planning.montecarlo  # noqa: F401
+
+    assert govstats.power is power and callable(govstats.power)
+    assert govstats.rmsea_power(100, 0.0, 0.05, power=0.8).n == 164

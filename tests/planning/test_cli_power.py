@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from govstats.cli import main
-from govstats.power import montecarlo
+from govstats.planning import montecarlo
 from govstats.resources import seed_instrument_path
 
 POP = """f1 =~ 0.7*x1 + 0.7*x2 + 0.6*x3
