@@ -94,7 +94,7 @@ def _targets(table: pd.DataFrame, wanted) -> list[tuple[str, tuple, str]]:
     return out
 
 
-def _truth_from_population(syntax, population: Population, ordered: bool, options, table) -> dict:
+def _truth_from_population(syntax, population: Population, ordered: bool, options) -> dict:
     """Target name -> true value: the analysis model fitted to the population (ML, exact moments)."""
     from govstats.sem.standardize import row_values_batch
 
@@ -182,7 +182,7 @@ def build_design(model, n_max: int, estimator, ordered, missing_rate: float, mis
     if is_instrument:
         truth = _truth_from_instrument(model)
     else:
-        truth = _truth_from_population(syntax, population, options.ordered is not None, options, table)
+        truth = _truth_from_population(syntax, population, options.ordered is not None, options)
     chosen = []
     for name, rows, kind in _targets(table, targets):
         parts = [target_name(table, k) for k in rows]
