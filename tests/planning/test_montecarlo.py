@@ -180,3 +180,31 @@ def test_top_level_power_is_the_function_even_after_the_package_is_imported():
 
     assert govstats.power is power and callable(govstats.power)
     assert govstats.rmsea_power(100, 0.0, 0.05, power=0.8).n == 164
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"missing": 0.1}], ids=["short route", "FIML through the engine"])
+def test_a_replication_reports_what_fit_gives_on_its_sample(kwargs):
+    # the replication's estimates, SEs and chi-square are fit()'s on the same rows (fit is tested
+    # against lavaan); tolerances cover the short route's 1e-7 stopping rule
+    from govstats import fit
+    from govstats.planning.design import build_design
+    from govstats.planning.replicate import draw_sample, replicate, task_seed
+
+    missing = kwargs.get("missing", 0.0)
+    design = build_design(POP, 300, None, None, missing, None, None, None, 0.0, None, 0.05, None, False, {})
+    assert design.fast is (missing == 0)
+    seed = task_seed(3, 300, 7)
+    out = replicate(design, (300, 7, seed))
+    sample = draw_sample(design, 300, np.random.default_rng(seed))
+    frame = pd.DataFrame(sample, columns=design.population.names) if design.fast else sample
+    res = fit(design.syntax, frame, missing=design.options.missing)
+    params = res.params.assign(name=res.params.lhs + res.params.op + res.params.rhs).set_index("name")
+    for j, target in enumerate(design.targets[:3]):  # the three paths
+        assert out["est"][j] == pytest.approx(params.est[target.name], abs=1e-6)
+        assert out["se"][j] == pytest.approx(params.se[target.name], rel=1e-5)
+        assert out["pvalue"][j] == pytest.approx(params.pvalue[target.name], abs=1e-6)
+    effects = res.effects().set_index("path")
+    assert out["est"][3] == pytest.approx(effects.est["f1 -> f2 -> f3"], abs=1e-6)
+    assert out["se"][3] == pytest.approx(effects.se["f1 -> f2 -> f3"], rel=1e-4)
+    assert out["chisq"] == pytest.approx(res.fit_measures["chisq"], rel=1e-6)
+    assert out["rmsea"] == pytest.approx(res.fit_measures["rmsea"], abs=1e-6)
