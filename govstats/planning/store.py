@@ -17,49 +17,51 @@ import pandas as pd
 
 __all__ = ["read_replications", "write_replications"]
 
-METADATA_KEY = b"govstats.planning"
+METADATA_KEY = "govstats.power"
 
 
-def _arrow():
+def _fastparquet():
+    # fastparquet, not pyarrow: with pyarrow installed pandas 3 stores every str column in Arrow,
+    # which changed the behaviour of the response readers (a take with missing indices failed in
+    # tests/data/test_hostile_read.py); writing a Parquet file should not change the rest of govstats
     try:
-        import pyarrow
-        import pyarrow.parquet
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        raise ImportError("Saving and resuming power runs needs pyarrow: pip install pyarrow") from None
-    return pyarrow, pyarrow.parquet
+        import fastparquet
+    except ImportError:  # pragma: no cover - fastparquet is a dependency
+        raise ImportError("Saving and resuming power runs needs fastparquet: pip install fastparquet") from None
+    return fastparquet
 
 
 def write_replications(path: str | Path, frame: pd.DataFrame, settings: dict) -> None:
     """Write ``frame`` with ``settings`` in the file's metadata, atomically."""
-    pa, pq = _arrow()
+    fastparquet = _fastparquet()
     path = Path(path)
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    meta = dict(table.schema.metadata or {})
-    meta[METADATA_KEY] = json.dumps(settings, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    table = table.replace_schema_metadata(meta)
     tmp = path.with_name(path.name + ".partial")
-    pq.write_table(table, tmp)
+    meta = {METADATA_KEY: json.dumps(settings, sort_keys=True, ensure_ascii=False)}
+    fastparquet.write(str(tmp), frame.reset_index(drop=True), custom_metadata=meta, write_index=False)
     os.replace(tmp, path)
 
 
 def read_replications(path: str | Path, settings: dict) -> pd.DataFrame:
     """The replications stored in ``path`` by a run with the same ``settings`` (an empty frame when
     the file does not exist). Other settings, or a file that is not a power run, raise ValueError."""
-    pa, pq = _arrow()
+    fastparquet = _fastparquet()
     path = Path(path)
     if not path.exists():
         return pd.DataFrame()
     try:
-        table = pq.read_table(path)
-    except (OSError, pa.ArrowException) as exc:
+        stored_file = fastparquet.ParquetFile(str(path))
+        raw = stored_file.key_value_metadata.get(METADATA_KEY)
+        frame = stored_file.to_pandas() if raw is not None else None
+    except Exception as exc:  # noqa: BLE001 - whatever the reader raises, the file is not usable
         raise ValueError(f"Cannot resume from {path}: it is not a readable Parquet file ({exc}).") from None
-    raw = (table.schema.metadata or {}).get(METADATA_KEY)
     if raw is None:
         raise ValueError(f"Cannot resume from {path}: it was not written by govstats power.")
-    stored = json.loads(raw.decode("utf-8"))
+    stored = json.loads(raw)
     differ = sorted(k for k in set(stored) | set(settings) if stored.get(k) != settings.get(k))
     if differ:
         shown = "; ".join(f"{k}: stored {stored.get(k)!r}, now {settings.get(k)!r}" for k in differ[:4])
         raise ValueError(f"Cannot resume from {path}: it holds a run with other settings ({shown}). Use another "
                          "file, or the settings it was run with.")
-    return table.to_pandas()
+    for column in frame.columns[frame.dtypes == object]:  # text comes back as object: the default str dtype again
+        frame[column] = frame[column].astype(str)
+    return frame
