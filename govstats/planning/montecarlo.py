@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from govstats.parallel import get_executor, seed_record
+from govstats.parallel import DaskExecutor, get_executor, seed_record
 from govstats.planning.replicate import CONVERGED, replicate, task_seed
 
 __all__ = ["PowerResult", "power"]
@@ -122,6 +122,10 @@ def _rows(task, design, result) -> list[dict]:
              "se": float(result["se"][j]), "pvalue": float(result["pvalue"][j]), "status": result["status"],
              "admissible": result["admissible"], "chisq": result["chisq"], "chisq_pvalue": result["chisq_pvalue"],
              "rmsea": result["rmsea"]} for j, t in enumerate(design.targets)]
+
+
+def _is_client(target) -> bool:
+    return type(target).__name__ == "Client" and type(target).__module__.startswith("distributed")
 
 
 def _progress(total: int):
@@ -303,20 +307,31 @@ def power(model, n=(200, 300, 400, 500, 600, 700, 800, 900, 1000), reps: int = 1
     tasks = [(size, rep, task_seed(seed, size, rep)) for size in sizes for rep in range(int(reps))
              if (size, rep) not in done]
     runner = get_executor(executor, workers)
+    client = None
+    if isinstance(runner, DaskExecutor) and tasks and not _is_client(runner.target):
+        # one client for every batch: the executor would connect anew for each (seconds apiece)
+        from distributed import Client
+
+        client = Client(runner.target, timeout="30s")
+        runner = DaskExecutor(client)
     frames = [stored] if len(stored) else []
     bar = _progress(len(tasks))
-    for start in range(0, len(tasks), int(batch_size)):
-        batch = tasks[start:start + int(batch_size)]
-        results = runner.map(replicate, design, batch)
-        frames.append(pd.DataFrame([row for task, r in zip(batch, results) for row in _rows(task, design, r)]))
-        if resume is not None:
-            from govstats.planning.store import write_replications
+    try:
+        for start in range(0, len(tasks), int(batch_size)):
+            batch = tasks[start:start + int(batch_size)]
+            results = runner.map(replicate, design, batch)
+            frames.append(pd.DataFrame([row for task, r in zip(batch, results) for row in _rows(task, design, r)]))
+            if resume is not None:
+                from govstats.planning.store import write_replications
 
-            write_replications(resume, pd.concat(frames, ignore_index=True), settings)
+                write_replications(resume, pd.concat(frames, ignore_index=True), settings)
+            if bar is not None:
+                bar.update(len(batch))
+    finally:
         if bar is not None:
-            bar.update(len(batch))
-    if bar is not None:
-        bar.close()
+            bar.close()
+        if client is not None:
+            client.close()
     everything = pd.concat(frames, ignore_index=True)
     wanted = everything[everything.n.isin(sizes) & (everything.rep < int(reps))]
     wanted = wanted.sort_values(["n", "rep"], kind="stable").reset_index(drop=True)
