@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -20,12 +22,22 @@ __all__ = ["read_replications", "write_replications"]
 METADATA_KEY = "govstats.power"
 
 
+@contextmanager
+def _quiet():
+    """fastparquet reads pandas' deprecated 'future.infer_string' option, and pandas 3 warns about it
+    when it is read; the warning is about fastparquet, not about the user's run."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*future.infer_string.*")
+        yield
+
+
 def _fastparquet():
     # fastparquet, not pyarrow: with pyarrow installed pandas 3 stores every str column in Arrow,
     # which changed the behaviour of the response readers (a take with missing indices failed in
     # tests/data/test_hostile_read.py); writing a Parquet file should not change the rest of govstats
     try:
-        import fastparquet
+        with _quiet():  # fastparquet/encoding.py reads the option when it is imported
+            import fastparquet
     except ImportError:  # pragma: no cover - fastparquet is a dependency
         raise ImportError("Saving and resuming power runs needs fastparquet: pip install fastparquet") from None
     return fastparquet
@@ -37,7 +49,8 @@ def write_replications(path: str | Path, frame: pd.DataFrame, settings: dict) ->
     path = Path(path)
     tmp = path.with_name(path.name + ".partial")
     meta = {METADATA_KEY: json.dumps(settings, sort_keys=True, ensure_ascii=False)}
-    fastparquet.write(str(tmp), frame.reset_index(drop=True), custom_metadata=meta, write_index=False)
+    with _quiet():
+        fastparquet.write(str(tmp), frame.reset_index(drop=True), custom_metadata=meta, write_index=False)
     os.replace(tmp, path)
 
 
@@ -49,9 +62,10 @@ def read_replications(path: str | Path, settings: dict) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame()
     try:
-        stored_file = fastparquet.ParquetFile(str(path))
-        raw = stored_file.key_value_metadata.get(METADATA_KEY)
-        frame = stored_file.to_pandas() if raw is not None else None
+        with _quiet():
+            stored_file = fastparquet.ParquetFile(str(path))
+            raw = stored_file.key_value_metadata.get(METADATA_KEY)
+            frame = stored_file.to_pandas() if raw is not None else None
     except Exception as exc:  # noqa: BLE001 - whatever the reader raises, the file is not usable
         raise ValueError(f"Cannot resume from {path}: it is not a readable Parquet file ({exc}).") from None
     if raw is None:
