@@ -14,6 +14,9 @@ __version__ = "0.1.0"
 
 # Each public name and the module it is imported from on first use.
 _LAZY = {
+    "power": "govstats.planning",
+    "rmsea_power": "govstats.planning",
+    "parameter_power": "govstats.planning",
     "CheckReport": "govstats.data",
     "check_responses": "govstats.data",
     "read_responses": "govstats.data",
@@ -89,6 +92,9 @@ __all__ = [
     "write_form",
     "write_schema",
     "xlsform",
+    "power",
+    "rmsea_power",
+    "parameter_power",
     "__version__",
 ]
 

@@ -10,6 +10,7 @@ import sys
 
 from govstats import __version__
 from govstats.cli_multilevel import add_parser as add_multilevel_parser
+from govstats.cli_power import add_parser as add_power_parser
 from govstats.errors import InstrumentError
 
 # Only the standard library and govstats.errors at import time: `govstats --help` builds the
@@ -765,6 +766,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="step 6: WLSMV on the Likert codes as ordinal (default), or ML/MLR (cluster-robust) "
                            "treating them as continuous")
     demo.set_defaults(func=cmd_demo)
+    add_power_parser(sub)
     return parser
 
 
