@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from govstats.data import spec as sp
+from govstats.data import select_multiple
 from govstats.data import wenjuanxing as wjx
 from govstats.data.cells import MISSING_MARKERS, NUMBER, as_numbers
 from govstats.errors import ResponsesError
@@ -475,10 +476,13 @@ def _to_responses(header: list, header_row: int, data: pd.DataFrame, data_rows: 
         raise ResponsesError(f"{path} has none of the columns of instrument '{instrument.id}' (its header starts "
                              f"{shown}; the instrument's columns start {', '.join(list(specs)[:4])}). Is it "
                              f"the right file, and is it comma-, semicolon- or tab-separated?")
-    data = data.set_axis(names, axis=1)
     if info.get("user_missing"):  # recorded under the file's names: under the instrument's from here on
         by_name = dict(zip(header, names))
         info["user_missing"] = {by_name.get(k, k): v for k, v in info["user_missing"].items()}
+    # KoboToolbox/ODK select_multiple option columns (grp/Q/1 = 0|1) merged into their question's column
+    names, data, merged, split_problems = select_multiple.merge(names, data, specs, header, data_rows, header_row)
+    problems += split_problems
+    data = data.set_axis(names, axis=1)
     out, labels, digits = {}, {}, {}
     for name in names:
         column = data[name]
@@ -495,7 +499,7 @@ def _to_responses(header: list, header_row: int, data: pd.DataFrame, data_rows: 
     df = pd.DataFrame(out, copy=False)
     df.index = pd.Index(data_rows.astype(np.int64), name="row")
     info.update({"header_row": header_row, "renamed": renamed, "labels": labels, "full_width": digits,
-                 "problems": problems,
+                 "problems": problems, "merged": merged,
                  "instrument": instrument.id})
     df.attrs["govstats_read"] = info
     return df
