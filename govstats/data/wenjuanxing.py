@@ -383,7 +383,7 @@ def read_export(header: list[str], header_row: int, data: pd.DataFrame, rows: np
             target = split_target.get(number)
             if target is None or target not in specs:
                 unmapped.append(h)
-                put(_plain(h), pd.Series(col, dtype="str"))
+                put(str(h).strip(), pd.Series(col, dtype="str"))
                 continue
             if number in done_groups:
                 continue
@@ -396,7 +396,7 @@ def read_export(header: list[str], header_row: int, data: pd.DataFrame, rows: np
         target = kind[1]
         if target is None or target not in specs:
             unmapped.append(h)
-            put(_plain(h) or f"unnamed_{j + 1}", pd.Series(col, dtype="str"))
+            put(str(h).strip() or f"unnamed_{j + 1}", pd.Series(col, dtype="str"))
             continue
         spec, variable = specs[target], variables[target]
         column = _Column(n)
@@ -475,7 +475,7 @@ def _split_multiple(members, kinds, cells, header, spec, variable, n, unmapped, 
         code = _label_code(label, spec, options)
         if code is None:
             unmapped.append(header[j])
-            columns[_plain(header[j])] = pd.Series(cells[j], dtype="str")
+            columns[str(header[j]).strip()] = pd.Series(cells[j], dtype="str")
         else:
             known.append((j, code))
     for k in range(n):

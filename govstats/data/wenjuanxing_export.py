@@ -53,10 +53,12 @@ def wenjuanxing_export(responses: pd.DataFrame, instrument, by: str = "text") ->
     >>> inst = load_instrument(seed_instrument_path("ri_asset"))
     >>> df = simulate(inst, 3, seed=1).responses
     >>> table = wenjuanxing_export(df, inst, by="number")
-    >>> list(table.columns[:7])
-    ['序号', '提交答卷时间', '所用时间', '来源', '来源详情', '来自IP', '1、您好！我们正在开展一项关于社区如何把各方面资源用好、办好社区事情的调查，想听听您的看法。问卷大约需要15分钟。回答不记名，只用于学术研究，不会透露您的个人信息。是否参加完全自愿，您可以随时停止作答。您是否同意参加本次调查？']
-    >>> table.iloc[0, :3].tolist()
-    [1, '2026/05/07 10:24:34', '319秒']
+    >>> list(table.columns[:6])
+    ['序号', '提交答卷时间', '所用时间', '来源', '来源详情', '来自IP']
+    >>> table.columns[6][:12], table.columns[12][:12], table.columns[13]
+    ('1、您好！我们正在开展一', '7、请根据您的实际看法，', '社区能通过微信群或网上平台及时发布各类信息。')
+    >>> [str(v) for v in table.iloc[0, [1, 2, 6, 12, 13]]]
+    ['2026/05/27 10:58:30', '818秒', '1', '3', '4']
     """
     if by not in BY:
         raise ValueError(f"The 'by' parameter of wenjuanxing_export must be one of {set(BY)}. Got {by!r} instead.")

@@ -194,9 +194,9 @@ def wenjuanxing_notes(instrument: Instrument) -> list[str]:
     >>> from govstats.resources import seed_instrument_path
     >>> notes = wenjuanxing_notes(load_instrument(seed_instrument_path("ri_element")))
     >>> notes[0]
-    '问卷标题：社区资源整合调查'
-    >>> [n for n in notes if n.startswith("第52题")]
-    ['第52题：设置题目关联，仅当第5题选择“社区居委会/党组织工作人员”或“网格员”时显示。']
+    '问卷标题：社区资源整合调查（要素视角）'
+    >>> [n for n in notes if n.startswith("第15题")]
+    ['第15题：设置题目关联，仅当第5题选择“社区居委会/党组织工作人员”或“网格员”时显示。']
     """
     questions = wenjuanxing_questions(instrument)
     number_of = {c: q.number for q in questions for c in q.columns}
