@@ -58,7 +58,7 @@ def wenjuanxing_export(responses: pd.DataFrame, instrument, by: str = "text") ->
     >>> table.columns[6][:12], table.columns[12][:12], table.columns[13]
     ('1、您好！我们正在开展一', '7、请根据您的实际看法，', '社区能通过微信群或网上平台及时发布各类信息。')
     >>> [str(v) for v in table.iloc[0, [1, 2, 6, 12, 13]]]
-    ['2026/05/27 10:58:30', '818秒', '1', '3', '4']
+    ['2026/05/27 10:58:30', '818秒', '1', '3', '3']
     """
     if by not in BY:
         raise ValueError(f"The 'by' parameter of wenjuanxing_export must be one of {set(BY)}. Got {by!r} instead.")
