@@ -23,6 +23,8 @@ _LAZY = {
     "Truth": "govstats.data",
     "simulate": "govstats.data",
     "simulate_to_csv": "govstats.data",
+    "wenjuanxing_export": "govstats.data",
+    "write_wenjuanxing_export": "govstats.data",
     "GovstatsError": "govstats.errors",
     "GovstatsWarning": "govstats.errors",
     "InstrumentError": "govstats.errors",
@@ -33,6 +35,7 @@ _LAZY = {
     "write_form": "govstats.forms",
     "write_schema": "govstats.forms",
     "xlsform": "govstats.forms",
+    "wenjuanxing_text": "govstats.forms",
     "Instrument": "govstats.instrument",
     "load_instrument": "govstats.instrument",
     "efa": "govstats.measurement",
@@ -73,6 +76,9 @@ __all__ = [
     "write_form",
     "write_schema",
     "xlsform",
+    "wenjuanxing_text",
+    "wenjuanxing_export",
+    "write_wenjuanxing_export",
     "__version__",
 ]
 

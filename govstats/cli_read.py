@@ -46,12 +46,13 @@ def read_data(args: argparse.Namespace, model, path: str | None = None):
     ``--source`` and ``--mapping``. With syntax: the file as a table, values as written.
     """
     path = path if path is not None else args.data
-    if not Path(path).is_file():
-        what = "is a folder, not a file" if Path(path).is_dir() else "does not exist"
-        raise FileNotFoundError(f"data file {path!r} {what}")
     encoding = getattr(args, "encoding", None)
     if isinstance(model, str):
         from govstats.data.read import read_table
+
+        if not Path(path).is_file():
+            what = "is a folder, not a file" if Path(path).is_dir() else "does not exist"
+            raise FileNotFoundError(f"data file {path!r} {what}")
 
         return read_table(path, encoding=encoding)
     from govstats.data.read import read_responses

@@ -326,6 +326,17 @@ def read_export(header: list[str], header_row: int, data: pd.DataFrame, rows: np
             found = [layout[number].column]
         split_target[number] = found[0] if len(found) == 1 else None
 
+    meta_names = {meta.respondent_id, meta.start, meta.end}
+    mapped = {k[1] for k in kinds if k[0] == "column" and k[1] in specs} | \
+        {t for t in split_target.values() if t is not None}
+    if not mapped - meta_names:
+        from govstats.errors import ResponsesError
+
+        shown = ", ".join(repr(str(h)[:30]) for h in [h for h in header if _plain(h) not in METADATA][:4])
+        raise ResponsesError(f"{info['path']}: none of its questions matches a question of instrument "
+                             f"'{instrument.id}' by wording (its questions start {shown}). Is it the export of this "
+                             f"survey? Map the headers by hand with mapping= (or --mapping) if the wording was "
+                             f"changed on Wenjuanxing.")
     export = _export_kind(kinds, cells, specs, groups)
     columns: dict[str, pd.Series] = {}
     renamed: dict[str, str] = {}

@@ -151,3 +151,10 @@ def test_header_helpers():
     assert strip_type_tag("您所在的社区？（可多选）") == "您所在的社区？（可多选）"   # wording, not a tag
     assert text_key("社区， 有场地。 ") == text_key("社区有场地") == "社区有场地"
     assert is_export(["序号", "提交答卷时间", "1、x"]) and not is_export(["respondent_id", "提交答卷时间"])
+
+
+def test_an_export_of_another_survey_is_a_clear_error(tmp_path, inst):
+    header = META + ["1、手机部数", "2、手机价格"]
+    rows = [["1", "2016/12/17 14:22:55", "136秒", "183.192.16.69(上海-上海)", "手机提交", "微信", "1部", "3000-3499元"]]
+    with pytest.raises(ResponsesError, match="none of its questions matches a question of instrument 'ri_element'"):
+        read_responses(write_csv(tmp_path / "t.csv", header, rows, "gbk"), inst)
