@@ -182,8 +182,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from govstats.cli_read import load_model, read_data
     from govstats.sem.fit import fit
 
@@ -248,8 +246,6 @@ def _add_draw_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_effects(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from govstats.cli_read import load_model, read_data
     from govstats.sem.fit import fit
 

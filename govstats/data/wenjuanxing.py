@@ -111,7 +111,7 @@ def duration_seconds(text) -> float | None:
 class _Targets:
     """Instrument columns by their wording (zh and en), for matching headers."""
 
-    def __init__(self, instrument, variables):
+    def __init__(self, variables):
         self.by_key: dict[str, str | None] = {}
         self.keys: dict[str, list[str]] = {}
         for v in variables:
@@ -161,9 +161,9 @@ def _match(text: str, targets: _Targets, similar: list, header: str):
     return None
 
 
-def _header_map(header, instrument, variables, specs, mapping, info):
+def _header_map(header, variables, specs, mapping, info):
     """For each header cell: ("meta", name) | ("column", id) | ("split", number, option) | ("keep", None)."""
-    targets = _Targets(instrument, variables)
+    targets = _Targets(variables)
     similar: list = []
     out = []
     previous_question = False
@@ -308,7 +308,7 @@ def read_export(header: list[str], header_row: int, data: pd.DataFrame, rows: np
     mapping = dict(mapping or {})
     n = len(data)
     cells = [[_cell(v) for v in data.iloc[:, j].tolist()] for j in range(data.shape[1])]
-    kinds = _header_map(header, instrument, variables.values(), specs, mapping, info)
+    kinds = _header_map(header, variables.values(), specs, mapping, info)
     meta = instrument.metadata
 
     # Split multi-select columns (第N题(选项)) grouped by question number and given a target.
@@ -400,7 +400,7 @@ def read_export(header: list[str], header_row: int, data: pd.DataFrame, rows: np
                 continue
             done_groups.add(number)
             column = _split_multiple(groups[number], kinds, cells, header, specs[target], variables[target], n,
-                                     unmapped, columns, problems, row_of, header_row)
+                                     unmapped, columns)
             _finish(target, column, specs[target], put, skipped, other_text, convert_column,
                     original=f"第{number}题(...)")
             continue
@@ -474,8 +474,7 @@ def _export_kind(kinds, cells, specs, groups) -> str:
     return "number" if votes["number"] > votes["text"] else "text"
 
 
-def _split_multiple(members, kinds, cells, header, spec, variable, n, unmapped, columns, problems, row_of,
-                    header_row) -> _Column:
+def _split_multiple(members, kinds, cells, header, spec, variable, n, unmapped, columns) -> _Column:
     """A multi-select question from its 0/1 columns; option columns the instrument lacks are kept apart."""
     column = _Column(n)
     options = variable.choices + variable.missing
