@@ -47,7 +47,8 @@ IP_COLUMN = "_ip"
 IP_PLACE_COLUMN = "_ip_place"
 RENAMES = {DURATION: DURATION_COLUMN, SOURCE: "_source", SOURCE_DETAIL: "_source_detail", TOTAL: "_total_score"}
 
-SKIP_TEXT = {"(跳过)": "skipped (跳过)", "(空)": "empty (空)", "跳过": "skipped (跳过)"}
+SKIP_TEXT = {"(跳过)": "skipped (跳过)", "(空)": "empty (空)", "跳过": "skipped (跳过)",
+             "（跳过）": "skipped (跳过)", "（空）": "empty (空)"}   # full-width brackets too
 SKIP_NUMBER = {-3: "skipped (-3)", -2: "not ranked (-2)"}
 MULTI_SEPARATOR = "┋"
 OTHER_TEXT = re.compile(r"〖(.*?)〗")
@@ -205,6 +206,13 @@ def _cell(v) -> str | None:
     return s or None
 
 
+def _column_cells(series: pd.Series) -> list:
+    """The cells of a column as stripped text (None for blanks), computed once per distinct value."""
+    codes, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
+    texts = np.asarray([_cell(u) for u in uniques.tolist()] + [None], dtype=object)
+    return texts[codes].tolist()
+
+
 def _integer(s: str) -> int | None:
     try:
         x = float(s)
@@ -307,7 +315,7 @@ def read_export(header: list[str], header_row: int, data: pd.DataFrame, rows: np
     variables = {v.name: v for v in form_variables(instrument)}
     mapping = dict(mapping or {})
     n = len(data)
-    cells = [[_cell(v) for v in data.iloc[:, j].tolist()] for j in range(data.shape[1])]
+    cells = [_column_cells(data.iloc[:, j]) for j in range(data.shape[1])]
     kinds = _header_map(header, variables.values(), specs, mapping, info)
     meta = instrument.metadata
 
@@ -410,17 +418,7 @@ def read_export(header: list[str], header_row: int, data: pd.DataFrame, rows: np
             put(str(h).strip() or f"unnamed_{j + 1}", pd.Series(col, dtype="str"))
             continue
         spec, variable = specs[target], variables[target]
-        column = _Column(n)
-        options = variable.choices + variable.missing
-        for k, s in enumerate(col):
-            if spec.kind == "multiple_choice":
-                _multiple_text(column, k, s, spec, options)
-            elif spec.kind in sp.CODED_KINDS:
-                _coded_cell(column, k, s, export, spec, options)
-            elif s is not None and s in SKIP_TEXT:
-                column.skip(k, SKIP_TEXT[s])
-            else:
-                column.values[k] = s
+        column = _by_distinct_value(col, spec, variable.choices + variable.missing, export)
         _finish(target, column, spec, put, skipped, other_text, convert_column, original=h)
 
     if DURATION_COLUMN in columns and meta.end in columns and meta.start not in columns \
@@ -442,6 +440,36 @@ def read_export(header: list[str], header_row: int, data: pd.DataFrame, rows: np
                  "skipped": skipped, "unmapped": unmapped, "other_text": other_text})
     df.attrs["govstats_read"] = info
     return df
+
+
+def _by_distinct_value(col: list, spec, options, export: str) -> _Column:
+    """A question's column converted once per distinct cell value (a survey column has few), then spread."""
+    codes, uniques = pd.factorize(pd.Series(col, dtype=object), use_na_sentinel=True)
+    converted = _Column(len(uniques))
+    reason = [None] * len(uniques)
+    for k, s in enumerate(uniques.tolist()):
+        before = dict(converted.reasons)
+        if spec.kind == "multiple_choice":
+            _multiple_text(converted, k, s, spec, options)
+        elif spec.kind in sp.CODED_KINDS:
+            _coded_cell(converted, k, s, export, spec, options)
+        elif s in SKIP_TEXT:
+            converted.skip(k, SKIP_TEXT[s])
+        else:
+            converted.values[k] = s
+        if converted.reasons != before:
+            reason[k] = next(r for r in converted.reasons if converted.reasons[r] != before.get(r, 0))
+    column = _Column(len(col))
+    present = codes >= 0
+    values = np.asarray(converted.values + [None], dtype=object)
+    other = np.asarray(converted.other + [None], dtype=object)
+    column.values = values[codes].tolist()
+    column.other = other[codes].tolist()
+    counts = np.bincount(codes[present], minlength=len(uniques))
+    for k, r in enumerate(reason):
+        if r is not None and counts[k]:
+            column.reasons[r] = column.reasons.get(r, 0) + int(counts[k])
+    return column
 
 
 def _ids(values: pd.Series) -> pd.Series:
