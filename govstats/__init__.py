@@ -26,6 +26,8 @@ _LAZY = {
     "Truth": "govstats.data",
     "simulate": "govstats.data",
     "simulate_to_csv": "govstats.data",
+    "wenjuanxing_export": "govstats.data",
+    "write_wenjuanxing_export": "govstats.data",
     "GovstatsError": "govstats.errors",
     "GovstatsWarning": "govstats.errors",
     "InstrumentError": "govstats.errors",
@@ -36,6 +38,7 @@ _LAZY = {
     "write_form": "govstats.forms",
     "write_schema": "govstats.forms",
     "xlsform": "govstats.forms",
+    "wenjuanxing_text": "govstats.forms",
     "Instrument": "govstats.instrument",
     "load_instrument": "govstats.instrument",
     "efa": "govstats.measurement",
@@ -95,6 +98,9 @@ __all__ = [
     "power",
     "rmsea_power",
     "parameter_power",
+    "wenjuanxing_text",
+    "wenjuanxing_export",
+    "write_wenjuanxing_export",
     "__version__",
 ]
 

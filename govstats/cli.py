@@ -11,6 +11,7 @@ import sys
 from govstats import __version__
 from govstats.cli_multilevel import add_parser as add_multilevel_parser
 from govstats.cli_power import add_parser as add_power_parser
+from govstats.cli_read import add_read_arguments
 from govstats.errors import InstrumentError
 
 # Only the standard library and govstats.errors at import time: `govstats --help` builds the
@@ -76,12 +77,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from govstats.data import check_responses, read_responses
+    from govstats.data import check_responses
+    from govstats.cli_read import read_data
     from govstats.instrument import load_instrument
 
     inst = load_instrument(args.instrument)
-    report = check_responses(inst, read_responses(args.responses, inst, encoding=args.encoding),
-                             thresholds=_thresholds(args.threshold))
+    report = check_responses(inst, read_data(args, inst, args.responses), thresholds=_thresholds(args.threshold))
     print(report.text(max_problems=args.show))
     if args.json:
         report.to_json(args.json)
@@ -93,12 +94,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from govstats.data import read_responses, score
+    from govstats.data import score
+    from govstats.cli_read import read_data
     from govstats.data.score import write_scores
     from govstats.instrument import load_instrument
 
     inst = load_instrument(args.instrument)
-    scores = score(inst, read_responses(args.responses, inst, encoding=args.encoding),
+    scores = score(inst, read_data(args, inst, args.responses),
                    min_answered=args.min_answered, exclude_flagged=args.exclude_flagged,
                    thresholds=_thresholds(args.threshold))
     write_scores(scores, args.output)  # rounded to 6 decimals (SCORE_DECIMALS)
@@ -143,7 +145,15 @@ def cmd_form(args: argparse.Namespace) -> int:
     from govstats.forms import write_form
     from govstats.instrument import load_instrument
 
-    out = write_form(load_instrument(args.instrument), args.output, format=args.format, lang=args.lang)
+    inst = load_instrument(args.instrument)
+    out = write_form(inst, args.output, format=args.format, lang=args.lang)
+    if args.format == "wenjuanxing":
+        from govstats.forms.wenjuanxing import wenjuanxing_notes
+
+        print(f"{out}: the questionnaire for Wenjuanxing's text import (批量添加题目); paste it into the editor.")
+        print("Then set in the editor what the text cannot carry:")
+        print("\n".join(f"  {note}" for note in wenjuanxing_notes(inst)))
+        return 0
     print(f"{out}: {args.format} form ({args.lang})")
     return 0
 
@@ -158,12 +168,12 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from govstats.data import read_responses
+    from govstats.cli_read import read_data
     from govstats.forms import write_spss
     from govstats.instrument import load_instrument
 
     inst = load_instrument(args.instrument)
-    data = read_responses(args.data, inst, encoding=args.encoding)  # what export_responses() does, told
+    data = read_data(args, inst)  # what export_responses() does, told
     out = write_spss(data, inst, args.output, format=args.format, lang=args.lang)
     print(f"{out}: {args.format} with {args.lang} labels, {len(data)} rows")
     matched = data.attrs.get("govstats_read", {}).get("renamed", {})
@@ -173,37 +183,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_table(path: str):
-    # CSV (UTF-8, GBK, ...), .xlsx or .sav by content: a misnamed file is read, not mis-decoded
-    from govstats.data.read import read_table
-
-    return read_table(path)
-
-
-def _model_and_data(args: argparse.Namespace):
-    """MODEL (syntax file or instrument YAML) and DATA as fit and invariance read them."""
-    from pathlib import Path
-
-    model_path = Path(args.model)
-    if not model_path.is_file():
-        raise FileNotFoundError(f"model file {args.model!r} {_missing(model_path)}")
-    if model_path.suffix.lower() in (".yaml", ".yml"):
-        from govstats.instrument import load_instrument  # only for instruments: it costs 0.15 s of start-up
-
-        model = load_instrument(model_path)
-    else:
-        model = model_path.read_text(encoding="utf-8-sig")
-    if not Path(args.data).is_file():
-        raise FileNotFoundError(f"data file {args.data!r} {_missing(Path(args.data))}")
-    if isinstance(model, str):
-        data = _read_table(args.data)
-    else:  # an instrument: read as check reads it; fit leaves out what it calls no answer
-        from govstats.data import read_responses
-
-        data = read_responses(args.data, model)
-    return model, data
-
-
 def _ordered(args: argparse.Namespace):
     if not args.ordered:
         return None
@@ -211,9 +190,12 @@ def _ordered(args: argparse.Namespace):
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
+    from govstats.cli_read import load_model, read_data
     from govstats.sem.fit import fit
 
-    model, data = _model_and_data(args)
+    model = load_model(args.model)
+    # an instrument: read as check reads it (fit leaves out what it calls no answer); syntax: a table
+    data = read_data(args, model)
     ordered = _ordered(args)
     split = lambda text: [part.strip() for part in text.split(",") if part.strip()]
     import warnings
@@ -252,7 +234,10 @@ def cmd_invariance(args: argparse.Namespace) -> int:
     from govstats.sem.invariance import invariance
     from govstats.sem.syntax import ModelSyntaxError
 
-    model, data = _model_and_data(args)
+    from govstats.cli_read import load_model, read_data
+
+    model = load_model(args.model)
+    data = read_data(args, model)
     split = lambda text: [part.strip() for part in text.split(",") if part.strip()]
     try:
         with warnings.catch_warnings():
@@ -313,23 +298,11 @@ def _add_draw_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_effects(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    from govstats.cli_read import load_model, read_data
     from govstats.sem.fit import fit
 
-    path = Path(args.model)
-    if not path.is_file():
-        raise FileNotFoundError(f"model file {args.model!r} does not exist")
-    if not Path(args.data).is_file():
-        raise FileNotFoundError(f"data file {args.data!r} does not exist")
-    if path.suffix.lower() in (".yaml", ".yml"):
-        from govstats.data import read_responses
-        from govstats.instrument import load_instrument
-
-        model = load_instrument(path)
-        data = read_responses(args.data, model)
-    else:
-        model, data = path.read_text(encoding="utf-8-sig"), _read_table(args.data)
+    model = load_model(args.model)
+    data = read_data(args, model)
     ordered = None
     if args.ordered:
         ordered = True if args.ordered == "all" else [name.strip() for name in args.ordered.split(",") if name.strip()]
@@ -364,31 +337,32 @@ def effects_text(result, table) -> str:
     return "\n".join(lines + ["  " + line for line in text.splitlines()])
 
 
-def _missing(path) -> str:
-    """Why a file argument cannot be read: not there, or a folder."""
-    return "is a folder, not a file" if path.is_dir() else "does not exist"
-
-
 def _instrument_items(inst) -> list[str]:
     return [i for c in inst.constructs for i in c.item_ids]
 
 
 def cmd_efa(args: argparse.Namespace) -> int:
-    from govstats.instrument import load_instrument
-    from govstats.measurement import efa, harman
-
-    from govstats.data import read_responses
     from govstats.data.analysis_frame import analysis_frame
+    from govstats.cli_read import load_model, read_data
+    from govstats.measurement import efa, harman
+    from govstats.measurement.constructs import parse_measurement
 
-    inst = load_instrument(args.instrument)
-    # read as check reads it (ids as text, labels as codes, .sav user-missing values known);
-    # efa and harman then leave out what the instrument calls no answer, and say so
-    data = read_responses(args.data, inst, encoding=args.encoding)
-    items = _instrument_items(inst)
+    inst = load_model(args.instrument)
+    # an instrument: read as check reads it (ids as text, labels as codes, .sav user-missing values known);
+    # efa and harman then leave out what the instrument calls no answer, and say so. Syntax: its items as written
+    data = read_data(args, inst)
+    if isinstance(inst, str):
+        items = [i for its in parse_measurement(inst, "efa").values() for i in its]
+        if not items:
+            raise ValueError(f"The model file {args.instrument!r} has no '=~' line: efa analyses the items of the "
+                             f"constructs it defines (Construct =~ item1 + item2 + ...).")
+        inst = None
+    else:
+        items = _instrument_items(inst)
     result = efa(data, n_factors=args.n_factors, method=args.method,
                  rotation=None if args.rotation == "none" else args.rotation, items=items, seed=args.seed,
                  instrument=inst)
-    h = harman(analysis_frame(inst, data, items, "efa").data, items)
+    h = harman(analysis_frame(inst, data, items, "efa").data if inst is not None else data, items)
     print(result.text())
     print(f"\n{h.text()}")
     for problem in result.problems:
@@ -402,13 +376,11 @@ def cmd_efa(args: argparse.Namespace) -> int:
 
 
 def cmd_reliability(args: argparse.Namespace) -> int:
-    from govstats.instrument import load_instrument
+    from govstats.cli_read import load_model, read_data
     from govstats.measurement import reliability
 
-    from govstats.data import read_responses
-
-    inst = load_instrument(args.instrument)
-    result = reliability(inst, read_responses(args.data, inst, encoding=args.encoding))
+    model = load_model(args.instrument)  # an instrument, or lavaan-style measurement syntax
+    result = reliability(model, read_data(args, model))
     print(result.text())
     print("\n" + item_table(result))
     if result.n_dropped:
@@ -618,11 +590,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     chk = sub.add_parser("check", help="check responses against an instrument: every problem with its row")
     chk.add_argument("instrument", metavar="INSTRUMENT", help="instrument YAML file")
-    chk.add_argument("responses", metavar="RESPONSES", help="responses: CSV (UTF-8, GBK, ...), XLSX or SPSS .sav")
+    chk.add_argument("responses", metavar="RESPONSES", help="responses: CSV (UTF-8, GBK, ...), XLSX, XLS or SPSS .sav; "
+                                                          "KoboToolbox and Wenjuanxing exports as downloaded")
     chk.add_argument("--json", metavar="OUT", help="write the whole report (every problem, flagged respondents) as JSON")
     chk.add_argument("--flagged", metavar="OUT.csv", help="write the flagged respondents, with reasons, as CSV")
     chk.add_argument("--strict", action="store_true", help="exit 1 when there is any schema problem")
-    chk.add_argument("--encoding", metavar="ENC", help="text encoding of a CSV file (default: detected)")
+    add_read_arguments(chk)
     chk.add_argument("--show", type=int, default=20, metavar="N", help="problems listed on the screen (default 20)")
     chk.add_argument("--threshold", type=_threshold, action="append", metavar="NAME=VALUE",
                      help="careless-respondent threshold, repeatable: longstring_share, straight_block_share, irv_share, "
@@ -638,19 +611,20 @@ def build_parser() -> argparse.ArgumentParser:
     scp.add_argument("--exclude-flagged", action="store_true", help="leave out the respondents the check flags")
     scp.add_argument("--min-answered", type=_share, default=2 / 3, metavar="SHARE",
                      help="share of a construct's items needed for a score (default 2/3)")
-    scp.add_argument("--encoding", metavar="ENC", help="text encoding of a CSV file (default: detected)")
+    add_read_arguments(scp)
     scp.add_argument("--threshold", type=_threshold, action="append", metavar="NAME=VALUE",
                      help="careless-respondent threshold, repeatable: longstring_share, straight_block_share, irv_share, "
                           "mahalanobis_alpha, speed_ratio, max_missing_share (defaults and how they scale with the "
                           "instrument: govstats.data.quality)")
     scp.set_defaults(func=cmd_score)
 
-    frm = sub.add_parser("form", help="survey form: XLSForm (ODK, KoboToolbox) or printable HTML/PDF")
+    frm = sub.add_parser("form", help="survey form: XLSForm (ODK, KoboToolbox), Wenjuanxing text or printable HTML/PDF")
     frm.add_argument("instrument", metavar="INSTRUMENT", help="instrument YAML file")
-    frm.add_argument("--format", choices=("xlsform", "html", "pdf"), default="xlsform")
+    frm.add_argument("--format", choices=("xlsform", "wenjuanxing", "html", "pdf"), default="xlsform",
+                     help="wenjuanxing: the questionnaire as text for Wenjuanxing's batch import (问卷星 批量添加题目)")
     frm.add_argument("--lang", choices=("zh", "en", "both"), default="both",
                      help="language(s) of a printed form; an XLSForm has both (en: English first)")
-    frm.add_argument("-o", "--output", required=True, help="file to write (.xlsx, .html, .pdf)")
+    frm.add_argument("-o", "--output", required=True, help="file to write (.xlsx, .txt, .html, .pdf)")
     frm.set_defaults(func=cmd_form)
 
     sch = sub.add_parser("schema", help="Table Schema, data package, codebook or DDI of the response file")
@@ -666,13 +640,15 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--instrument", required=True, metavar="INSTRUMENT", help="instrument YAML file")
     exp.add_argument("--format", choices=("sav", "dta"), default="sav")
     exp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels")
-    exp.add_argument("--encoding", metavar="ENC", help="text encoding of a CSV file (default: detected)")
+    add_read_arguments(exp)
     exp.add_argument("-o", "--output", required=True, help="file to write")
     exp.set_defaults(func=cmd_export)
 
     fitp = sub.add_parser("fit", help="fit a CFA/SEM (lavaan-style syntax file or instrument YAML) to a CSV file")
     fitp.add_argument("model", metavar="MODEL", help="lavaan-style model syntax file, or an instrument YAML")
-    fitp.add_argument("data", metavar="DATA", help="CSV file, one row per respondent")
+    fitp.add_argument("data", metavar="DATA", help="data file, one row per respondent: CSV (UTF-8, GBK, ...), XLSX, "
+                                                  "XLS or SPSS .sav; with an instrument also KoboToolbox and "
+                                                  "Wenjuanxing exports")
     fitp.add_argument("--estimator", default=None,
                       choices=("ML", "MLR", "MLM", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV"),
                       help="default: ML, or WLSMV with --ordered")
@@ -700,6 +676,7 @@ def build_parser() -> argparse.ArgumentParser:
     fitp.add_argument("--test", default=None, help="lavaan's test: standard, yuan.bentler.mplus, scaled.shifted")
     fitp.add_argument("--std-lv", action="store_true", help="fix factor variances to 1 instead of first loadings")
     fitp.add_argument("--json", help="write estimates and fit measures as JSON")
+    add_read_arguments(fitp)
     _add_draw_arguments(fitp)
     fitp.set_defaults(func=cmd_fit)
 
@@ -723,6 +700,7 @@ def build_parser() -> argparse.ArgumentParser:
                       default="listwise", help="as for fit")
     invp.add_argument("--cluster", help="column of cluster ids (communities): cluster-robust SEs and tests (MLR)")
     invp.add_argument("--csv", metavar="OUT", help="write the comparison table as CSV (UTF-8 with BOM)")
+    add_read_arguments(invp)
     invp.set_defaults(func=cmd_invariance)
 
     effp = sub.add_parser("effects", help="direct, specific indirect and total effects with bootstrap or Monte "
@@ -735,24 +713,27 @@ def build_parser() -> argparse.ArgumentParser:
     effp.add_argument("--ordered", metavar="all|a,b,c", help="treat the items as ordinal: 'all' or their names")
     effp.add_argument("--cluster", help="column of cluster ids: the bootstrap resamples whole clusters")
     _add_draw_arguments(effp)
+    add_read_arguments(effp)
     effp.add_argument("--csv", metavar="OUT", help="write the table as CSV (UTF-8 with BOM, opens in Excel)")
     effp.set_defaults(func=cmd_effects)
 
     efap = sub.add_parser("efa", help="KMO, Bartlett, parallel analysis, EFA loadings and Harman's test")
-    efap.add_argument("instrument", metavar="INSTRUMENT", help="instrument YAML file (its items are analysed)")
+    efap.add_argument("instrument", metavar="MODEL", help="instrument YAML file (its items are analysed), or a "
+                                                          "lavaan-style model file (the items of its =~ lines)")
     efap.add_argument("data", metavar="DATA", help="responses: CSV (UTF-8, GBK, ...), XLSX or SPSS .sav")
     efap.add_argument("--n-factors", type=int, default=None, help="factors (default: parallel analysis)")
     efap.add_argument("--method", choices=("minres", "ml", "principal"), default="minres")
     efap.add_argument("--rotation", choices=("oblimin", "promax", "varimax", "geomin", "none"), default="oblimin")
     efap.add_argument("--seed", type=int, default=1, help="seed of the parallel analysis")
-    efap.add_argument("--encoding", metavar="ENC", help="text encoding of a CSV file (default: detected)")
+    add_read_arguments(efap)
     efap.add_argument("--json", metavar="OUT", help="write every table as JSON")
     efap.set_defaults(func=cmd_efa)
 
     relp = sub.add_parser("reliability", help="alpha, omega, CR, AVE per construct; Fornell-Larcker and HTMT")
-    relp.add_argument("instrument", metavar="INSTRUMENT", help="instrument YAML file")
+    relp.add_argument("instrument", metavar="MODEL", help="instrument YAML file, or a lavaan-style model file "
+                                                          "(its =~ lines: construct -> items)")
     relp.add_argument("data", metavar="DATA", help="responses: CSV (UTF-8, GBK, ...), XLSX or SPSS .sav")
-    relp.add_argument("--encoding", metavar="ENC", help="text encoding of a CSV file (default: detected)")
+    add_read_arguments(relp)
     relp.add_argument("--json", metavar="OUT", help="write constructs, htmt and fornell_larcker as JSON")
     relp.set_defaults(func=cmd_reliability)
     add_multilevel_parser(sub)

@@ -13,3 +13,8 @@ from govstats.data.report import CheckReport
 from govstats.data.score import score
 
 __all__ += ["AnalysisFrame", "CheckReport", "analysis_frame", "check_responses", "read_responses", "score"]
+
+# Wenjuanxing (问卷星) exports written from responses: pilots, teaching, round-trip tests.
+from govstats.data.wenjuanxing_export import wenjuanxing_export, write_wenjuanxing_export
+
+__all__ += ["wenjuanxing_export", "write_wenjuanxing_export"]

@@ -16,6 +16,7 @@ from govstats.data import spec as sp
 from govstats.data.cells import Numbers, as_numbers, blank_mask
 from govstats.data.report import CheckReport
 from govstats.data.rules import RULES
+from govstats.data.wenjuanxing import IP_COLUMN
 
 
 def row_numbers(df: pd.DataFrame) -> tuple[np.ndarray, int]:
@@ -79,7 +80,7 @@ class _Problems:
 
 def _empty_problems(ids) -> pd.DataFrame:
     return pd.DataFrame({"row": np.array([], dtype=np.int64),
-                         "respondent_id": ids.take([], allow_fill=True) if ids is not None else pd.array([], "Int64"),
+                         "respondent_id": ids.take(np.array([], dtype=np.intp)) if ids is not None else pd.array([], "Int64"),
                          **{c: pd.array([], dtype="str") for c in ("column", "rule", "kind", "message")}})
 
 
@@ -161,8 +162,14 @@ def check_responses(instrument, df: pd.DataFrame, *, thresholds: dict | None = N
     rows, header_row = row_numbers(df)
     problems = _Problems(rows, header_row)
     read = df.attrs.get("govstats_read", {}) or {}
+    position = {int(r): k for k, r in enumerate(rows)}
     for p in read.get("problems", []):
-        problems.header(p["rule"], p["column"], p["message"])
+        # problems found while reading: in the header, or in one cell (a row of the file)
+        at = position.get(int(p["row"])) if p.get("row") is not None and p["row"] != header_row else None
+        if at is None:
+            problems.header(p["rule"], p["column"], p["message"])
+        else:
+            problems.cells(p["rule"], p["column"], np.array([at]), [p["message"]])
 
     columns = [str(c) for c in df.columns]
     seen: set = set()
@@ -275,6 +282,24 @@ def _notes(read: dict, software: list, n: int) -> list[str]:
         for column, mapped in (read.get("full_width") or {}).items():
             shown = ", ".join(f"{text!r} -> {v} ({count})" for text, (v, count) in list(mapped.items())[:5])
             notes.append(f"full-width digits read as numbers in {column}: {shown}")
+    if read.get("source") == "wenjuanxing":
+        notes.append(f"a Wenjuanxing export by option {read.get('export')} "
+                     f"({'选项文本' if read.get('export') == 'text' else '选项序号'})")
+        for item in read.get("similar") or []:
+            notes.append(f"matched by similar wording (score {item['score']}): '{item['column'][:40]}' -> "
+                         f"{item['target']}; give read_responses(mapping=...) or --mapping if this is wrong")
+        skipped = read.get("skipped") or {}
+        if skipped:
+            cells = sum(sum(v.values()) for v in skipped.values())
+            shown = ", ".join(f"{c} ({sum(v.values())})" for c, v in list(skipped.items())[:6])
+            notes.append(f"{cells} skipped answers ((跳过), -3) read as blank: {shown}"
+                         + (" ..." if len(skipped) > 6 else ""))
+        if read.get("unmapped"):
+            shown = ", ".join(repr(str(h)[:30]) for h in read["unmapped"][:5])
+            notes.append(f"{len(read['unmapped'])} columns of the export match no question of the instrument and "
+                         f"are kept as they are: {shown}" + (" ..." if len(read["unmapped"]) > 5 else ""))
+    for column, columns in (read.get("merged") or {}).items():
+        notes.append(f"select_multiple {column} merged from its {len(columns)} option columns")
     if software:
         notes.append(f"survey-software columns kept, not checked: {', '.join(software[:8])}"
                      + (" ..." if len(software) > 8 else ""))
@@ -468,6 +493,36 @@ def _durations(problems, data, blank, meta, empty) -> np.ndarray:
     return duration
 
 
+def _duplicate_ips(problems, data, active, rows) -> np.ndarray:
+    """Respondents who answered from the same IP address as another (a platform export's ``_ip``).
+
+    Several submissions from one address may be one person answering twice; they may also be
+    neighbours on one community Wi-Fi or mobile network: flagged for a look, not proof.
+    """
+    n = len(active)
+    if IP_COLUMN not in data:
+        return np.zeros(n, dtype=bool)
+    ip = data[IP_COLUMN].astype(object).where(data[IP_COLUMN].notna(), None).to_numpy()
+    known = active & np.asarray([v is not None and str(v).strip() != "" for v in ip], dtype=bool)
+    keys = pd.Series(ip, dtype=object)
+    dup = np.zeros(n, dtype=bool)
+    dup[known] = keys[known].duplicated(keep=False).to_numpy()
+    pos = np.flatnonzero(dup)
+    if len(pos):
+        groups = pd.Series(pos).groupby(keys.iloc[pos].to_numpy(), sort=False)
+        messages = np.empty(len(pos), dtype=object)
+        where = {p: k for k, p in enumerate(pos)}
+        for value, members in groups:
+            members = members.to_numpy()
+            for p in members:
+                rest = [str(rows[q]) for q in members if q != p]
+                shown = ", ".join(rest[:5]) + (" ..." if len(rest) > 5 else "")
+                messages[where[p]] = (f"IP address {value} also submitted row{'s' if len(rest) > 1 else ''} {shown} "
+                                      f"(one person twice, or one shared network)")
+        problems.cells("duplicate-ip", IP_COLUMN, pos, messages)
+    return dup
+
+
 def _quality(problems, instrument, specs, data, numbers, blank, duration, active, empty, consent_yes, rows,
              th) -> pd.DataFrame:
     n = len(active)
@@ -553,9 +608,12 @@ def _quality(problems, instrument, specs, data, numbers, blank, duration, active
         f"{k - a} of {k} items without an answer ({b:.0%}, {most})"
         for a, b in zip(answered[pos].tolist(), missing_share[pos].tolist())])
 
+    f_ip = _duplicate_ips(problems, data, active, rows)
+
     no_consent = ~empty & ~consent_yes
     flags = {"long_string": f_long, "low_irv": f_irv, "mahalanobis": f_mahal, "attention_check": f_attention,
-             "speeder": f_speed, "too_much_missing": f_missing, "no_consent": no_consent, "empty_row": empty}
+             "speeder": f_speed, "too_much_missing": f_missing, "duplicate_ip": f_ip, "no_consent": no_consent,
+             "empty_row": empty}
     reasons = np.full(n, "", dtype=object)
     for key, mask in flags.items():
         label = key.replace("_", "-")

@@ -31,28 +31,44 @@ import numpy as np
 import pandas as pd
 
 from govstats.data import spec as sp
+from govstats.data import select_multiple
+from govstats.data import wenjuanxing as wjx
 from govstats.data.cells import MISSING_MARKERS, NUMBER, as_numbers
 from govstats.errors import ResponsesError
 
-FORMATS = ("csv", "xlsx", "sav")
+FORMATS = ("csv", "xlsx", "xls", "sav")
+SOURCES = ("auto", "wenjuanxing", "generic")
 SEPARATORS = (",", ";", "\t", "|")
 _SNIFF = 1 << 16
 
 
-def read_responses(path, instrument, encoding: str | None = None) -> pd.DataFrame:
+def read_responses(path, instrument, encoding: str | None = None, source: str = "auto",
+                   mapping=None) -> pd.DataFrame:
     """Read a response file exported from the field into a DataFrame, losing nothing.
 
     Parameters
     ----------
     path : str or Path
-        A CSV/TSV text file, an ``.xlsx`` workbook (its first sheet) or an SPSS ``.sav``
-        file. The format is recognized from the content, not the file name.
+        A CSV/TSV text file, an ``.xlsx`` or old ``.xls`` workbook (the first sheet with the
+        responses) or an SPSS ``.sav`` file. The format is recognized from the content, not
+        the file name.
     instrument : Instrument or str or Path
         The instrument the responses answer: it says which column is which, which codes and
         labels each may hold. A path of an instrument ``.yaml`` file is loaded.
     encoding : str, optional
         The text encoding of a CSV file (e.g. ``"gbk"``). By default UTF-8 (with or without
         BOM), UTF-16 with BOM and GB18030/GBK are recognized.
+    source : {"auto", "wenjuanxing", "generic"}, default "auto"
+        ``"wenjuanxing"``: a Wenjuanxing (问卷星) export, by option text or by option number
+        (:mod:`govstats.data.wenjuanxing`: questions matched by wording, option labels and
+        numbers turned into codes, ``(跳过)``/``-3`` into blanks with the reason kept, 所用时间
+        into seconds). ``"generic"``: columns named by the instrument's ids or question texts
+        (also KoboToolbox/ODK exports). ``"auto"`` recognizes a Wenjuanxing export by its
+        metadata columns (序号, 提交答卷时间, 所用时间, 来源, 来自IP).
+    mapping : dict or str or Path, optional
+        For a Wenjuanxing export, headers mapped by hand: ``{header text: column id}`` (an
+        empty id keeps the column unmapped), or a ``.yaml``/``.csv`` file of such pairs
+        (CSV columns ``header,column``). It overrides the matching by wording.
 
     Returns
     -------
@@ -61,8 +77,10 @@ def read_responses(path, instrument, encoding: str | None = None) -> pd.DataFram
         their ids), indexed by the row number in the file (``row``; header = row 1).
         ``attrs["govstats_read"]`` records the source, encoding, separator, renamed columns,
         label text mapped to codes, full-width digits read as numbers (``full_width``), and
-        problems found while reading (duplicate column names). Identifier columns are text,
-        exactly as written.
+        problems found while reading (duplicate column names; for a Wenjuanxing export also
+        ``export``, ``skipped``, ``similar``, ``unmapped``, cell problems with their ``row``).
+        KoboToolbox select_multiple answers split into one 0/1 column per option are merged
+        into the question's column (``merged``). Identifier columns are text, exactly as written.
 
     Raises
     ------
@@ -86,6 +104,10 @@ def read_responses(path, instrument, encoding: str | None = None) -> pd.DataFram
     ('gb18030', {'grp_ic/IC1': 'IC1', 'grp_ic/IC2': 'IC2'})
     """
     instrument = as_instrument(instrument, "read_responses")
+    if source not in SOURCES:
+        raise ValueError(f"The 'source' parameter of read_responses must be one of {set(SOURCES)}. "
+                         f"Got {source!r} instead.")
+    mapping = read_mapping(mapping)
     path = Path(path)
     if encoding is not None:
         try:
@@ -108,11 +130,52 @@ def read_responses(path, instrument, encoding: str | None = None) -> pd.DataFram
         info["format"] = "sav"
         table = _split_header(*_read_sav(path, info), path)
     elif head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ResponsesError(f"{path} is an old binary Excel (.xls) file: save it as .xlsx or CSV and read that.")
+        info["format"] = "xls"
+        table = _split_header(*_read_xls(path, info), path)
     else:
         info["format"] = "csv"
         table = _read_text(path, encoding, info, instrument, specs)
+    header = table[0]
+    if source == "wenjuanxing" or (source == "auto" and wjx.is_export(header)):
+        if not len(table[2]) or _blank_rows(table[2]).all():
+            raise ResponsesError(f"{path} has a header but no data rows: there are no responses in it.")
+        return wjx.read_export(*table, instrument, specs, info, mapping=mapping)
     return _to_responses(*table, instrument, specs, info)
+
+
+def read_mapping(mapping) -> dict:
+    """Headers mapped by hand (``read_responses(mapping=...)``): a dict, or a .yaml/.csv file of pairs."""
+    if mapping is None:
+        return {}
+    if isinstance(mapping, dict):
+        pairs = mapping
+    elif isinstance(mapping, (str, Path)) and Path(mapping).is_file():
+        path = Path(mapping)
+        text = path.read_bytes()
+        body, _ = _decode(text, None, path)
+        if path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            try:
+                pairs = yaml.safe_load(body) or {}
+            except yaml.YAMLError as exc:
+                raise ResponsesError(f"{path} is not valid YAML: {exc}") from None
+            if not isinstance(pairs, dict):
+                raise ResponsesError(f"{path} must map each header to a column id (header: id), one a line.")
+        else:
+            rows = list(csv.reader(io.StringIO(body), delimiter=_separator(body)))
+            if rows and [c.strip().lower() for c in rows[0][:2]] == ["header", "column"]:
+                rows = rows[1:]
+            bad = [k + 1 for k, r in enumerate(rows) if len(r) < 1 or len(r) > 2]
+            if bad:
+                raise ResponsesError(f"{path}: rows {bad[:5]} are not 'header,column' pairs.")
+            pairs = {r[0]: (r[1] if len(r) > 1 else "") for r in rows if r and r[0].strip()}
+    elif isinstance(mapping, (str, Path)):
+        raise FileNotFoundError(f"No such mapping file: {mapping}")
+    else:
+        raise ValueError(f"The 'mapping' parameter of read_responses must be a dict {{header: column id}} or the "
+                         f"path of a .yaml or .csv file of such pairs. Got {mapping!r} instead.")
+    return {str(k).strip(): (str(v).strip() or None) if v is not None else None for k, v in pairs.items()}
 
 
 def as_instrument(instrument, function: str):
@@ -159,7 +222,10 @@ def read_table(path, encoding: str | None = None) -> pd.DataFrame:
             raise ResponsesError(f"{path} cannot be read as an SPSS .sav file: {exc}") from None
         return frame
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ResponsesError(f"{path} is an old binary Excel (.xls) file: save it as .xlsx or CSV and read that.")
+        raw, rows = _read_xls(path, info)
+        header, _, data, _ = _split_header(raw, rows, path)
+        frame = pd.DataFrame(data.to_numpy(), columns=[h or f"unnamed_{k + 1}" for k, h in enumerate(header)])
+        return frame.apply(_numbers_if_all)
     text, _ = _decode(path.read_bytes(), encoding, path)
     if not text.strip():
         raise ResponsesError(f"{path} is empty: there is no data in it.")
@@ -234,7 +300,8 @@ def _read_text(path: Path, encoding: str | None, info: dict, instrument, specs: 
     # every other column is read as text, so that ids such as "007" keep their zeros.
     names, _, _ = _match_header(header, instrument, specs, header_row)
     numeric = {sp.ITEM, sp.ATTENTION, sp.CONSENT, "single_choice", "integer", "decimal"}
-    dtypes = {k: str for k, name in enumerate(names) if name not in specs or specs[name].kind not in numeric}
+    dtypes = {k: str for k, name in enumerate(names) if name not in specs or specs[name].kind not in numeric
+              or wjx.is_export(header)}  # a Wenjuanxing export's cells are read as written
     try:
         frame = pd.read_csv(io.StringIO(text[at:]), sep=sep, header=None, skiprows=reader.line_num,
                             names=list(range(len(header))), dtype=dtypes, keep_default_na=False, na_values=[""],
@@ -290,6 +357,40 @@ def _read_xlsx(path: Path, info: dict, columns: set | None = None) -> tuple[pd.D
     info["sheet"] = title
     width = max(len(r) for r in records)
     raw = pd.DataFrame([r + [None] * (width - len(r)) for r in records], dtype=object)
+    return raw, np.arange(1, len(raw) + 1)
+
+
+def _read_xls(path: Path, info: dict) -> tuple[pd.DataFrame, np.ndarray]:
+    """An old binary Excel workbook (.xls, as Wenjuanxing exports): its first sheet with data."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True)
+    except Exception as exc:  # xlrd raises XLRDError, CompDocError and others on a damaged file
+        raise ResponsesError(f"{path} is an old binary Excel (.xls) file that cannot be read: {exc}") from None
+    try:
+        for sheet in book.sheets():
+            if sheet.nrows:
+                break
+        else:
+            raise ResponsesError(f"{path}: every sheet is empty; there are no responses in it.")
+        records = []
+        for r in range(sheet.nrows):
+            row = []
+            for c in range(sheet.ncols):
+                cell = sheet.cell(r, c)
+                if cell.ctype == xlrd.XL_CELL_DATE:  # a date stored as a number: its date and time
+                    value = xlrd.xldate.xldate_as_datetime(cell.value, book.datemode).isoformat(sep=" ")
+                elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                    value = None
+                else:
+                    value = _xlsx_cell(cell.value)
+                row.append(value)
+            records.append(row)
+        info["sheet"] = sheet.name
+    finally:
+        book.release_resources()
+    raw = pd.DataFrame(records, dtype=object)
     return raw, np.arange(1, len(raw) + 1)
 
 
@@ -375,10 +476,13 @@ def _to_responses(header: list, header_row: int, data: pd.DataFrame, data_rows: 
         raise ResponsesError(f"{path} has none of the columns of instrument '{instrument.id}' (its header starts "
                              f"{shown}; the instrument's columns start {', '.join(list(specs)[:4])}). Is it "
                              f"the right file, and is it comma-, semicolon- or tab-separated?")
-    data = data.set_axis(names, axis=1)
     if info.get("user_missing"):  # recorded under the file's names: under the instrument's from here on
         by_name = dict(zip(header, names))
         info["user_missing"] = {by_name.get(k, k): v for k, v in info["user_missing"].items()}
+    # KoboToolbox/ODK select_multiple option columns (grp/Q/1 = 0|1) merged into their question's column
+    names, data, merged, split_problems = select_multiple.merge(names, data, specs, header, data_rows, header_row)
+    problems += split_problems
+    data = data.set_axis(names, axis=1)
     out, labels, digits = {}, {}, {}
     for name in names:
         column = data[name]
@@ -395,7 +499,7 @@ def _to_responses(header: list, header_row: int, data: pd.DataFrame, data_rows: 
     df = pd.DataFrame(out, copy=False)
     df.index = pd.Index(data_rows.astype(np.int64), name="row")
     info.update({"header_row": header_row, "renamed": renamed, "labels": labels, "full_width": digits,
-                 "problems": problems,
+                 "problems": problems, "merged": merged,
                  "instrument": instrument.id})
     df.attrs["govstats_read"] = info
     return df

@@ -22,12 +22,14 @@ RULES: dict[str, tuple[str, str]] = {
     "required-missing": (SCHEMA, "a required question left blank"),
     "not-asked": (SCHEMA, "an answer to a question the skip logic does not ask"),
     "end-before-start": (SCHEMA, "the interview ends before it starts"),
+    "multiple-mismatch": (SCHEMA, "a select_multiple answer that its 0/1 option columns (KoboToolbox, ODK) contradict"),
     "long-string": (QUALITY, "the same answer over a long run of items or most Likert blocks (straight-lining)"),
     "low-irv": (QUALITY, "answers that hardly vary across items (low intra-individual variability)"),
     "mahalanobis": (QUALITY, "an answer pattern far from everyone else's (Mahalanobis distance, p < alpha)"),
     "attention-check": (QUALITY, "the instructed answer of an attention check not given"),
     "speeder": (QUALITY, "finished far faster than the median duration"),
     "too-much-missing": (QUALITY, "too many items left blank"),
+    "duplicate-ip": (QUALITY, "submitted from the same IP address as another respondent (a platform export)"),
 }
 
 QUALITY_RULES = tuple(r for r, (kind, _) in RULES.items() if kind == QUALITY)

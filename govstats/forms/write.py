@@ -7,25 +7,30 @@ from pathlib import Path
 from govstats.forms.codebook import write_codebook
 from govstats.forms.printable import write_questionnaire
 from govstats.forms.table_schema import write_table_schema
+from govstats.forms.wenjuanxing import write_wenjuanxing
 from govstats.forms.xlsform import write_xlsform
 from govstats.instrument import Instrument
 
-FORM_FORMATS = ("xlsform", "html", "pdf")
+FORM_FORMATS = ("xlsform", "wenjuanxing", "html", "pdf")
 FORM_LANGS = ("zh", "en", "both")
 SCHEMA_FORMATS = ("table-schema", "datapackage", "codebook", "ddi")
 
 
 def write_form(instrument: Instrument, path: str | Path, format: str = "xlsform", lang: str = "both") -> Path:
-    """Write a survey form: an XLSForm (``.xlsx``), or the paper questionnaire as HTML or PDF.
+    """Write a survey form: an XLSForm (``.xlsx``), Wenjuanxing import text, or the paper questionnaire.
 
     Parameters
     ----------
     instrument : Instrument
     path : str or Path
-    format : {"xlsform", "html", "pdf"}, default "xlsform"
+    format : {"xlsform", "wenjuanxing", "html", "pdf"}, default "xlsform"
+        ``wenjuanxing``: the questionnaire as the text Wenjuanxing's batch import (问卷星
+        批量添加题目) turns into the survey, in Chinese
+        (:func:`govstats.forms.wenjuanxing.wenjuanxing_text`).
     lang : {"zh", "en", "both"}, default "both"
         For paper, the language(s) printed (``both``: side by side). An XLSForm always
-        carries both languages; ``en`` makes English its default language.
+        carries both languages; ``en`` makes English its default language. The Wenjuanxing
+        text is Chinese whatever ``lang`` says: it is what respondents read.
 
     Examples
     --------
@@ -45,6 +50,8 @@ def write_form(instrument: Instrument, path: str | Path, format: str = "xlsform"
                          f"Got {lang!r} instead.")
     if format == "xlsform":
         return write_xlsform(instrument, path, default_language="en" if lang == "en" else "zh")
+    if format == "wenjuanxing":
+        return write_wenjuanxing(instrument, path)
     return write_questionnaire(instrument, path, format=format, lang=lang)
 
 
