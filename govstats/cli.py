@@ -9,6 +9,7 @@ import os
 import sys
 
 from govstats import __version__
+from govstats.cli_validate import add_diff_parser, add_validate_parser
 from govstats.errors import InstrumentError
 
 # Only the standard library and govstats.errors at import time: `govstats --help` builds the
@@ -546,6 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("path", metavar="PATH")
     show.add_argument("--lang", choices=("en", "zh"), default="en", help="language shown first")
     show.set_defaults(func=cmd_instrument_show)
+    add_diff_parser(inst_sub)
 
     simp = sub.add_parser("simulate", help="synthetic responses from an instrument's population model")
     simp.add_argument("instrument", metavar="INSTRUMENT", help="instrument YAML file")
@@ -678,6 +680,7 @@ def build_parser() -> argparse.ArgumentParser:
     relp.add_argument("--encoding", metavar="ENC", help="text encoding of a CSV file (default: detected)")
     relp.add_argument("--json", metavar="OUT", help="write constructs, htmt and fornell_larcker as JSON")
     relp.set_defaults(func=cmd_reliability)
+    add_validate_parser(sub)
 
     demo = sub.add_parser("demo", help="run the main job end to end on a seed instrument")
     demo.add_argument("--lang", choices=("en", "zh"), default="en", help="language shown first")
