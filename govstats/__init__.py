@@ -42,6 +42,9 @@ _LAZY = {
     "fit": "govstats.sem.fit",
     "SEMResults": "govstats.sem.results",
     "monte_carlo_ci": "govstats.sem.monte_carlo",
+    "validate": "govstats.validation",
+    "simulate_pilot": "govstats.data.pilot",
+    "diff_instruments": "govstats.instrument.diff",
 }
 
 __all__ = [
@@ -73,6 +76,9 @@ __all__ = [
     "write_form",
     "write_schema",
     "xlsform",
+    "validate",
+    "simulate_pilot",
+    "diff_instruments",
     "__version__",
 ]
 
@@ -100,3 +106,6 @@ if _TYPE_CHECKING:  # type checkers and IDEs see the eager imports
     from govstats.sem.fit import fit
     from govstats.sem.monte_carlo import monte_carlo_ci
     from govstats.sem.results import SEMResults
+    from govstats.data.pilot import simulate_pilot
+    from govstats.instrument.diff import diff_instruments
+    from govstats.validation import validate
