@@ -20,7 +20,7 @@ from govstats.data.analysis_frame import exclusions_text
 from govstats.measurement.item_analysis import item_analysis, item_data
 from govstats.measurement.tables import fmt, html_table, text_table
 from govstats.validation.criteria import Criteria, judge
-from govstats.validation.versions import version_warnings
+from govstats.instrument.versions import version_warnings
 
 FIT_INDICES = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")
 
@@ -293,7 +293,7 @@ def validate(instrument, pilot: pd.DataFrame, main: pd.DataFrame | None = None, 
     if not isinstance(criteria, Criteria):
         raise ValueError(f"The 'criteria' parameter of validate must be a Criteria. Got {type(criteria).__name__} "
                          "instead.")
-    version_warnings(instrument, pilot, "pilot")
+    version_warnings(instrument, pilot, "The pilot responses")
     table = item_analysis(instrument, pilot, group_share=group_share)
     d = item_data(instrument, pilot, function="validate")
     scored = d.scored()
@@ -308,7 +308,7 @@ def validate(instrument, pilot: pd.DataFrame, main: pd.DataFrame | None = None, 
                               index=list(d.constructs))
     rel, fm, n_main = None, {}, None
     if main is not None:
-        version_warnings(instrument, main, "main")
+        version_warnings(instrument, main, "The main-study responses")
         rel, fm, loads, n_main = main_sample(instrument, main)
         table["cfa_loading"] = table["item"].map(loads).astype(float)
         for key, col in (("main_alpha", "alpha"), ("main_omega", "omega"), ("main_cr", "cr"), ("main_ave", "ave")):

@@ -6,7 +6,7 @@ import warnings
 
 import pytest
 
-from govstats import load_instrument, simulate
+from govstats import check_responses, load_instrument, simulate
 from govstats.data.pilot import WEAK_KINDS, default_weak_items, simulate_pilot
 from govstats.errors import VersionMismatchWarning
 from govstats.resources import SEED_INSTRUMENTS, seed_instrument_path
@@ -128,6 +128,8 @@ def test_data_of_an_earlier_version_warn(tmp_path, grid):
     with pytest.warns(VersionMismatchWarning, match=r"\['VS4'\].*version 1.0.0"):
         res = validate(revised, pilot)
     assert "VS4" not in set(res.items["item"])
+    with pytest.warns(VersionMismatchWarning, match=r"The responses checked have columns \['VS4'\]"):
+        check_responses(revised, pilot)
     with warnings.catch_warnings():
         warnings.simplefilter("error", VersionMismatchWarning)
         validate(revised, pilot.drop(columns=["VS4"]))

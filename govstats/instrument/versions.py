@@ -29,12 +29,13 @@ def foreign_items(instrument, columns) -> dict[str, list[str]]:
     return out
 
 
-def version_warnings(instrument, data, what: str = "data") -> dict[str, list[str]]:
-    """Warn (:class:`VersionMismatchWarning`) when ``data`` holds items an earlier recorded version had."""
+def version_warnings(instrument, data, what: str = "The responses") -> dict[str, list[str]]:
+    """Warn (:class:`VersionMismatchWarning`) when ``data`` holds items an earlier recorded version had;
+    ``what`` names the responses in the message. Returns :func:`foreign_items`."""
     found = foreign_items(instrument, getattr(data, "columns", ()))
     for version, items in found.items():
         warnings.warn(
-            f"The {what} responses have columns {items} that version {version} of '{instrument.id}' had and "
+            f"{what} have columns {items} that version {version} of '{instrument.id}' had and "
             f"version {instrument.version} dropped: they were probably collected with version {version}. Only "
             f"version {instrument.version}'s items are analysed; items reworded since then keep their column, so "
             "check the wording the respondents saw.", VersionMismatchWarning, stacklevel=3)
