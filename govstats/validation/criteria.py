@@ -18,8 +18,10 @@ share left blank is at most ``blank_max``.
 Actions (never applied: the instrument changes only when its authors edit it):
 
 - **review wording** when a reverse-keyed item, scored reversed, correlates negatively with its
-  construct (respondents read it in the construct's direction: the negation was missed), or when
-  the answers pile up at one end of the scale or are often left blank;
+  construct (respondents read it in the construct's direction: the negation was missed), when an
+  item not keyed reverse correlates negatively (worded against the construct: a missing
+  ``reverse: true``, or a wording to fix), or when the answers pile up at one end of the scale or
+  are often left blank;
 - **drop** when at least ``drop_unmet`` (3) statistical criteria are unmet, the count of unmet
   indicators (未达标准指标数) that item-analysis summary tables report, or when the critical
   ratio is not significant (the item does not tell high from low scorers);
@@ -112,6 +114,10 @@ def judge(table: pd.DataFrame, criteria: Criteria = Criteria()) -> pd.DataFrame:
             reason = (f"reverse-keyed, yet scored reversed it correlates {_num(row['citc'])} with its construct: "
                       "respondents seem to have missed the negation; reword it positively (and drop the reverse "
                       "key) or drop it")
+        elif row["citc"] < 0:
+            action = "review wording"
+            reason = (f"correlates {_num(row['citc'])} with its construct: it reads against the construct; if it "
+                      "is worded negatively, mark it 'reverse: true', otherwise reword or drop it")
         elif not ok.loc[i, "extreme"]:
             action = "review wording"
             end, share = ("highest", row["ceiling"]) if row["ceiling"] >= row["floor"] else ("lowest", row["floor"])

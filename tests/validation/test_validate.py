@@ -133,3 +133,15 @@ def test_data_of_an_earlier_version_warn(tmp_path, grid):
     with warnings.catch_warnings():
         warnings.simplefilter("error", VersionMismatchWarning)
         validate(revised, pilot.drop(columns=["VS4"]))
+
+
+def test_an_item_worded_against_its_construct_without_reverse_key(grid):
+    from dataclasses import replace
+
+    # QE5 is reverse-keyed in the instrument; analysed as if it were not, it runs against QE
+    c = grid.construct("QE")
+    items = tuple(replace(i, reverse=False) if i.id == "QE5" else i for i in c.items)
+    unkeyed = replace(grid, constructs=tuple(replace(k, items=items) if k.id == "QE" else k for k in grid.constructs))
+    res = validate(unkeyed, simulate(grid, 300, seed=4).responses)
+    row = res.items.set_index("item").loc["QE5"]
+    assert row["action"] == "review wording" and "reverse: true" in row["reason"]
