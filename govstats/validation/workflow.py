@@ -131,13 +131,14 @@ class ValidationResults:
     def text(self, digits: int = 3) -> str:
         c = self.criteria
         test = "Student's t (pooled variance)" if c.cr_test == "student" else "Welch's t"
+        e = self.efa
         note = (f"Note. Pilot N = {self.n_pilot}. CR: critical ratio, {test} of the top and bottom 27% on the "
-                f"construct total; CITC: corrected item-total r; EFA: loading on the construct's factor ({self.efa.method}, "
-                f"{self.efa.rotation}, {self.efa.n_factors} factors; parallel analysis suggests {self.efa.n_suggested}); "
-                f"Cross: largest other loading. Criteria: CR p < {fmt(c.alpha_level, 2)}, CITC >= {fmt(c.citc_min, 2)}, "
-                f"alpha not rising on deletion, loading >= {fmt(c.loading_min, 2)}, cross-loading < "
-                f"{fmt(c.cross_max, 2)}; floor/ceiling <= {c.extreme_max:.0%}; blank <= {c.blank_max:.0%}. "
-                f"Drop at {c.drop_unmet} or more unmet.")
+                f"construct total; CITC: corrected item-total r; EFA: loading on the construct's factor "
+                f"({e.method}, {e.rotation}, {e.n_factors} factors; parallel analysis suggests {e.n_suggested}); "
+                f"Cross: largest other loading. Criteria: CR p < {fmt(c.alpha_level, 2)}, CITC >= "
+                f"{fmt(c.citc_min, 2)}, alpha not rising on deletion, loading >= {fmt(c.loading_min, 2)}, "
+                f"cross-loading < {fmt(c.cross_max, 2)}; floor/ceiling <= {c.extreme_max:.0%}; blank <= "
+                f"{c.blank_max:.0%}. Drop at {c.drop_unmet} or more unmet.")
         parts = [f"Validation of {self.instrument}"]
         used = exclusions_text(self.exclusions)
         if used:
@@ -149,7 +150,8 @@ class ValidationResults:
         if self.fit_measures:
             f = self.fit_measures
             parts.append(f"Main sample CFA (ML, N = {self.n_main}): chi2({f['df']:.0f}) = {f['chisq']:.2f}, "
-                         f"CFI = {f['cfi']:.3f}, TLI = {f['tli']:.3f}, RMSEA = {f['rmsea']:.3f}, SRMR = {f['srmr']:.3f}")
+                         f"CFI = {f['cfi']:.3f}, TLI = {f['tli']:.3f}, RMSEA = {f['rmsea']:.3f}, "
+                         f"SRMR = {f['srmr']:.3f}")
         lines = ["Suggested actions (nothing is changed in the instrument):"]
         for r in self.items.itertuples():
             lines.append(f"  {r.item:<8} {r.action:<15} {r.reason}")
