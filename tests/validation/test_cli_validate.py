@@ -77,3 +77,21 @@ def test_usage_errors_exit_2(tmp_path, capsys):
     assert exc.value.code == 2
     assert main(["validate", str(path), str(tmp_path / "none.csv")]) == 2
     assert "none.csv" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["ri_asset", "ri_element", "party_building", "grid_governance", "platform_dilemma"])
+def test_validate_every_seed_instrument_on_a_simulated_pilot(tmp_path, capsys, name):
+    from govstats.resources import seed_instrument_path
+
+    path = seed_instrument_path(name)
+    inst = load_instrument(path)
+    pilot = simulate_pilot(inst, 300, seed=1)
+    csv = write_responses(pilot.responses, tmp_path / "pilot.csv")
+    assert main(["validate", str(path), str(csv), "-o", str(tmp_path / "v.html")]) == 0
+    out = capsys.readouterr().out
+    assert "Table. Item analysis" in out
+    for item in inst.items:
+        assert f"\n{item.id} " in out
+    for item in pilot.planted:
+        assert f"  {item} " in out.split("Suggested actions")[1]
