@@ -29,6 +29,7 @@ def drop_item(text: str, item: str) -> str:
     return "".join(lines[:start] + lines[end:])
 
 
+@pytest.mark.slow  # two validations, one with a CFA, two recordings: 15 s on the shared machine
 def test_pilot_revision_main_study(tmp_path, capsys):
     shutil.copytree(INSTRUMENTS / "blocks", tmp_path / "blocks")
     path = tmp_path / "grid.yaml"
