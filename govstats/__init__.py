@@ -56,6 +56,9 @@ _LAZY = {
     "alignment": "govstats.sem.alignment",
     "alignment_from_estimates": "govstats.sem.alignment",
     "AlignmentResults": "govstats.sem.alignment",
+    "validate": "govstats.validation",
+    "simulate_pilot": "govstats.data.pilot",
+    "diff_instruments": "govstats.instrument.diff",
 }
 
 __all__ = [
@@ -101,6 +104,9 @@ __all__ = [
     "wenjuanxing_text",
     "wenjuanxing_export",
     "write_wenjuanxing_export",
+    "validate",
+    "simulate_pilot",
+    "diff_instruments",
     "__version__",
 ]
 
@@ -132,3 +138,6 @@ if _TYPE_CHECKING:  # type checkers and IDEs see the eager imports
     from govstats.sem.score_tests import score_tests
     from govstats.sem.alignment import AlignmentResults, alignment, alignment_from_estimates
     from govstats.sem.results import SEMResults
+    from govstats.data.pilot import simulate_pilot
+    from govstats.instrument.diff import diff_instruments
+    from govstats.validation import validate

@@ -12,6 +12,7 @@ from govstats import __version__
 from govstats.cli_multilevel import add_parser as add_multilevel_parser
 from govstats.cli_power import add_parser as add_power_parser
 from govstats.cli_read import add_read_arguments
+from govstats.cli_validate import add_diff_parser, add_validate_parser
 from govstats.errors import InstrumentError
 
 # Only the standard library and govstats.errors at import time: `govstats --help` builds the
@@ -573,6 +574,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("path", metavar="PATH")
     show.add_argument("--lang", choices=("en", "zh"), default="en", help="language shown first")
     show.set_defaults(func=cmd_instrument_show)
+    add_diff_parser(inst_sub)
 
     simp = sub.add_parser("simulate", help="synthetic responses from an instrument's population model")
     simp.add_argument("instrument", metavar="INSTRUMENT", help="instrument YAML file")
@@ -737,6 +739,7 @@ def build_parser() -> argparse.ArgumentParser:
     relp.add_argument("--json", metavar="OUT", help="write constructs, htmt and fornell_larcker as JSON")
     relp.set_defaults(func=cmd_reliability)
     add_multilevel_parser(sub)
+    add_validate_parser(sub)
 
     demo = sub.add_parser("demo", help="run the main job end to end on a seed instrument")
     demo.add_argument("--lang", choices=("en", "zh"), default="en", help="language shown first")

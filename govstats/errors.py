@@ -135,3 +135,8 @@ class FormError(GovstatsError):
 class RenamedWarning(GovstatsWarning):
     """Columns were renamed to fit a file format's rules for variable names; the warning lists
     each old and new name (the old one is kept as the variable label)."""
+
+
+class VersionMismatchWarning(GovstatsWarning):
+    """Responses look collected with another version of the instrument than the one analysing
+    them: they hold items that a recorded version dropped (``validation:`` history)."""

@@ -17,6 +17,7 @@ from govstats.data.cells import Numbers, as_numbers, blank_mask
 from govstats.data.report import CheckReport
 from govstats.data.rules import RULES
 from govstats.data.wenjuanxing import IP_COLUMN
+from govstats.instrument.versions import version_warnings
 
 
 def row_numbers(df: pd.DataFrame) -> tuple[np.ndarray, int]:
@@ -157,6 +158,7 @@ def check_responses(instrument, df: pd.DataFrame, *, thresholds: dict | None = N
     if not isinstance(df, pd.DataFrame):
         raise ValueError(f"The 'df' parameter of check_responses must be a pandas DataFrame. "
                          f"Got {type(df).__name__} instead.")
+    version_warnings(instrument, df, "The responses checked")
     th = ql.check_thresholds(thresholds)
     specs = sp.column_specs(instrument)
     rows, header_row = row_numbers(df)

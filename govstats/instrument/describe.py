@@ -50,5 +50,8 @@ def describe(instrument, lang: str = "en") -> str:
         pairs = [(a, b) for i, a in enumerate(exogenous) for b in exogenous[i + 1:]]
         out.append("  correlations among exogenous constructs: " + ", ".join(
             f"{a}~~{b} {instrument.model.correlation(a, b):.2f}" for a, b in pairs))
+    from govstats.instrument.validation_section import validation_lines
+
+    out += [""] + validation_lines(instrument)
     out += ["", "lavaan syntax:", textwrap.indent(instrument.model_syntax(), "  ")]
     return "\n".join(out)

@@ -55,6 +55,7 @@ class Instrument:
     design: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     source: str | None = None
     includes: tuple[str, ...] = ()
+    validation: tuple = ()  # ValidationRecord objects, oldest first (govstats.instrument.validation_section)
 
     # -- look-ups -------------------------------------------------------------------------
     def construct(self, construct_id: str) -> Construct:

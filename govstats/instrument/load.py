@@ -90,5 +90,5 @@ def _build(draft: Draft) -> Instrument:
         scales=MappingProxyType(scales), constructs=tuple(constructs),
         questions=tuple(replace(q, population=MappingProxyType(dict(q.population))) for q in draft.questions),
         attention_checks=attention, model=model, design=MappingProxyType(dict(draft.design)),
-        source=draft.path, includes=tuple(draft.includes),
+        source=draft.path, includes=tuple(draft.includes), validation=tuple(draft.validation),
     )

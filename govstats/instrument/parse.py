@@ -35,7 +35,7 @@ from govstats.instrument.yaml_source import Loc, read_yaml
 
 INSTRUMENT_REQUIRED = ("id", "version", "title", "description", "provenance", "consent", "constructs")
 INSTRUMENT_OPTIONAL = ("metadata", "design", "include", "scales", "questions", "attention_checks",
-                       "model", "population")
+                       "model", "population", "validation")
 BLOCK_REQUIRED = ("block",)
 BLOCK_OPTIONAL = ("version", "placement", "description", "include", "scales", "questions")
 DESIGN_KEYS = ("community", "street", "district", "role")
@@ -76,6 +76,8 @@ class Draft:
     # construct ids in the order declared, including ones whose parse failed, so that
     # references to them are not reported twice.
     declared_constructs: set = field(default_factory=set)
+    # the evidence behind each version (govstats.instrument.validation_section)
+    validation: tuple = ()
 
 
 def parse_instrument(path: str | FilePath) -> Draft:
@@ -115,6 +117,11 @@ def parse_instrument(path: str | FilePath) -> Draft:
         _parse_attention(r, top["attention_checks"], ("attention_checks",), draft)
     if "model" in top:
         _parse_model(r, top["model"], ("model",), draft)
+    if "validation" in top:
+        from govstats.instrument.validation_section import parse_validation
+
+        items = {i.id for c in draft.constructs for i in c.items}
+        draft.validation = parse_validation(r, top["validation"], ("validation",), items, draft.header.get("version"))
     return draft
 
 
