@@ -17,6 +17,7 @@ class Section:
     key: str
     title: str
     blocks: list = field(default_factory=list)  # Table and Figure objects, in order
+    text: str = ""  # a paragraph under the heading (what is missing and how to add it)
 
 
 @dataclass
@@ -112,7 +113,8 @@ def build_report(a, lang: str = "zh", measurement_diagram: bool = False, data_na
     w = lambda k: word(k, lang)  # noqa: E731
     items = [i.id for i in inst.items if i.id in a.used.columns]
     secs = [Section("sample", w("s_sample"), [S.sample_table(a, lang)])]
-    quality = [S.quality_table(a, lang), S.flags_table(a, lang)]
+    problems = S.quality_table(a, lang)
+    quality = ([problems] if len(problems.data) else []) + [S.flags_table(a, lang)]
     if a.used[items].isna().to_numpy().any():
         quality.append(render(blanks_plot(a.used, items, lang), "blanks", w("f_blanks"), lang=lang))
     secs.append(Section("quality", w("s_quality"), quality))
@@ -141,6 +143,9 @@ def build_report(a, lang: str = "zh", measurement_diagram: bool = False, data_na
             if name == "power" and {"n", "power"} <= set(a.extras[name].columns):
                 blocks.append(render(power_plot(a.extras[name], lang), "power_curves", w("f_power"), lang=lang))
             secs.append(Section(name, w(f"s_{name}"), blocks))
+        elif f"{name}_unavailable" in a.notes or f"{name}_failed" in a.notes:
+            secs.append(Section(name, w(f"s_{name}"), [], word(
+                f"hook_{'failed' if f'{name}_failed' in a.notes else 'missing'}", lang, name=name)))
     number(secs)
     title = word("report_title", lang, title=inst.title.get(lang))
     subtitle = word("generated", lang, version=govstats.__version__, instrument=inst.id, inst_version=inst.version,

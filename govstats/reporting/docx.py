@@ -80,12 +80,14 @@ def add_table(doc, table) -> None:
     # style ids set on the XML: Paragraph.style = ... searches every style of the document each time
     left, right = doc.styles[CELL_LEFT].style_id, doc.styles[CELL_RIGHT].style_id
 
+    align = [left] + [left if text else right for text in table.text_columns()]
+
     def fill(cells, texts, **borders):
         # row by row (add_row().cells): python-docx's table.cell(i, j) walks the whole grid each call;
         # the cell look comes from two paragraph styles, not from formatting each cell
         for j, (c, text) in enumerate(zip(cells, texts)):
             par = c.paragraphs[0]
-            par._p.style = left if j == 0 else right
+            par._p.style = align[j]
             par.add_run(text)
             if borders:
                 _border(c, **borders)
@@ -146,6 +148,8 @@ def write_docx(report, path: Path) -> Path:
     doc.add_paragraph(report.paragraph)
     for s in report.sections:
         doc.add_heading(s.title, level=1)
+        if s.text:
+            doc.add_paragraph(s.text)
         for b in s.blocks:
             (add_table if hasattr(b, "data") else add_figure)(doc, b)
     doc.core_properties.title = report.title

@@ -4,27 +4,55 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 PNG_DPI = 200
 
 
 @dataclass
 class Figure:
-    """A numbered figure of the report.
+    """A numbered figure of the report, drawn when a file needs it.
 
     ``svg`` is the drawing with its text as outlines (it shows the same glyphs on any machine);
-    ``png`` the same at 200 dpi for Word.
+    ``png`` the same at 200 dpi for Word. ``figure`` is the matplotlib Figure.
     """
 
     key: str
     title: str
-    svg: str
-    png: bytes
-    width_in: float
+    figure: object = field(repr=False)
     note: str = ""
     number: int = 0
     lang: str = "en"
+    _files: dict = field(default_factory=dict, repr=False)
+
+    def _draw(self, fmt: str):
+        if fmt not in self._files:
+            from matplotlib import rc_context
+
+            from govstats.reporting.fonts import figure_rc
+
+            with rc_context(figure_rc()):
+                if fmt == "svg":
+                    buf = io.StringIO()
+                    self.figure.savefig(buf, format="svg")
+                    self._files[fmt] = inline_svg(buf.getvalue(), self.width_in)
+                else:
+                    buf = io.BytesIO()
+                    self.figure.savefig(buf, format="png", dpi=PNG_DPI)
+                    self._files[fmt] = buf.getvalue()
+        return self._files[fmt]
+
+    @property
+    def svg(self) -> str:
+        return self._draw("svg")
+
+    @property
+    def png(self) -> bytes:
+        return self._draw("png")
+
+    @property
+    def width_in(self) -> float:
+        return float(self.figure.get_figwidth())
 
     def label(self) -> str:
         from govstats.reporting.words import word
@@ -47,23 +75,15 @@ class Figure:
         return self.to_html()
 
 
+def inline_svg(svg: str, width_in: float) -> str:
+    """matplotlib's SVG file as an element for an HTML page: no XML declaration or DOCTYPE, and
+    a width that follows the page up to the drawing's natural size."""
+    svg = svg[svg.index("<svg"):]
+    return re.sub(r'<svg ([^>]*?)width="[\d.]+pt" height="[\d.]+pt"',
+                  lambda m: f'<svg {m.group(1)}style="width: 100%; max-width: {width_in:.2f}in; height: auto"', svg,
+                  count=1)
+
+
 def render(fig, key: str, title: str, note: str = "", lang: str = "en") -> Figure:
-    """SVG and PNG of a matplotlib figure, with the report's font settings."""
-    from matplotlib import rc_context
-
-    from govstats.reporting.fonts import figure_rc
-
-    with rc_context(figure_rc()):
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg")
-        png = io.BytesIO()
-        fig.savefig(png, format="png", dpi=PNG_DPI)
-    svg = buf.getvalue()
-    svg = svg[svg.index("<svg"):]  # inline: no XML declaration or DOCTYPE
-    # the drawing scales with the page: width 100% up to its natural size
-    width = re.search(r'width="([\d.]+)pt"', svg)
-    width_in = float(width.group(1)) / 72 if width else fig.get_figwidth()
-    svg = re.sub(r'<svg ([^>]*?)width="[\d.]+pt" height="[\d.]+pt"',
-                 lambda m: f'<svg {m.group(1)}style="width: 100%; max-width: {width_in:.2f}in; height: auto"', svg,
-                 count=1)
-    return Figure(key=key, title=title, svg=svg, png=png.getvalue(), width_in=width_in, note=note, lang=lang)
+    """A report figure of a matplotlib figure (drawn to SVG or PNG when first asked)."""
+    return Figure(key=key, title=title, figure=fig, note=note, lang=lang)

@@ -31,6 +31,8 @@ def report_body(report) -> str:
              f'<p class="paragraph">{html.escape(report.paragraph)}</p>']
     for s in report.sections:
         parts.append(f'<h2 id="section-{s.key}">{html.escape(s.title)}</h2>')
+        if s.text:
+            parts.append(f"<p>{html.escape(s.text)}</p>")
         parts.extend(b.to_html() for b in s.blocks)
     return "\n".join(parts)
 

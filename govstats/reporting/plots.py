@@ -10,10 +10,16 @@ import pandas as pd
 from govstats.reporting.words import word
 
 
-def _figure(width: float, height: float):
+def _figure(width: float, height: float, left: float = 0.7, right: float = 0.15, bottom: float = 0.5,
+            top: float = 0.15, wspace: float = 0.25, hspace: float = 0.5):
+    """A figure with fixed margins in inches: a constrained or tight layout would run a full draw
+    for each file written (SVG and PNG), which took most of a report's time."""
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(width, height))
+    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height,
+                        wspace=wspace, hspace=hspace)
+    return fig
 
 
 def _rc():
@@ -52,7 +58,7 @@ def likert_bars(data: pd.DataFrame, instrument, lang: str = "en"):
 
     colours = colormaps["RdBu"](np.linspace(0.1, 0.9, len(codes)))
     with _rc():
-        fig = _figure(7.0, 0.9 + 0.19 * len(items) + 0.25 * len(constructs))
+        fig = _figure(7.0, 0.9 + 0.19 * len(items) + 0.12 * len(constructs), left=0.9, top=0.55, bottom=0.35)
         ax = fig.add_subplot()
         ypos, labels, y = [], [], 0.0
         for c in constructs:
@@ -85,7 +91,7 @@ def blanks_plot(data: pd.DataFrame, items: list[str], lang: str = "en"):
     """Share of blank answers per item."""
     share = data[items].isna().mean()
     with _rc():
-        fig = _figure(7.0, 2.6)
+        fig = _figure(7.0, 2.6, bottom=0.6)
         ax = fig.add_subplot()
         ax.bar(range(len(items)), share.to_numpy(), color="#1f3b5c")
         ax.set_xticks(range(len(items)), items, rotation=90, fontsize=6)
@@ -102,7 +108,7 @@ def bootstrap_plot(draws: pd.DataFrame, estimates: pd.Series, intervals: pd.Data
     ncols = min(k, 3)
     nrows = -(-k // ncols)
     with _rc():
-        fig = _figure(2.4 * ncols, 1.9 * nrows)
+        fig = _figure(2.4 * ncols, 1.9 * nrows, left=0.3, bottom=0.35, top=0.3, hspace=0.55)
         axes = fig.subplots(nrows, ncols, squeeze=False)
         for ax, name in zip(axes.flat, draws.columns):
             x = draws[name].dropna().to_numpy()

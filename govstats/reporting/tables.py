@@ -23,7 +23,7 @@ table.apa { border-collapse: collapse; border-top: 2px solid #000; border-bottom
             margin: 0.3em 0 0.2em 0; font-variant-numeric: tabular-nums; }
 table.apa thead th { border-bottom: 1px solid #000; font-weight: normal; padding: 0.25em 0.7em; }
 table.apa td, table.apa tbody th { padding: 0.15em 0.7em; text-align: right; font-weight: normal; }
-table.apa tbody th, table.apa thead th:first-child { text-align: left; }
+table.apa tbody th, table.apa thead th:first-child, table.apa td.text { text-align: left; }
 p.apa-title { margin: 1.2em 0 0 0; }
 p.apa-title b { font-weight: bold; }
 p.apa-title i { display: block; }
@@ -106,6 +106,10 @@ class Table:
         cells = self.cells()
         return [[str(i)] + list(r) for i, r in zip(self.data.index, cells.itertuples(index=False))]
 
+    def text_columns(self) -> list[bool]:
+        """Which columns hold text (left-aligned) rather than numbers (right-aligned)."""
+        return [self.formats.get(c, "text") == "text" for c in self.data.columns]
+
     def label(self) -> str:
         from govstats.reporting.words import word
 
@@ -117,8 +121,10 @@ class Table:
         from govstats.reporting.words import word
 
         head = "".join(f"<th>{html.escape(c)}</th>" for c in self.header())
+        kinds = [' class="text"' if text else "" for text in self.text_columns()]
         body = "".join("<tr><th>" + html.escape(r[0]) + "</th>"
-                       + "".join(f"<td>{html.escape(c)}</td>" for c in r[1:]) + "</tr>" for r in self.rows())
+                       + "".join(f"<td{k}>{html.escape(c)}</td>" for k, c in zip(kinds, r[1:])) + "</tr>"
+                       for r in self.rows())
         note = (f'<p class="apa-note"><i>{html.escape(word("note", self.lang).strip())}</i> '
                 f"{html.escape(self.note)}</p>") if self.note else ""
         return (f'<div class="apa-table" id="table-{html.escape(self.key)}">'

@@ -128,7 +128,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "role_mechanism": ("作用机制", "Mechanisms"),
     "role_outcome": ("治理成效", "Outcomes"),
     # hooks
-    "hook_missing": ("未提供（{how}）", "not given ({how})"),
+    "hook_missing": ("本安装中没有 govstats.{name}，故未计算此表。可在 Python 中将其结果传入："
+                     "report(..., {name}=结果)（DataFrame，或带 .table() 方法的结果对象）。",
+                     "Not computed: this installation has no govstats.{name}. Pass its result from Python: "
+                     "report(..., {name}=result) (a DataFrame, or a result with a .table() method)."),
+    "hook_failed": ("govstats.{name} 未能计算此表（见警告）。", "govstats.{name} could not compute this table (see the "
+                                                        "warning)."),
 }
 
 
