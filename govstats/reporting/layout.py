@@ -15,27 +15,43 @@ from collections.abc import Mapping, Sequence
 ROLE_ORDER = ("factor", "mechanism", "outcome")
 
 
-def depths(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, int]:
-    """Longest chain of ``edges`` (predictor, outcome) ending at each node; edges that close a
-    feedback loop are ignored (the first-listed node of a loop stays left)."""
-    preds: dict[str, list[str]] = {n: [] for n in nodes}
+def forward_edges(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``edges`` without those that close a feedback loop (the back edges of a depth-first search
+    from the nodes in their order), so that the rest can be layered."""
+    succ: dict[str, list[str]] = {n: [] for n in nodes}
     for a, b in edges:
-        if a in preds and b in preds and a != b:
-            preds[b].append(a)
+        if a in succ and b in succ and a != b:
+            succ[a].append(b)
+    state: dict[str, int] = {}  # 1: on the search path, 2: done
+    back: set[tuple[str, str]] = set()
+
+    def search(n: str) -> None:
+        state[n] = 1
+        for m in succ[n]:
+            if state.get(m) == 1:
+                back.add((n, m))
+            elif m not in state:
+                search(m)
+        state[n] = 2
+
+    for n in nodes:
+        if n not in state:
+            search(n)
+    return [(a, b) for a, b in edges if a in succ and b in succ and a != b and (a, b) not in back]
+
+
+def depths(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Longest chain of ``edges`` (predictor, outcome) ending at each node, after setting aside
+    the edges that close a feedback loop."""
+    preds: dict[str, list[str]] = {n: [] for n in nodes}
+    for a, b in forward_edges(nodes, edges):
+        preds[b].append(a)
     out: dict[str, int] = {}
-    active: set[str] = set()
 
     def visit(n: str) -> int:
-        if n in out:
-            return out[n]
-        active.add(n)
-        d = 0
-        for p in preds[n]:
-            if p not in active:  # a back edge of a loop
-                d = max(d, visit(p) + 1)
-        active.discard(n)
-        out[n] = d
-        return d
+        if n not in out:
+            out[n] = max((visit(p) + 1 for p in preds[n]), default=0)
+        return out[n]
 
     for n in nodes:
         visit(n)
