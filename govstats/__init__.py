@@ -42,6 +42,8 @@ _LAZY = {
     "fit": "govstats.sem.fit",
     "SEMResults": "govstats.sem.results",
     "monte_carlo_ci": "govstats.sem.monte_carlo",
+    "path_diagram": "govstats.reporting",
+    "report": "govstats.reporting",
 }
 
 __all__ = [
@@ -61,6 +63,8 @@ __all__ = [
     "Truth",
     "fit",
     "monte_carlo_ci",
+    "path_diagram",
+    "report",
     "efa",
     "harman",
     "reliability",
@@ -98,5 +102,6 @@ if _TYPE_CHECKING:  # type checkers and IDEs see the eager imports
     from govstats.instrument import Instrument, load_instrument
     from govstats.measurement import efa, harman, reliability, validity
     from govstats.sem.fit import fit
+    from govstats.reporting import path_diagram, report
     from govstats.sem.monte_carlo import monte_carlo_ci
     from govstats.sem.results import SEMResults

@@ -3,7 +3,8 @@ HTML and Word, in Chinese or English.
 
 The package is ``govstats.reporting`` (not ``report``, as DESIGN.md first had it): a subpackage
 named like the public function :func:`govstats.report` would replace that function on the
-``govstats`` module as soon as anything imported the subpackage.
+``govstats`` module as soon as anything imported the subpackage (and its module is
+make_report.py, not report.py, for the same reason one level down).
 
 Names are imported on first use (as in ``govstats``), so that the command line can register
 ``govstats report`` without loading pandas or matplotlib.
@@ -16,7 +17,7 @@ _LAZY = {
     "Report": "govstats.reporting.build",
     "Table": "govstats.reporting.tables",
     "path_diagram": "govstats.reporting.diagram",
-    "report": "govstats.reporting.report",
+    "report": "govstats.reporting.make_report",
 }
 __all__ = sorted(_LAZY)
 

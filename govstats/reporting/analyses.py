@@ -56,7 +56,7 @@ def run_analyses(instrument, data: pd.DataFrame, *, estimator: str | None = None
                  seed: int | None = None, ci: str | None = None, group: str | None = None,
                  cluster: str | None = None, exclude_flagged: bool = True, results=None, check=None,
                  invariance=None, multilevel=None, power=None) -> Analyses:
-    """Check, describe and model the responses; see :func:`govstats.reporting.report` for the parameters."""
+    """Check, describe and model the responses; see :func:`govstats.report` for the parameters."""
     from govstats.data import check_responses
     from govstats.measurement import efa, harman, reliability
     from govstats.sem.fit import fit

@@ -8,7 +8,7 @@ import argparse
 def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from govstats.reporting.report import report
+    from govstats.reporting.make_report import report
 
     for name, value in (("instrument", args.instrument), ("data", args.data)):
         if not Path(value).is_file():

@@ -11,7 +11,7 @@ from pathlib import Path
 def write_demo_report(instrument, data, check, fit, lang: str, out: Path | None) -> list[Path]:
     """Write report.html and report.docx of ``data`` to ``out`` (a temporary folder, removed again,
     when None), reusing the demo's data check and bootstrap fit; print where they are."""
-    from govstats.reporting.report import report
+    from govstats.reporting.make_report import report
 
     print(f"\nStep 8. The report: tables, path diagram, plots and the methods-and-results paragraph ({lang})")
     temporary = None if out is not None else tempfile.TemporaryDirectory(prefix="govstats-demo-")
