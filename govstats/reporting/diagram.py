@@ -172,8 +172,10 @@ def path_diagram(results, instrument=None, lang: str = "en", measurement: bool =
             ax.text(x, y, node_label(n, instrument, lang), ha="center", va="center", fontsize=7.5, zorder=4,
                     linespacing=1.15)
             if n in r2.index and n in set(rows.lhs):
-                ax.text(x + NODE_W * 0.34, y + NODE_H * 0.47, f"R² = {fmt_coef(float(r2[n]))}", ha="left",
-                        va="bottom", fontsize=7, color="#1f3b5c", zorder=4)
+                # under the ellipse, where the left-to-right arrows do not run (over it when items hang below)
+                dy = NODE_H / 2 + 0.06
+                ax.text(x, y + dy if measurement else y - dy, f"R² = {fmt_coef(float(r2[n]))}", ha="center",
+                        va="bottom" if measurement else "top", fontsize=7, color="#1f3b5c", zorder=4)
         for r in rows.itertuples():
             a, b = r.rhs, r.lhs
             rad, curve = curves[a, b]
