@@ -6,7 +6,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-PNG_DPI = 200
+PNG_DPI = 150
 
 
 @dataclass
@@ -14,7 +14,7 @@ class Figure:
     """A numbered figure of the report, drawn when a file needs it.
 
     ``svg`` is the drawing with its text as outlines (it shows the same glyphs on any machine);
-    ``png`` the same at 200 dpi for Word. ``figure`` is the matplotlib Figure.
+    ``png`` the same at 150 dpi for Word. ``figure`` is the matplotlib Figure.
     """
 
     key: str

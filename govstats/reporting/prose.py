@@ -118,8 +118,8 @@ def paragraph(a, lang: str) -> str:
     s.append(f"Cronbach's α ranged from {rng('alpha')[0]} to {rng('alpha')[1]}, composite reliability (CR) from "
              f"{rng('cr')[0]} to {rng('cr')[1]}, and the average variance extracted (AVE) from {rng('ave')[0]} to "
              f"{rng('ave')[1]}; "
-             + ("all meet the conventional criteria (α and CR >= .70, AVE >= .50). " if not (alpha_low or cr_low or ave_low)
-                else "below the conventional criteria (α and CR >= .70, AVE >= .50): " + ", ".join(
+             + ("all meet the conventional criteria (α and CR ≥ .70, AVE ≥ .50). " if not (alpha_low or cr_low or ave_low)
+                else "below the conventional criteria (α and CR ≥ .70, AVE ≥ .50): " + ", ".join(
                     [f"α of {c}" for c in alpha_low] + [f"CR of {c}" for c in cr_low] + [f"AVE of {c}" for c in ave_low])
                 + ". "))
     s.append(("The square root of each construct's AVE exceeded its correlations with the other constructs "
@@ -136,7 +136,7 @@ def paragraph(a, lang: str) -> str:
              + (" (scaled χ², robust indices)" if v["kind"] != "standard" else "") + "; "
              + (f"{', '.join(met)} meet the conventional criteria" if met else "")
              + ("; " if met and missed else "") + (f"{', '.join(missed)} miss them" if missed else "")
-             + " (CFI and TLI >= .90, RMSEA and SRMR <= .08). ")
+             + " (CFI and TLI ≥ .90, RMSEA and SRMR ≤ .08). ")
     s.append(f"Of the {len(paths)} structural paths, {len(sig)} were significant at p < .05"
              + (": " + "; ".join(f"{x.rhs} → {x.lhs}, β = {r(x.std_all)}, {p_apa(x.pvalue)}" for x in sig.itertuples())
                 if len(sig) else "") + ". ")

@@ -140,7 +140,7 @@ def adequacy_table(a, lang: str) -> Table:
     note = (f"N = {e.nobs}；{e.method} 提取，{e.rotation or '无'}旋转；平行分析基于 20 组模拟数据的 95% 分位特征值。"
             "KMO ≥ .60 且 Bartlett 检验显著表示适合做因子分析。" if lang == "zh" else
             f"N = {e.nobs}; {e.method} extraction, {e.rotation or 'no'} rotation; parallel analysis against the 95th "
-            "percentile of 20 simulated data sets. KMO >= .60 and a significant Bartlett test indicate factorable data.")
+            "percentile of 20 simulated data sets. KMO ≥ .60 and a significant Bartlett test indicate factorable data.")
     return Table("adequacy", w("t_adequacy"), frame, {}, note, lang=lang)
 
 
@@ -164,7 +164,7 @@ def cfa_table(a, lang: str) -> Table:
     note = (f"{a.fit.estimator} 估计，N = {a.fit.nobs}；完全标准化载荷（std.all）及其 delta 法标准误，取自结构模型的测量部分。"
             "载荷 ≥ .50 为常用标准。" if lang == "zh" else
             f"{a.fit.estimator}, N = {a.fit.nobs}; completely standardized loadings (std.all) with delta-method SEs, "
-            "from the measurement part of the structural model. Loadings >= .50 are conventionally acceptable.")
+            "from the measurement part of the structural model. Loadings ≥ .50 are conventionally acceptable.")
     return Table("cfa", w("t_cfa"), frame, {w("c_loading"): "r3", w("c_se"): "r3", w("c_p"): "p"}, note, lang=lang)
 
 
@@ -179,7 +179,7 @@ def reliability_table(a, lang: str) -> Table:
             "（相关因子 CFA）。常用标准：α、ω、CR ≥ .70，AVE ≥ .50。" if lang == "zh" else
             f"N = {a.reliability.nobs}. α: Cronbach's alpha; ω: McDonald's omega total (one-factor CFA); CR: composite "
             "reliability and AVE: average variance extracted (correlated-factors CFA). Conventional cut-offs: α, ω, "
-            "CR >= .70; AVE >= .50.")
+            "CR ≥ .70; AVE ≥ .50.")
     return Table("reliability", w("t_reliability"), frame,
                  {w("c_k"): "int", w("c_alpha"): "r3", w("c_omega"): "r3", w("c_cr"): "r3", w("c_ave"): "r3"},
                  note, lang=lang)
@@ -270,8 +270,8 @@ def fit_table(a, lang: str) -> Table:
     est = a.fit.estimator
     note = (f"{est} 估计，N = {a.fit.nobs}。常用标准：χ²/df < 3，CFI、TLI ≥ .90（良好 ≥ .95），RMSEA ≤ .08（良好 ≤ .06），"
             "SRMR ≤ .08（Hu & Bentler, 1999）。" if lang == "zh" else
-            f"{est}, N = {a.fit.nobs}. Conventional criteria: χ²/df < 3, CFI and TLI >= .90 (good >= .95), RMSEA <= .08 "
-            "(good <= .06), SRMR <= .08 (Hu & Bentler, 1999).")
+            f"{est}, N = {a.fit.nobs}. Conventional criteria: χ²/df < 3, CFI and TLI ≥ .90 (good ≥ .95), RMSEA ≤ .08 "
+            "(good ≤ .06), SRMR ≤ .08 (Hu & Bentler, 1999).")
     return Table("fit", w("t_fit"), frame, {"χ²": "f2", "df": "int", "p": "p", "χ²/df": "f2", "CFI": "r3",
                                             "TLI": "r3", "RMSEA": "r3", "SRMR": "r3"}, note, lang=lang)
 

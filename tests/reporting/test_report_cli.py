@@ -4,6 +4,7 @@ HTML page opened in headless Chromium (Debian's ``chromium``)."""
 import shutil
 import subprocess
 import warnings
+from html import escape
 from html.parser import HTMLParser
 
 import numpy as np
@@ -32,7 +33,7 @@ def test_report_command_writes_html_and_docx(name, lang, tmp_path, capsys):
     assert f"{html}: " in out and f"{docx}: " in out
     page = html.read_text(encoding="utf-8")
     inst = load_instrument(seed_instrument_path(name))
-    assert all(c.name.get(lang) in page for c in inst.modeled_constructs)
+    assert all(escape(c.name.get(lang)) in page for c in inst.modeled_constructs)  # "Residents&#x27; sense"
     assert ("结构方程模型路径图" if lang == "zh" else "Path diagram of the structural model") in page
     doc = Document(str(docx))
     assert len(doc.tables) >= 14 and len(doc.inline_shapes) >= 3

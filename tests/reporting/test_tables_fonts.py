@@ -88,3 +88,17 @@ def test_rendered_chinese_is_not_tofu():
     assert not np.array_equal(a, b)  # two characters, two shapes
     # without the CJK font both come out as the same empty box: what this test exists to catch
     assert np.array_equal(_glyph("治", ["DejaVu Sans"]), _glyph("理", ["DejaVu Sans"]))
+
+
+def test_check_and_harman_results_show_tables_in_notebooks():
+    from govstats import check_responses, read_responses
+    from govstats.measurement import harman
+    from govstats.resources import instruments_dir
+
+    inst = load_instrument(seed_instrument_path("ri_asset"))
+    data = read_responses(instruments_dir().parent / "data" / "synthetic" / "ri_asset_messy.csv", inst)
+    check = check_responses(inst, data)
+    html = check._repr_html_()
+    assert "attention-check" in html and f"Flagged respondents ({len(check.flagged)}" in html
+    h = harman(data, items=[i.id for i in inst.items])
+    assert "<table>" in h._repr_html_() and f"{h.first_component_share:.3f}".lstrip("0") in h._repr_html_()
