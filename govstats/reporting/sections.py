@@ -67,6 +67,25 @@ def sample_table(a, lang: str) -> Table:
     return Table("sample", w("t_sample"), frame, {w("c_n"): "text", w("c_pct"): "pct"}, note, lang=lang)
 
 
+def exclusions_note(exclusions: dict, lang: str) -> str:
+    """What the analyses left out besides flagged respondents (off-scale codes, no consent, empty
+    rows) and answers with declared missing codes read as blank (govstats.data.analysis_frame)."""
+    if not exclusions:
+        return ""
+    names = {"empty_row": ("空行", "empty rows"), "declined_consent": ("拒绝参与", "declined consent"),
+             "no_consent": ("未表示同意", "without consent"), "off_scale": ("有量表外代码", "with off-scale codes")}
+    parts = [(f"{v[0]} {exclusions[k]} 名" if lang == "zh" else f"{exclusions[k]} {v[1]}")
+             for k, v in names.items() if exclusions.get(k)]
+    text = ""
+    if parts:
+        text = ("分析另剔除受访者：" + "，".join(parts) + "。") if lang == "zh" else \
+            ("The analyses also left out respondents: " + ", ".join(parts) + ".")
+    if exclusions.get("declared_missing"):
+        text += (f" {exclusions['declared_missing']} 个以缺失代码作答的单元格按缺失处理。" if lang == "zh" else
+                 f" {exclusions['declared_missing']} answers with a declared missing code were read as blank.")
+    return text.strip()
+
+
 def quality_table(a, lang: str) -> Table:
     s = a.check.summary
     s = s[s["count"] > 0]
@@ -101,6 +120,8 @@ def flags_table(a, lang: str) -> Table:
                 f"The {total} flagged respondents were left out of the analyses (a respondent may have several reasons).")
     else:
         note = ("被标记的受访者仍纳入分析。" if lang == "zh" else "Flagged respondents were kept in the analyses.")
+    left_out = exclusions_note(a.efa.exclusions, lang)
+    note = f"{note} {left_out}" if left_out else note
     return Table("flags", word("t_flags", lang), frame, {word("c_respondents", lang): "int", word("c_pct", lang): "pct"},
                  note, lang=lang)
 

@@ -102,3 +102,13 @@ def test_check_and_harman_results_show_tables_in_notebooks():
     assert "attention-check" in html and f"Flagged respondents ({len(check.flagged)}" in html
     h = harman(data, items=[i.id for i in inst.items])
     assert "<table>" in h._repr_html_() and f"{h.first_component_share:.3f}".lstrip("0") in h._repr_html_()
+
+
+def test_what_the_analyses_left_out_is_said():
+    from govstats.reporting.sections import exclusions_note
+
+    ex = {"n_input": 600, "n_used": 585, "off_scale": 12, "no_consent": 3, "declared_missing": 40}
+    assert exclusions_note(ex, "en") == ("The analyses also left out respondents: 3 without consent, 12 with off-scale "
+                                         "codes. 40 answers with a declared missing code were read as blank.")
+    assert "有量表外代码 12 名" in exclusions_note(ex, "zh")
+    assert exclusions_note({"n_input": 600, "n_used": 600}, "en") == "" and exclusions_note({}, "zh") == ""
