@@ -123,7 +123,8 @@ def run_analyses(instrument, data: pd.DataFrame, *, estimator: str | None = None
     for message in dict.fromkeys((str(w.message), w.category) for w in caught):
         warnings.warn(message[0], message[1], stacklevel=2)  # typed warnings reach the caller once each
     settings = {"estimator": results.estimator, "missing": results.options.get("missing", missing),
-                "bootstrap": bootstrap, "seed": seed, "ci": effects_fit.options.get("ci"), "group": group, "cluster": cluster,
+                "bootstrap": bootstrap, "seed": seed, "ci": effects_fit.options.get("ci"), "group": group,
+                "cluster": cluster,
                 "exclude_flagged": exclude_flagged, "blanks": blanks}
     fit_warnings = [str(w.message) for w in caught]
     return Analyses(instrument=instrument, data=data, used=used, check=check, efa=e, reliability=rel, harman=h,

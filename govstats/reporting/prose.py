@@ -90,7 +90,8 @@ def paragraph(a, lang: str) -> str:
                     + "。"))
         s.append(("各构念 AVE 的平方根均大于其与其他构念的相关（Fornell-Larcker 准则）" if viol.empty else
                   f"有 {len(viol)} 对构念的相关不低于 AVE 的平方根（Fornell-Larcker 准则未满足）")
-                 + (f"，HTMT 最大值为 {r(htmt_max, 3)}（{'低于' if htmt_max < 0.85 else '不低于'} .85）。" if np.isfinite(htmt_max) else "。"))
+                 + (f"，HTMT 最大值为 {r(htmt_max, 3)}（{'低于' if htmt_max < 0.85 else '不低于'} .85）。"
+                    if np.isfinite(htmt_max) else "。"))
         s.append(f"Harman 单因素检验中第一个未旋转主成分解释了 {100 * h.first_component_share:.1f}% 的方差"
                  f"（{'超过' if h.flagged else '低于'} 50%）。")
         how = {"fiml": "全信息极大似然（FIML）处理缺失值", "pairwise": "成对删除处理缺失值"}.get(missing, "列删除处理缺失值")
