@@ -162,7 +162,8 @@ def adequacy_table(a, lang: str) -> Table:
             "KMO ≥ .60 且 Bartlett 检验显著表示适合做因子分析。" if lang == "zh" else
             f"N = {e.nobs}; {e.method} extraction, {e.rotation or 'no'} rotation; parallel analysis against the 95th "
             "percentile of 20 simulated data sets. KMO ≥ .60 and a significant Bartlett test indicate factorable data.")
-    return Table("adequacy", w("t_adequacy"), frame, {}, note, lang=lang)
+    # the cells are printed already (each row its own format); "r3" only right-aligns them as numbers
+    return Table("adequacy", w("t_adequacy"), frame, {w("c_value"): "r3"}, note, lang=lang)
 
 
 def efa_table(a, lang: str, suppress: float = 0.30) -> Table:
