@@ -59,6 +59,8 @@ _LAZY = {
     "validate": "govstats.validation",
     "simulate_pilot": "govstats.data.pilot",
     "diff_instruments": "govstats.instrument.diff",
+    "path_diagram": "govstats.reporting",
+    "report": "govstats.reporting",
 }
 
 __all__ = [
@@ -84,6 +86,8 @@ __all__ = [
     "alignment",
     "alignment_from_estimates",
     "AlignmentResults",
+    "path_diagram",
+    "report",
     "efa",
     "harman",
     "reliability",
@@ -132,6 +136,7 @@ if _TYPE_CHECKING:  # type checkers and IDEs see the eager imports
     from govstats.instrument import Instrument, load_instrument
     from govstats.measurement import efa, harman, multilevel, multilevel_regression, reliability, validity
     from govstats.sem.fit import fit
+    from govstats.reporting import path_diagram, report
     from govstats.sem.monte_carlo import monte_carlo_ci
     from govstats.sem.compare import compare
     from govstats.sem.invariance import invariance

@@ -14,6 +14,7 @@ from govstats.cli_power import add_parser as add_power_parser
 from govstats.cli_read import add_read_arguments
 from govstats.cli_validate import add_diff_parser, add_validate_parser
 from govstats.errors import InstrumentError
+from govstats.reporting.cli_report import add_parser as add_report_parser
 
 # Only the standard library and govstats.errors at import time: `govstats --help` builds the
 # parser without numpy, pandas or scipy; each command imports what it needs when it runs.
@@ -531,6 +532,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
                    seed=DEMO_SEED, ci="bc")
     table = boot.effects()
     print("\n".join("  " + line for line in effects_text(boot, table[table.effect == "indirect"]).splitlines()))
+    from govstats.reporting.demo import write_demo_report
+
+    write_demo_report(inst, df, report, boot, args.lang, Path(args.out) if args.out else None)
     return 0
 
 
@@ -740,6 +744,8 @@ def build_parser() -> argparse.ArgumentParser:
     relp.set_defaults(func=cmd_reliability)
     add_multilevel_parser(sub)
     add_validate_parser(sub)
+
+    add_report_parser(sub)
 
     demo = sub.add_parser("demo", help="run the main job end to end on a seed instrument")
     demo.add_argument("--lang", choices=("en", "zh"), default="en", help="language shown first")

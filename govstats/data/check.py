@@ -81,7 +81,8 @@ class _Problems:
 
 def _empty_problems(ids) -> pd.DataFrame:
     return pd.DataFrame({"row": np.array([], dtype=np.int64),
-                         "respondent_id": ids.take(np.array([], dtype=np.intp)) if ids is not None else pd.array([], "Int64"),
+                         # a slice, not take([], allow_fill=True): pyarrow-backed strings have no null-typed take
+                         "respondent_id": ids[:0] if ids is not None else pd.array([], "Int64"),
                          **{c: pd.array([], dtype="str") for c in ("column", "rule", "kind", "message")}})
 
 

@@ -144,6 +144,15 @@ class CheckReport:
             "flagged": _records(flagged),
         }
 
+    def _repr_html_(self) -> str:
+        """Notebooks: the counts per rule that found something, and the flagged respondents' reasons."""
+        from govstats.measurement.tables import html_table
+
+        found = self.summary[self.summary["count"] > 0].set_index("rule")
+        flagged = self.flagged[["row", "respondent_id", "reasons"]].head(50).set_index("row")
+        return (html_table(f"Check of {self.n_rows:,} rows against {self.instrument}: problems per rule", found)
+                + html_table(f"Flagged respondents ({len(self.flagged)}; first 50)", flagged))
+
     def to_json(self, path: str | Path | None = None) -> str:
         """The report as UTF-8 JSON (:meth:`to_dict`); written to ``path`` when given, and returned."""
         text = json.dumps(self.to_dict(), ensure_ascii=False, indent=1)

@@ -57,6 +57,14 @@ class HarmanResult:
     def __str__(self) -> str:
         return self.text()
 
+    def _repr_html_(self) -> str:
+        from govstats.measurement.tables import html_table
+
+        parts = [html_table("Harman's single-factor test", self.to_frame().round(3))]
+        if self.cfa_comparison is not None:
+            parts.append(html_table("Single-factor CFA against the measurement model", self.cfa_comparison.round(3)))
+        return "".join(parts)
+
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([{"first_component_share": self.first_component_share,
                               "first_factor_share": self.first_factor_share, "n_items": self.n_items,

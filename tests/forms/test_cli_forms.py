@@ -43,5 +43,5 @@ def test_export_of_bad_data_is_a_message(tmp_path, capsys):
 def test_demo_writes_form_and_schema(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path)]) == 0
     assert "Step 5. Write the survey form and the data schema of ri_asset" in capsys.readouterr().out
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "ri_asset.codebook.md", "ri_asset.html", "ri_asset.schema.json", "ri_asset.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [  # and, from step 8, the report
+        "report.docx", "report.html", "ri_asset.codebook.md", "ri_asset.html", "ri_asset.schema.json", "ri_asset.xlsx"]
