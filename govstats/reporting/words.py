@@ -162,12 +162,14 @@ RULES_ZH = {
     "required-missing": "必答题未作答",
     "not-asked": "跳题逻辑不应询问的题目有回答",
     "end-before-start": "结束时间早于开始时间",
+    "multiple-mismatch": "多选题的回答与其 0/1 选项列（KoboToolbox、ODK）矛盾",
     "long-string": "长串相同回答（直线作答）",
     "low-irv": "回答几乎没有变化（个体内变异低）",
     "mahalanobis": "回答模式与他人差异很大（马氏距离，p < alpha）",
     "attention-check": "未按注意力检测题的指示作答",
     "speeder": "作答用时远短于中位数",
     "too-much-missing": "缺答题目过多",
+    "duplicate-ip": "与另一受访者来自同一 IP 地址（平台导出数据）",
 }
 
 
