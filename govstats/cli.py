@@ -66,7 +66,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     truth = simulate_to_csv(
         inst, args.n, args.output, seed=args.seed, communities=args.communities, districts=args.districts,
         missing=args.missing, missing_mechanism=args.missing_mechanism, careless=args.careless,
-        speeders=args.speeders,
+        speeders=args.speeders, group=args.group, differences=[_difference(text) for text in args.difference],
     )
     if args.truth:
         truth.to_json(args.truth)
@@ -76,6 +76,21 @@ def cmd_simulate(args: argparse.Namespace) -> int:
           f"speeders {int(rows['speeder'].sum())}, blank item cells {int(rows['n_missing'].sum())}"
           + (f"; truth in {args.truth}" if args.truth else ""))
     return 0
+
+
+def _difference(text: str) -> dict:
+    """``ITEM@GROUP:loading=0.35`` or ``ITEM@GROUP:intercept=0.6`` -> a difference for simulate()."""
+    where, _, what = text.partition(":")
+    item, _, group = where.partition("@")
+    kind, _, value = what.partition("=")
+    try:
+        number = float(value)
+    except ValueError:
+        number = None
+    if not item or not group or kind not in ("loading", "intercept") or number is None:
+        raise ValueError(f"--difference {text!r}: write ITEM@GROUP:loading=VALUE or ITEM@GROUP:intercept=VALUE, "
+                         "e.g. CD2@D3:loading=0.35")
+    return {"item": item.strip(), "group": group.strip(), kind: number}
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -427,7 +442,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"\nStep 2. Simulate {DEMO_N} respondents in 30 communities from the instrument's population model")
     # field data have blanks: 3% of item cells, more of them among older respondents (MAR, on age), which
     # the fit handles by FIML (or pairwise statistics for ordinal items)
-    sim = simulate(inst, DEMO_N, seed=DEMO_SEED, careless=0.05, speeders=0.02, missing=0.03, missing_mechanism="MAR")
+    from govstats.sem.invariance_demo import DEMO_DIFFERENCES
+
+    # and districts that answer some items differently (non-invariance, found again in step 8)
+    sim = simulate(inst, DEMO_N, seed=DEMO_SEED, careless=0.05, speeders=0.02, missing=0.03, missing_mechanism="MAR",
+                   differences=DEMO_DIFFERENCES)
     df = sim.responses
     print(f"  {df.shape[0]} rows x {df.shape[1]} columns; {int((sim.truth.rows['careless'] != '').sum())} careless "
           f"and {int(sim.truth.rows['speeder'].sum())} speeding respondents planted (the truth records which)")
@@ -532,6 +551,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
                    seed=DEMO_SEED, ci="bc")
     table = boot.effects()
     print("\n".join("  " + line for line in effects_text(boot, table[table.effect == "indirect"]).splitlines()))
+    from govstats.sem.invariance_demo import demo_invariance
+
+    demo_invariance(inst, careful, sim.truth, args.lang)
+    from govstats.measurement.icc_truth import icc_truth_text
+
+    print("\nStep 9. Residents within communities: how much of each construct lies between communities")
+    print("\n".join(f"  {line}" if line else "" for line in
+                    icc_truth_text(inst, careful, cluster="community_id", truth=sim.truth).splitlines()))
     from govstats.reporting.demo import write_demo_report
 
     write_demo_report(inst, df, report, boot, args.lang, Path(args.out) if args.out else None)
@@ -592,6 +619,12 @@ def build_parser() -> argparse.ArgumentParser:
     simp.add_argument("--missing-mechanism", choices=("MCAR", "MAR"), default="MCAR")
     simp.add_argument("--careless", type=float, default=0.0, help="share of careless respondents")
     simp.add_argument("--speeders", type=float, default=0.0, help="share of speeders")
+    simp.add_argument("--group", default="district",
+                      help="what --difference refers to: district (default), street, community or a single-choice "
+                           "question")
+    simp.add_argument("--difference", action="append", default=[], metavar="ITEM@GROUP:KIND=VALUE",
+                      help="non-invariance, repeatable: CD2@D3:loading=0.35 (its standardized loading in D3), "
+                           "CI3@D2:intercept=0.6 (its latent response shifted in D2)")
     simp.set_defaults(func=cmd_simulate)
 
     chk = sub.add_parser("check", help="check responses against an instrument: every problem with its row")

@@ -7,7 +7,8 @@ package import loads numpy and pandas: the command line must start without them.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from govstats.cli_read import add_read_arguments
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -25,7 +26,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--no-mixed", dest="mixed", action="store_false",
                    help="skip the MixedLM estimate of ICC(1) (about 0.1 s per item and construct)")
     p.add_argument("--no-items", dest="items", action="store_false", help="print the construct table only")
-    p.add_argument("--encoding", metavar="ENC", help="text encoding of a CSV file (default: detected)")
+    add_read_arguments(p)
     p.add_argument("--json", metavar="OUT", help="write every table as JSON")
     p.set_defaults(func=cmd_multilevel)
     return p
@@ -35,23 +36,11 @@ def cmd_multilevel(args: argparse.Namespace) -> int:
     from govstats.errors import DataError
     from govstats.measurement.multilevel import multilevel
 
-    model_path, data_path = Path(args.instrument), Path(args.data)
-    for path, what in ((model_path, "instrument or model file"), (data_path, "data file")):
-        if not path.is_file():
-            raise FileNotFoundError(f"{what} {str(path)!r} "
-                                    f"{'is a folder, not a file' if path.is_dir() else 'does not exist'}")
-    if model_path.suffix.lower() in (".yaml", ".yml"):
-        from govstats.data import read_responses
-        from govstats.instrument import load_instrument
+    from govstats.cli_read import load_model, read_data
 
-        model = load_instrument(model_path)
-        # read as check reads it; multilevel then leaves out what the instrument calls no answer
-        data = read_responses(data_path, model, encoding=args.encoding)
-    else:
-        from govstats.data.read import read_table
-
-        model = model_path.read_text(encoding="utf-8-sig")
-        data = read_table(data_path, encoding=args.encoding)
+    # an instrument: read as check reads it (multilevel then leaves out what it calls no answer)
+    model = load_model(args.instrument)
+    data = read_data(args, model)
     try:
         result = multilevel(model, data, cluster=args.cluster, categories=args.categories, level=args.level,
                             mixed=args.mixed)

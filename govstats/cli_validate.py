@@ -6,6 +6,8 @@ Only argparse at import time (the command line starts without numpy and pandas).
 from __future__ import annotations
 
 import argparse
+
+from govstats.cli_read import add_read_arguments
 import json
 
 
@@ -20,13 +22,13 @@ def _share(text: str) -> float:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from govstats.data import read_responses
+    from govstats.cli_read import read_data
     from govstats.instrument import load_instrument
     from govstats.validation import Criteria, validate
 
     inst = load_instrument(args.instrument)
-    pilot = read_responses(args.pilot, inst, encoding=args.encoding)
-    main = read_responses(args.main, inst, encoding=args.encoding) if args.main else None
+    pilot = read_data(args, inst, args.pilot)
+    main = read_data(args, inst, args.main) if args.main else None
     criteria = Criteria(citc_min=args.citc, loading_min=args.loading, cross_max=args.cross,
                         extreme_max=args.extreme, cr_test=args.cr_test)
     result = validate(inst, pilot, main=main, criteria=criteria, seed=args.seed)
@@ -83,7 +85,7 @@ def add_validate_parser(sub) -> None:
                    help="t test of the critical ratio judged by the criteria: student (pooled variance, SPSS's "
                         "'equal variances assumed', default) or welch; both are in the table and JSON")
     p.add_argument("--seed", type=int, default=1, help="seed of the parallel analysis")
-    p.add_argument("--encoding", metavar="ENC", help="text encoding of a CSV file (default: detected)")
+    add_read_arguments(p)
     rec = p.add_mutually_exclusive_group()
     rec.add_argument("--record", action="store_true",
                      help="write this run's evidence into INSTRUMENT's validation: section as a new version "

@@ -100,7 +100,7 @@ def test_demo_runs_without_arguments(capsys):
     assert "ri_asset" in out and "RIE ~ CD + CI + PE + SE" in out
     assert "Step 2. Simulate 600 respondents" in out
     assert "(blanks handled pairwise)" in out  # the simulated field data have blanks
-    assert "Step 8. The report" in out and "report.html" in out and "report.docx" in out
+    assert "Step 10. The report" in out and "report.html" in out and "report.docx" in out
 
 
 @pytest.mark.slow

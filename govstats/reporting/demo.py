@@ -13,7 +13,7 @@ def write_demo_report(instrument, data, check, fit, lang: str, out: Path | None)
     when None), reusing the demo's data check and bootstrap fit; print where they are."""
     from govstats.reporting.make_report import report
 
-    print(f"\nStep 8. The report: tables, path diagram, plots and the methods-and-results paragraph ({lang})")
+    print(f"\nStep 10. The report: tables, path diagram, plots and the methods-and-results paragraph ({lang})")
     temporary = None if out is not None else tempfile.TemporaryDirectory(prefix="govstats-demo-")
     folder = out if out is not None else Path(temporary.name)
     started = time.perf_counter()

@@ -107,3 +107,38 @@ def test_command_line_prints_the_sequence_and_suggestion(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "govstats", "invariance", str(model), str(DATA), "--group", "nope"],
                          capture_output=True, text=True, encoding="utf-8")
     assert bad.returncode != 0 and "Traceback" not in bad.stderr and "nope" in bad.stderr
+
+
+def test_simulate_command_plants_differences_in_the_truth(tmp_path):
+    out, truth = tmp_path / "d.csv", tmp_path / "t.json"
+    run = subprocess.run([sys.executable, "-m", "govstats", "simulate", "instruments/grid_governance.yaml", "-n", "60",
+                          "--seed", "3", "-o", str(out), "--truth", str(truth),
+                          "--difference", "CN2@D3:loading=0.4", "--difference", "IS3@D2:intercept=0.6"],
+                         capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
+    assert run.returncode == 0, run.stderr
+    import json
+
+    params = pd.DataFrame(json.loads(truth.read_text(encoding="utf-8"))["params"])
+    planted = params[params.group != ""]
+    assert sorted(zip(planted.lhs, planted.op, planted.rhs, planted.group, planted.est)) == [
+        ("CN", "=~", "CN2", "D3", 0.4), ("IS3", "~1", "", "D2", 0.6)]
+    bad = subprocess.run([sys.executable, "-m", "govstats", "simulate", "instruments/grid_governance.yaml", "-n", "6",
+                          "-o", str(out), "--difference", "CN2@D3:slope=1"],
+                         capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
+    assert bad.returncode == 2 and "ITEM@GROUP:loading=VALUE" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.slow
+def test_demo_step_finds_the_planted_differences(capsys):
+    from govstats.data import simulate
+    from govstats.resources import seed_instrument_path
+    from govstats.sem.invariance_demo import DEMO_DIFFERENCES, demo_invariance
+
+    inst = govstats.load_instrument(seed_instrument_path("ri_asset"))
+    sim = simulate(inst, 600, seed=20261121, differences=DEMO_DIFFERENCES)
+    demo_invariance(inst, sim.responses, sim.truth, "en")
+    out = capsys.readouterr().out
+    assert "CD2's loading 0.35 in D3" in out and "CI3's intercept +0.6 in D2" in out
+    freed = out[out.index("Partial invariance, "):].splitlines()[0]
+    assert "CD=~CD2" in freed and "CI3~1" in freed
+    assert "Latent means against D1" in out
