@@ -421,6 +421,22 @@ def item_table(result) -> str:
                       "corrected r is below .30, or whose deletion raises alpha, deserves a second look.")
 
 
+def _demo_validation(out: str | None) -> int:
+    """The pilot -> revision -> main-study path on a seed instrument (govstats demo --validation)."""
+    import tempfile
+
+    from govstats.validation.walkthrough import pilot_to_main
+
+    print(f"govstats {__version__} demo: validating an instrument, pilot -> revision -> main study.\n")
+    if out is not None:
+        pilot_to_main(out)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="govstats-demo-") as folder:
+        pilot_to_main(folder)
+        print(f"\n(files written to {folder}, a temporary folder, removed again: --out DIR keeps them)")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from govstats.instrument import load_instrument
     from govstats.resources import DEMO_INSTRUMENT, seed_instrument_path
@@ -430,6 +446,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
         # checked before the demo runs, not at step 5
         raise FileExistsError(errno.EEXIST, "exists and is a file", args.out)
+    if args.validation:
+        return _demo_validation(args.out)
     path = seed_instrument_path(DEMO_INSTRUMENT)
     print(f"govstats {__version__} demo: the main job, step by step, on a seed instrument.\n")
     print(f"Step 1. Load and check the instrument {path.name}")
@@ -788,6 +806,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--estimator", choices=("WLSMV", "MLR", "ML"), default="WLSMV",
                       help="step 6: WLSMV on the Likert codes as ordinal (default), or ML/MLR (cluster-robust) "
                            "treating them as continuous")
+    demo.add_argument("--validation", action="store_true",
+                      help="instead of the main job: validate a seed instrument (simulated pilot with weak items, "
+                           "item analysis, the authors' revision as a new version, main-study CFA)")
     demo.set_defaults(func=cmd_demo)
     add_power_parser(sub)
     return parser

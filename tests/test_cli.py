@@ -94,13 +94,25 @@ def test_show_prints_constructs_items_and_model(capsys):
     assert "AU ~ GP + RD" in out
 
 
-def test_demo_runs_without_arguments(capsys):
-    assert main(["demo"]) == 0
-    out = capsys.readouterr().out
+@pytest.mark.slow  # the whole demo (one run shared by the demo tests; tests/test_install.py runs it as the README does)
+def test_demo_runs_all_its_steps(demo_run):
+    out = demo_run[0]
     assert "ri_asset" in out and "RIE ~ CD + CI + PE + SE" in out
     assert "Step 2. Simulate 600 respondents" in out
     assert "(blanks handled pairwise)" in out  # the simulated field data have blanks
+    assert "Step 8. Measurement invariance across the districts" in out
+    assert "Partial invariance, CD=~CD2, CI3~1" in out  # the planted differences, found
+    assert "Step 9. Residents within communities" in out and "Community ICCs" in out
     assert "Step 10. The report" in out and "report.html" in out and "report.docx" in out
+
+
+@pytest.mark.slow
+def test_demo_validation_walks_pilot_revision_and_main_study(capsys, tmp_path):
+    assert main(["demo", "--validation", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "weak items planted: AU5 (misread_reverse), IN3 (low_loading), RM1 (ceiling)" in out
+    assert "party_building.yaml is now version 1.2.0" in out
+    assert (tmp_path / "party_building.v1.0.0.yaml").is_file()
 
 
 @pytest.mark.slow

@@ -41,6 +41,31 @@ def write(tmp_path):
     return _write
 
 
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """The demo's printed output and folder, run once per test session (about 45 s): the tests of
+    its steps share one run instead of running it each."""
+    return _run_demo(tmp_path_factory.mktemp("demo"), [])
+
+
+@pytest.fixture(scope="session")
+def demo_run_ml(tmp_path_factory):
+    """As demo_run, with ``--estimator ML``."""
+    return _run_demo(tmp_path_factory.mktemp("demo_ml"), ["--estimator", "ML"])
+
+
+def _run_demo(folder: Path, options: list) -> tuple[str, Path]:
+    import contextlib
+    import io
+
+    from govstats.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["demo", "--out", str(folder), *options]) == 0
+    return out.getvalue(), folder
+
+
 # -- lavaan's ordinal-SEM fixtures (tests/reference/sem_ordinal, layout in its README) --------
 ORDINAL_REFERENCE = REPO / "tests" / "reference" / "sem_ordinal"
 

@@ -156,7 +156,11 @@ def write_wenjuanxing_export(responses: pd.DataFrame, instrument, path, by: str 
             ws.append([_excel(v) for v in record])
         wb.save(path)
     elif suffix == ".xls":
-        import xlwt
+        try:
+            import xlwt
+        except ImportError:
+            raise ImportError("Writing a legacy .xls file needs xlwt: pip install 'govstats[xls]' "
+                              "(or write .xlsx or .csv, which need nothing more)") from None
 
         book = xlwt.Workbook(encoding="utf-8")
         sheet = book.add_sheet("Sheet1")

@@ -93,8 +93,8 @@ def test_missing_file(tmp_path, capsys):
     assert "No such response file" in capsys.readouterr().err
 
 
-def test_demo_checks_and_scores(capsys):
-    assert main(["demo"]) == 0
-    out = capsys.readouterr().out
+@pytest.mark.slow  # the whole demo (one run shared by the demo tests)
+def test_demo_checks_and_scores(demo_run):
+    out = demo_run[0]
     assert "Step 3. Check the responses" in out and "Step 4. Score the constructs" in out
     assert "The check flagged 51 of the 51 careless or speeding respondents planted." in out

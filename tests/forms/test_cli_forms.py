@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pyreadstat
+import pytest
 from forms_support import SYNTHETIC
 from openpyxl import load_workbook
 
@@ -40,8 +41,9 @@ def test_export_of_bad_data_is_a_message(tmp_path, capsys):
     assert code == 1 and "Column 'IC1' must hold numbers" in capsys.readouterr().err
 
 
-def test_demo_writes_form_and_schema(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path)]) == 0
-    assert "Step 5. Write the survey form and the data schema of ri_asset" in capsys.readouterr().out
-    assert sorted(p.name for p in tmp_path.iterdir()) == [  # and, from step 8, the report
+@pytest.mark.slow  # the whole demo (one run shared by the demo tests)
+def test_demo_writes_form_and_schema(demo_run):
+    out, folder = demo_run
+    assert "Step 5. Write the survey form and the data schema of ri_asset" in out
+    assert sorted(p.name for p in folder.iterdir()) == [  # and, from step 8, the report
         "report.docx", "report.html", "ri_asset.codebook.md", "ri_asset.html", "ri_asset.schema.json", "ri_asset.xlsx"]

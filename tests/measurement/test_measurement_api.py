@@ -144,9 +144,9 @@ def test_single_item_construct_is_skipped_not_fatal(grid):
         reliability({"ONE": ["QE1"]}, df)
 
 
-def test_demo_prints_reliability_and_validity(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
+@pytest.mark.slow  # the whole demo (one run shared by the demo tests)
+def test_demo_prints_reliability_and_validity(demo_run):
+    out = demo_run[0]
     step = out[out.index("Step 5b. Reliability and validity"):out.index("Step 6.")]
     assert "Table. Reliability and convergent validity" in step
     assert "Fornell-Larcker" in step and "Heterotrait-monotrait ratio (HTMT)" in step

@@ -144,12 +144,9 @@ def test_cli_effects_of_a_seed_instrument(capsys):
     assert "not both" in capsys.readouterr().err
 
 
-@pytest.mark.slow  # the whole demo: about 20 s
-def test_demo_prints_the_instruments_indirect_effects_with_bc_intervals(capsys):
-    from govstats.cli import main
-
-    assert main(["demo", "--estimator", "ML"]) == 0
-    out = capsys.readouterr().out
+@pytest.mark.slow  # the whole demo (one run shared by the demo tests)
+def test_demo_prints_the_instruments_indirect_effects_with_bc_intervals(demo_run_ml):
+    out = demo_run_ml[0]
     step = out[out.index("Step 7."):]
     assert "bias-corrected intervals" in step and "bc intervals" in step
     assert "IC -> CD -> RIE" in step

@@ -129,13 +129,12 @@ def test_cli_fit_ordered(tmp_path, capsys):
     assert re.search(r"Estimator +ULS\n", capsys.readouterr().out)
 
 
-def test_demo_fits_wlsmv_by_default_and_ml_on_request(capsys):
-    assert main(["demo"]) == 0
-    out = capsys.readouterr().out
+@pytest.mark.slow  # the whole demo, twice (shared with the other demo tests)
+def test_demo_fits_wlsmv_by_default_and_ml_on_request(demo_run, demo_run_ml):
+    out = demo_run[0]
     assert "Step 6. Fit the instrument's SEM (WLSMV" in out
     assert "  standard " in out and "  scaled " in out
-    assert main(["demo", "--estimator", "ML"]) == 0
-    assert "(ML, the codes as continuous)" in capsys.readouterr().out
+    assert "(ML, the codes as continuous)" in demo_run_ml[0]
 
 
 def test_empty_categories_warn_naming_item_and_code_and_fit_as_lavaan():
