@@ -1,0 +1,1 @@
+def recipe_script(): pass
