@@ -56,7 +56,7 @@ class AnalysisRun:
 
 
 def analyze(recipe: Recipe | str | PathLike, out: str | PathLike) -> AnalysisRun:
-    """Run a recipe and write every result, a manifest and the provenance into ``out``.
+    r"""Run a recipe and write every result, a manifest and the provenance into ``out``.
 
     Parameters
     ----------
@@ -72,12 +72,17 @@ def analyze(recipe: Recipe | str | PathLike, out: str | PathLike) -> AnalysisRun
     Examples
     --------
     >>> import tempfile, warnings; warnings.simplefilter("ignore")
+    >>> from pathlib import Path
     >>> from govstats.recipes import analyze
     >>> from govstats.resources import instruments_dir
+    >>> root = instruments_dir().parent
     >>> with tempfile.TemporaryDirectory() as out:
-    ...     run = analyze(instruments_dir().parent / "recipes" / "ri_element.yaml", out)
-    ...     sorted(run.files)[:3]
-    ['check_problems.csv', 'efa.json', 'efa_loadings.csv']
+    ...     recipe = Path(out) / "recipe.yaml"
+    ...     _ = recipe.write_text(f"instrument: {root / 'instruments' / 'grid_governance.yaml'}\n"
+    ...                           f"data: {root / 'data' / 'synthetic' / 'grid_governance.csv'}\n"
+    ...                           "analyses: [validity]\n", encoding="utf-8")
+    ...     sorted(analyze(recipe, Path(out) / "results").files)
+    ['check_problems.csv', 'exclusions.csv', 'flagged.csv', 'scores.csv', 'validity.json', 'validity_fornell_larcker.csv', 'validity_htmt.csv']
     """
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe)

@@ -103,10 +103,10 @@ def recipe_script(recipe: Recipe | str | PathLike, script: str | PathLike | None
     if "report" in recipe.analyses:
         writers = ["deterministic_figures", "fix_zip_dates"] + writers
     head = [
-        f'"""{recipe.title}: the analysis of the recipe {recipe.path.name}, as a plain Python script.',
+        '"""An analysis recipe as a plain Python script of the public functions of govstats.',
         "",
-        f"Written by `govstats analyze {recipe.path.name} --to-script` (govstats {__version__}). It calls govstats'",
-        "public functions with the recipe's options and writes the same result files as the recipe:",
+        f"Written by `govstats analyze RECIPE --to-script` (govstats {__version__}). It makes the recipe's calls",
+        "with the recipe's options and writes the same result files:",
         "",
         "    python SCRIPT.py [RESULTS_FOLDER]",
         '"""',
@@ -118,6 +118,8 @@ def recipe_script(recipe: Recipe | str | PathLike, script: str | PathLike | None
         f"from govstats import {', '.join(sorted(used_functions))}",
         f"from govstats.recipes.write import {', '.join(writers)}",
         "",
+        f"TITLE = {recipe.title!r}",
+        f"RECIPE = {recipe.path.name!r}  # SHA-256 {recipe.sha256}",
         "HERE = Path(__file__).resolve().parent",
         f"OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / {recipe.path.stem + '_results'!r}",
         "OUT.mkdir(parents=True, exist_ok=True)",
