@@ -10,6 +10,7 @@ import sys
 
 from govstats import __version__
 from govstats.cli_multilevel import add_parser as add_multilevel_parser
+from govstats.cli_notebooks import add_parser as add_notebooks_parser
 from govstats.cli_power import add_parser as add_power_parser
 from govstats.cli_read import add_read_arguments
 from govstats.cli_validate import add_diff_parser, add_validate_parser
@@ -813,6 +814,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
     add_power_parser(sub)
     add_analyze_parser(sub)
+    add_notebooks_parser(sub)
     return parser
 
 
