@@ -168,3 +168,43 @@ def test_seed_recipe_reruns_byte_identical_and_its_script_gives_the_same_numbers
     assert written == sorted(manifest["files"])
     for name in written:
         assert (tmp_path / "script_out" / name).read_bytes() == (out / name).read_bytes(), name
+
+
+@pytest.mark.slow  # two runs and a script in a subprocess: ~10 s
+def test_two_data_files_are_stacked_and_the_script_agrees(tmp_path):
+    lines = (REPO / "data" / "synthetic" / "grid_governance.csv").read_text("utf-8").splitlines()
+    (tmp_path / "wave1.csv").write_text("\n".join(lines[:301]) + "\n", encoding="utf-8")
+    (tmp_path / "wave2.csv").write_text("\n".join(lines[:1] + lines[301:]) + "\n", encoding="utf-8")
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(f"instrument: {(REPO / 'instruments' / 'grid_governance.yaml').as_posix()}\n"
+                      "data: {files: [wave1.csv, wave2.csv]}\nexclude: [speeder]\nanalyses: [validity]\n",
+                      encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = analyze(recipe, tmp_path / "results")
+    manifest = json.loads((tmp_path / "results" / "manifest.json").read_text("utf-8"))
+    assert [d["file"] for d in manifest["data"]] == ["wave1.csv", "wave2.csv"]
+    assert manifest["respondents"]["read"] == 600
+    script = tmp_path / "analysis.py"
+    script.write_text(recipe_script(recipe, script), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               PYTHONWARNINGS="ignore")
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "script_out")], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for name in run.files:
+        assert (tmp_path / "script_out" / name).read_bytes() == (tmp_path / "results" / name).read_bytes(), name
+    one = analyze_single(tmp_path)
+    assert (tmp_path / "results" / "scores.csv").read_bytes() == one
+
+
+def analyze_single(tmp_path):
+    """scores.csv of the same 600 respondents read from one file: stacking numbers rows as one file."""
+    recipe = tmp_path / "single.yaml"
+    recipe.write_text(f"instrument: {(REPO / 'instruments' / 'grid_governance.yaml').as_posix()}\n"
+                      f"data: {(REPO / 'data' / 'synthetic' / 'grid_governance.csv').as_posix()}\n"
+                      "exclude: [speeder]\nanalyses: [validity]\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        analyze(recipe, tmp_path / "single")
+    return (tmp_path / "single" / "scores.csv").read_bytes()
