@@ -10,6 +10,7 @@ platform, paths, seconds taken) and is not itself compared by ``--verify``.
 
 from __future__ import annotations
 
+import errno
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -88,7 +89,7 @@ def analyze(recipe: Recipe | str | PathLike, out: str | PathLike) -> AnalysisRun
         recipe = load_recipe(recipe)
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise FileExistsError(17, "exists and is a file", str(out))
+        raise FileExistsError(errno.EEXIST, "exists and is a file", str(out))
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     run = AnalysisRun(out=out)
