@@ -13,6 +13,7 @@ point. A paper would use 2000-5000 draws and 1000 replications.
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def code(text: str):
 
 def notebook(cells) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
-    nb.cells = cells
+    nb.cells = [copy.deepcopy(cell) for cell in cells]  # shared cells (SUMMARY) get their own ids
     nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                    "language_info": {"name": "python"}}
     for i, cell in enumerate(nb.cells):  # stable ids: the same file every time it is written
@@ -118,6 +119,27 @@ paths["population"] = [truth.query("op == '~' and lhs == @l and rhs == @r")["est
 paths.insert(0, "path", [f"{names[r].split()[0]} → {names[l].split()[0]}" for l, r in zip(paths.lhs, paths.rhs)])
 paths
 '''
+
+
+SUMMARY = [
+    md("""
+## Summary of the tests
+
+Each structural path against its hypothesized direction (the sign of the instrument's population
+value), at p < .05; each specific indirect effect by whether its interval excludes zero. Printed
+from the results above, so the summary changes with them.
+"""),
+    code('''
+for r in paths.itertuples():
+    agrees = r.pvalue < .05 and (r.std_all > 0) == (r.population > 0)
+    print(f"{r.path}: β = {r.std_all:.2f} (p = {r.pvalue:.2g}; population {r.population:.2f}): "
+          f"{'supported' if agrees else 'not supported'}")
+print()
+for r in eff.query("effect == 'indirect'").itertuples():
+    excludes = r.ci_lower > 0 or r.ci_upper < 0
+    print(f"{r.path}: {r.est:.3f} [{r.ci_lower:.3f}, {r.ci_upper:.3f}]: interval {'excludes' if excludes else 'includes'} zero")
+'''),
+]
 
 
 def effects_cells(text: str, estimator: str = "ML", extra: str = "") -> list:
@@ -338,6 +360,7 @@ ind.assign(share=ind.std_all / ind.std_all.sum()).sort_values("share", ascending
 from govstats import multilevel
 multilevel(inst, used, cluster="community_id", mixed=False).table[["icc1", "icc2", "design_effect", "rwg_mean", "icc1_ok", "icc2_ok", "model_clustering"]]
 '''),
+    *SUMMARY,
 ])
 
 RI_ELEMENT = notebook(study_start(
@@ -386,7 +409,8 @@ distribution, no refits) for every specific indirect effect.
     code('''
 mc = fit(inst, used, estimator="ML", ci="monte_carlo", seed=20261202)
 eff = mc.effects()
-eff.query("effect in ['indirect', 'total indirect'] and outcome == 'SQ'")[["path", "est", "ci_lower", "ci_upper", "std_all"]]
+eff.query("effect in ['indirect', 'total indirect'] and outcome == 'SQ'")[
+    ["effect", "predictor", "path", "est", "ci_lower", "ci_upper", "std_all"]]
 '''),
     md("""
 ## Is full mediation tenable?
@@ -411,6 +435,7 @@ from govstats import power
 pw = power(inst, n=[300, 600], reps=20, seed=1, targets=["SQ~PL", "SI -> PL -> SQ"])
 pw.summary[["n", "target", "truth", "power", "bias", "coverage"]]
 '''),
+    *SUMMARY,
 ])
 
 PARTY = notebook(study_start(
@@ -466,6 +491,7 @@ lie between communities: ICC(1), ICC(2) and design effects by community.
 from govstats import multilevel
 multilevel(inst, used, cluster="community_id", mixed=False)
 '''),
+    *SUMMARY,
 ])
 
 GRID = notebook(study_start(
@@ -512,6 +538,7 @@ inv = invariance(inst, used, group="district", estimator="ML", levels=["configur
 inv
 '''),
     code("inv.latent_means().head(10)"),
+    *SUMMARY,
 ])
 
 PLATFORM = notebook(study_start(
@@ -564,6 +591,7 @@ rep = report(inst, used, lang="zh", fit=res, check=check, exclude_flagged=False,
 print(rep.paragraph)
 '''),
     code("rep"),
+    *SUMMARY,
 ])
 
 NOTEBOOKS = {

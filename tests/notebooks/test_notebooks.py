@@ -35,6 +35,8 @@ def test_stored_without_outputs(path):
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code and all(not c.outputs and c.execution_count is None for c in code)
     assert nb.metadata.kernelspec.name == "python3"
+    ids = [c.id for c in nb.cells]
+    assert len(ids) == len(set(ids))
     text = "\n".join(c.source for c in nb.cells)
     assert "data/synthetic" in text or path.stem == "tutorial"  # studies read the committed data
 
