@@ -287,8 +287,9 @@ def run_effects(inst, used, o, recipe, out, written, results):
     from govstats import fit
 
     draws = o["bootstrap"]
-    res = fit(inst, used, estimator=o["estimator"], missing=o["missing"], cluster=o["cluster"], bootstrap=draws,
-              seed=recipe.seed_of("effects"), ci=o["ci"] or ("perc" if draws else "monte_carlo"))
+    res = fit(inst, used, estimator=o["estimator"], ordered=True if o["ordered"] else None, missing=o["missing"],
+              cluster=o["cluster"], bootstrap=draws, seed=recipe.seed_of("effects"),
+              ci=o["ci"] or ("perc" if draws else "monte_carlo"))
     written.append(write_table(res.effects(), out / "effects.csv"))
     return res
 

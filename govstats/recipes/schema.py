@@ -99,6 +99,7 @@ ANALYSES = {
         "ci": Option("choice", None, CI_TYPES + ("monte_carlo",)),
         "seed": Option("int", None, low=0, help="default: the recipe's seed"),
         "estimator": Option("choice", None, ESTIMATORS),
+        "ordered": Option("bool", False, help="the Likert items as ordinal (WLSMV; each draw recomputes stage 1)"),
         "missing": Option("choice", "listwise", MISSING),
         "cluster": Option("text", help="column of communities: whole communities resampled"),
     },

@@ -183,8 +183,8 @@ def _fit(o, recipe):
 
 def _effects(o, recipe):
     draws = o["bootstrap"]
-    kwargs = _kwargs({"estimator": o["estimator"], "missing": o["missing"], "cluster": o["cluster"],
-                      "bootstrap": draws, "seed": recipe.seed_of("effects"),
+    kwargs = _kwargs({"estimator": o["estimator"], "ordered": True if o["ordered"] else None, "missing": o["missing"],
+                      "cluster": o["cluster"], "bootstrap": draws, "seed": recipe.seed_of("effects"),
                       "ci": o["ci"] or ("perc" if draws else "monte_carlo")})
     return [
         "# direct, specific indirect and total effects with their intervals",
