@@ -155,14 +155,19 @@ RESOLVED = [
 ]
 
 
-@pytest.mark.parametrize("kwargs, expected", RESOLVED, ids=[str(k) for k, _ in RESOLVED])
+def _stable_id(kwargs: dict) -> str:
+    # a set prints in hash order, which differs between processes (pytest-xdist collects in each)
+    return str({k: sorted(v) if isinstance(v, (set, frozenset)) else v for k, v in kwargs.items()})
+
+
+@pytest.mark.parametrize("kwargs, expected", RESOLVED, ids=[_stable_id(k) for k, _ in RESOLVED])
 def test_resolved_fields(kwargs, expected):
     opts = normalize_options(**kwargs)
     got = {key: getattr(opts, key) for key in expected}
     assert got == expected
 
 
-@pytest.mark.parametrize("kwargs", [k for k, _ in RESOLVED], ids=[str(k) for k, _ in RESOLVED])
+@pytest.mark.parametrize("kwargs", [k for k, _ in RESOLVED], ids=[_stable_id(k) for k, _ in RESOLVED])
 def test_to_dict_round_trips_through_json(kwargs):
     opts = normalize_options(**kwargs)
     d = opts.to_dict()
