@@ -1,0 +1,305 @@
+"""Two-level normal likelihood of incomplete data (two-level FIML), as lavaan 0.6.14's
+``lav_mvnorm_cluster_missing_loglik_samplestats_2l``.
+
+Rows i of cluster j: y_ij = mu_y + b_j + w_ij over the level-1 variables, with blanks; z_j the
+level-2-only variables (complete here). Given z_j, the between part of the split variables has
+covariance B = Sigma_B,yy - Sigma_yz Sigma_zz^-1 Sigma_zy and the rows have mean
+m_j = mu_y + Sigma_yz Sigma_zz^-1 (z_j - mu_z). With W_i the within covariance of row i's observed
+variables, P_i its inverse padded with zeros, e_i = y_i - m_j (zero where blank), q_i = P_i e_i,
+A_j = sum_i P_i, p_j = sum_i q_i and M_j = (I + B A_j)^-1 B (Woodbury and the determinant lemma
+for the cluster's stacked covariance D_j + S_j B S_j'):
+
+    -2 log L_j = sum_i [log|W_i| + e_i' q_i] + log|I + B A_j| - p_j' M_j p_j
+                 + log|Sigma_zz| + c_j' Sigma_zz^-1 c_j,     c_j = z_j - mu_z.
+
+The derivatives with respect to (B, Sigma_W, m_j) follow from G_j = V_j^-1 - V_j^-1 r r' V_j^-1 of
+the stacked vector: with r_j = p_j - A_j M_j p_j and s_i = q_i - P_i M_j p_j,
+
+    dB: A_j - A_j M_j A_j - r_j r_j',   dSigma_W: sum_i [P_i - P_i M_j P_i - s_i s_i'],   dm_j: -2 r_j,
+
+and the chain rule through B and m_j gives those with respect to Sigma_zz, Sigma_yz, mu_z. They are
+kept per cluster: summed they are the gradient, one by one the cluster scores of MLR. lavaan's
+gradient (``lav_mvnorm_cluster_missing_dlogl_2l_samplestats``) loops over clusters in R; here every
+cluster is one slice of batched arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from govstats.sem import two_level as tl
+
+LOG_2PI = tl.LOG_2PI
+
+
+@dataclass
+class MissingClusterStatistics:
+    """Two-level data with blanks in level-1 variables (one group).
+
+    ``y`` (n x p_y, blanks as NaN) are the level-1 variables in the level-1 model's order, ``z``
+    (J x p_z) the level-2-only variables per cluster (complete). ``sizes``/``counts`` (distinct
+    cluster sizes, clusters of each size) serve the approximate information of the first scoring
+    steps; ``s_pw``, ``total_mean``/``total_cov`` and :meth:`between_moments` (available-case
+    moments) the start values and the fixed.x covariates' moments (complete by construction).
+    """
+
+    n: int
+    n_clusters: int
+    within: list
+    between_only: list
+    y: np.ndarray
+    z: np.ndarray
+    cluster_index: np.ndarray
+    cluster_size: np.ndarray
+    sizes: np.ndarray
+    counts: np.ndarray
+    s_pw: np.ndarray
+    total_mean: np.ndarray
+    total_cov: np.ndarray
+    loglik_x: float = 0.0
+    cluster_labels: list | None = None
+
+    kind = "two_level_missing"
+
+    def __post_init__(self):
+        self.observed = ~np.isnan(self.y)
+        self.filled = np.where(self.observed, self.y, 0.0)
+        keys, self.pattern_of_row = np.unique(self.observed, axis=0, return_inverse=True)
+        self.pattern_of_row = self.pattern_of_row.ravel()
+        self.patterns = keys.astype(bool)
+        self.pattern_freq = np.bincount(self.pattern_of_row, minlength=len(keys))
+        # J x N indicator: sums over the rows of each cluster as one sparse product
+        self.members = sparse.csr_matrix((np.ones(self.n), (self.cluster_index, np.arange(self.n))),
+                                         shape=(self.n_clusters, self.n))
+        # J x n_patterns: how many rows of each pattern a cluster has (A_j = sum_k count_jk P_k)
+        self.pattern_counts = sparse.csr_matrix((np.ones(self.n), (self.cluster_index, self.pattern_of_row)),
+                                                shape=(self.n_clusters, len(keys))).toarray()
+        self.n_observed = int(self.observed.sum())
+
+    @property
+    def cluster(self) -> np.ndarray:
+        return self.cluster_index
+
+    @property
+    def p_z(self) -> int:
+        return len(self.between_only)
+
+    @property
+    def p_y(self) -> int:
+        return len(self.within)
+
+    @property
+    def cluster_names(self) -> list:
+        return list(self.between_only) + list(self.within)
+
+    @property
+    def n_blank(self) -> int:
+        return int((~self.observed).sum())
+
+    @classmethod
+    def from_rows(cls, y: np.ndarray, z: np.ndarray, cluster: np.ndarray, within: list, between_only: list,
+                  within_x: list = (), between_x: list = ()) -> "MissingClusterStatistics":
+        """From rows with blanks in y (none blank on every level-1 variable) and complete z, constant
+        within clusters; clusters numbered in order of first appearance, as lavaan."""
+        n = len(y)
+        labels, first, index = np.unique(cluster, return_index=True, return_inverse=True)
+        order = np.argsort(first)
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        index = rank[index.ravel()]
+        n_clusters = len(labels)
+        size = np.bincount(index, minlength=n_clusters).astype(float)
+        zbar = np.zeros((n_clusters, z.shape[1]))
+        if z.shape[1]:
+            np.add.at(zbar, index, z)
+            zbar /= size[:, None]
+        sizes, counts = np.unique(size, return_counts=True)
+        observed = ~np.isnan(y)
+        total_mean = np.nanmean(y, axis=0)
+        # available-case moments (start values only; the covariates of fixed.x are complete, so for
+        # them these are lavaan's sample moments)
+        ybar = _cluster_nanmean(y, index, n_clusters)
+        dev_total = np.where(observed, y - total_mean, 0.0)
+        dev_within = np.where(observed, y - ybar[index], 0.0)
+        both = observed.astype(float)
+        pairs = both.T @ both
+        total_cov = dev_total.T @ dev_total / np.maximum(pairs, 1.0)
+        s_pw = dev_within.T @ dev_within / np.maximum(pairs - n_clusters, 1.0)
+        stats = cls(n=n, n_clusters=n_clusters, within=list(within), between_only=list(between_only), y=y, z=zbar,
+                    cluster_index=index, cluster_size=size, sizes=sizes, counts=counts, s_pw=s_pw,
+                    total_mean=total_mean, total_cov=total_cov, cluster_labels=[labels[k] for k in order])
+        stats.ybar = ybar
+        stats.loglik_x = stats.marginal_loglik_x(within_x, between_x)
+        return stats
+
+    def between_moments(self):
+        """(mean, covariance with divisor J) of the cluster vectors (z, ybar), ybar over each
+        cluster's observed values (a cluster with none takes the overall mean)."""
+        ybar = np.where(np.isnan(self.ybar), self.total_mean, self.ybar)
+        y2 = np.hstack([self.z, ybar])
+        mean = y2.mean(axis=0)
+        dev = y2 - mean
+        return mean, dev.T @ dev / self.n_clusters
+
+    def marginal_loglik_x(self, within_x, between_x) -> float:
+        """lavaan's loglik.x (as :meth:`ClusterStatistics.marginal_loglik_x`; the covariates are complete)."""
+        out = 0.0
+        if len(within_x):
+            k = [self.within.index(v) for v in within_x]
+            out += _saturated_loglik(self.n, self.total_cov[np.ix_(k, k)])
+        if len(between_x):
+            names = self.cluster_names
+            k = [names.index(v) for v in between_x]
+            out += _saturated_loglik(self.n_clusters, self.between_moments()[1][np.ix_(k, k)])
+        return out
+
+    def constant(self) -> float:
+        """-(P/2) log(2 pi), P the number of observed values (lavaan's Mp$nel + Zp$nel)."""
+        return -0.5 * (self.n_observed + self.n_clusters * self.p_z) * LOG_2PI
+
+
+def _saturated_loglik(n: int, cov: np.ndarray) -> float:
+    p = cov.shape[0]
+    return -0.5 * n * (p * LOG_2PI + np.linalg.slogdet(cov)[1] + p)
+
+
+def _cluster_nanmean(y: np.ndarray, index: np.ndarray, n_clusters: int) -> np.ndarray:
+    observed = ~np.isnan(y)
+    sums = np.zeros((n_clusters, y.shape[1]))
+    np.add.at(sums, index, np.where(observed, y, 0.0))
+    counts = np.zeros((n_clusters, y.shape[1]))
+    np.add.at(counts, index, observed.astype(float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sums / counts
+
+
+def _pattern_inverses(stats: MissingClusterStatistics, sigma_w: np.ndarray):
+    """(P_k padded inverses, log|W_k|) of every pattern's observed block of Sigma_W; None when not PD."""
+    K = len(stats.patterns)
+    py = stats.p_y
+    inv = np.zeros((K, py, py))
+    logdet = np.zeros(K)
+    for k, mask in enumerate(stats.patterns):
+        o = np.flatnonzero(mask)
+        try:
+            chol = np.linalg.cholesky(sigma_w[np.ix_(o, o)])
+        except np.linalg.LinAlgError:
+            return None
+        block_inv = np.linalg.inv(chol)
+        inv[k][np.ix_(o, o)] = block_inv.T @ block_inv
+        logdet[k] = 2.0 * np.log(np.diagonal(chol)).sum()
+    return inv, logdet
+
+
+@dataclass
+class ClusterPieces:
+    """What the value and the derivatives share at one set of implied moments."""
+
+    value: float
+    P_rows: np.ndarray      # N x p_y x p_y: each row's padded within inverse
+    q: np.ndarray           # N x p_y
+    A: np.ndarray           # J x p_y x p_y
+    p: np.ndarray           # J x p_y
+    M: np.ndarray           # J x p_y x p_y (zero outside the split variables)
+    K: np.ndarray           # p_y x p_z: Sigma_yz Sigma_zz^-1
+    zz_inv: np.ndarray
+    c: np.ndarray           # J x p_z: z_j - mu_z
+
+
+def evaluate(stats: MissingClusterStatistics, m: tl.Moments2L, both: np.ndarray) -> ClusterPieces | None:
+    """-2 log L (without the 2 pi constant) and its shared pieces; None outside the admissible
+    region. ``both``: boolean over y, True for level-1 variables also in level 2 (split)."""
+    pz = stats.p_z
+    b = np.flatnonzero(both)
+    sigma_w = m.sigma_w
+    sigma_b = m.sigma_b
+    mu_y, mu_z = m.mu[pz:], m.mu[:pz]
+    # lavaan's admissibility: a negative within variance, or a between matrix of the split
+    # variables with an eigenvalue below -0.05, is +Inf
+    if np.any(np.diag(sigma_w) < 0) or np.any(np.diag(sigma_b) < 0):
+        return None
+    if len(b) and np.linalg.eigvalsh(sigma_b[pz:, pz:][np.ix_(b, b)]).min() < -0.05:
+        return None
+    patterns = _pattern_inverses(stats, sigma_w)
+    if patterns is None:
+        return None
+    P, w_logdet = patterns
+    B = sigma_b[pz:, pz:].copy()
+    value = 0.0
+    K = np.zeros((stats.p_y, pz))
+    zz_inv = np.zeros((pz, pz))
+    c = np.zeros((stats.n_clusters, pz))
+    m_j = np.broadcast_to(mu_y, (stats.n_clusters, stats.p_y))
+    if pz:
+        zz = sigma_b[:pz, :pz]
+        try:
+            zz_chol = np.linalg.cholesky(zz)
+        except np.linalg.LinAlgError:
+            return None
+        zz_inv = np.linalg.inv(zz)
+        yz = sigma_b[pz:, :pz]
+        K = yz @ zz_inv
+        B = B - K @ yz.T
+        c = stats.z - mu_z
+        m_j = mu_y + c @ K.T
+        value += stats.n_clusters * 2.0 * np.log(np.diagonal(zz_chol)).sum() + float(np.sum((c @ zz_inv) * c))
+    P_rows = P[stats.pattern_of_row]
+    e = np.where(stats.observed, stats.filled - m_j[stats.cluster_index], 0.0)
+    q = np.einsum("nij,nj->ni", P_rows, e)
+    value += float(stats.pattern_freq @ w_logdet + np.sum(e * q))
+    A = (stats.pattern_counts @ P.reshape(len(P), -1)).reshape(-1, stats.p_y, stats.p_y)
+    p = np.asarray(stats.members @ q)
+    M = np.zeros_like(A)
+    if len(b):
+        Bb = B[np.ix_(b, b)]
+        Ab = A[:, b[:, None], b[None, :]]
+        I_BA = np.eye(len(b))[None] + Bb[None] @ Ab
+        sign, logdet = np.linalg.slogdet(I_BA)
+        if np.any(sign <= 0):
+            return None
+        Mb = np.linalg.solve(I_BA, np.broadcast_to(Bb, I_BA.shape))
+        M[:, b[:, None], b[None, :]] = Mb
+        pb = p[:, b]
+        value += float(logdet.sum() - np.einsum("ji,jik,jk->", pb, Mb, pb))
+    return ClusterPieces(value=value, P_rows=P_rows, q=q, A=A, p=p, M=M, K=K, zz_inv=zz_inv, c=c)
+
+
+def cluster_gradients(stats: MissingClusterStatistics, pieces: ClusterPieces):
+    """Per cluster, d(-2 log L_j) with respect to Sigma_W (J x p_y x p_y), Sigma_B over (z, y)
+    (J x p_c x p_c) and mu over (z, y) (J x p_c), as matrices G with
+    d(-2 log L_j) = tr(G_W dSigma_W) + tr(G_B dSigma_B) + g' dmu."""
+    A, M, p = pieces.A, pieces.M, pieces.p
+    AM = A @ M
+    r = p - np.einsum("jik,jk->ji", AM, p)
+    g_bz = A - AM @ A - r[:, :, None] * r[:, None, :]              # d / dB (the conditional between matrix)
+    g_m = -2.0 * r                                                   # d / dm_j
+    Mp = np.einsum("jik,jk->ji", M, p)
+    P = pieces.P_rows
+    M_rows = M[stats.cluster_index]
+    s = pieces.q - np.einsum("nij,nj->ni", P, Mp[stats.cluster_index])
+    row_terms = P - P @ M_rows @ P - s[:, :, None] * s[:, None, :]
+    py = stats.p_y
+    g_w = np.asarray(stats.members @ row_terms.reshape(stats.n, -1)).reshape(-1, py, py)
+    pz = stats.p_z
+    J = stats.n_clusters
+    pc = pz + py
+    g_b = np.zeros((J, pc, pc))
+    g_b[:, pz:, pz:] = g_bz
+    g_mu = np.zeros((J, pc))
+    g_mu[:, pz:] = g_m
+    if pz:
+        K, zi, c = pieces.K, pieces.zz_inv, pieces.c
+        cg = c[:, :, None] * g_m[:, None, :]                          # J x p_z x p_y: c_j g_j'
+        g_zy = 0.5 * (-2.0 * np.einsum("yz,jyk->jzk", K, g_bz) + zi[None] @ cg)
+        ktgk = np.einsum("yz,jyk,kw->jzw", K, g_bz, K)
+        zcgk = -(zi[None] @ cg @ K[None])
+        zz_c = zi[None] - zi[None] @ (c[:, :, None] * c[:, None, :]) @ zi[None]
+        g_zz = zz_c + ktgk + 0.5 * (zcgk + zcgk.transpose(0, 2, 1))
+        g_b[:, :pz, :pz] = g_zz
+        g_b[:, :pz, pz:] = g_zy
+        g_b[:, pz:, :pz] = g_zy.transpose(0, 2, 1)
+        g_mu[:, :pz] = -g_m @ K - 2.0 * c @ zi
+    return g_w, g_b, g_mu
