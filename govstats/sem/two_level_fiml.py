@@ -47,7 +47,7 @@ class TwoLevelMissingObjective(TwoLevelObjective):
 
     def gradient_from(self, terms) -> np.ndarray:
         m, within, between, pieces = terms
-        g_w, g_b, g_mu = (g.sum(axis=0) for g in tm.cluster_gradients(self.stats, pieces))
+        g_w, g_b, g_mu = tm.matrix_gradient(self.stats, pieces)
         pos = self.position
         return (self.within.gradient(*within, g_w, g_mu[self.stats.p_z:])
                 + self.between.gradient(*between, g_b[np.ix_(pos, pos)], g_mu[pos]))
@@ -122,20 +122,43 @@ def start_moments(stats: tm.MissingClusterStatistics, within_only: np.ndarray) -
                  converged=False)
 
 
+H1_FLOOR = 1e-4  # lavaan's lav_partable_unrestricted_chol: every ov residual variance fixed at 1e-4 ("Force PD")
+H1_PREFIX = "h1chol{}."  # factor names per level (with a dot: never a name the user's model can give)
+
+
+def cholesky_syntax(level_names) -> str:
+    """lavaan's unrestricted model of incomplete two-level data as syntax: per level one factor per
+    observed variable (variance 1, uncorrelated), loadings forming a lower-triangular L, residual
+    variances fixed at 1e-4, so that Sigma = L L' + 1e-4 I; means as the two-level rule leaves them."""
+    lines = []
+    for block, names in enumerate(level_names, start=1):
+        ov = list(names.ov)
+        lines.append(f"level: {block}")
+        for k, v in enumerate(ov):
+            factor = H1_PREFIX.format(block) + v
+            lines.append(f"  {factor} =~ NA*{ov[k]}" + "".join(f" + {w}" for w in ov[k + 1:]))
+            lines.append(f"  {factor} ~~ 1*{factor}")
+            lines.append(f"  {v} ~~ {H1_FLOOR}*{v}")
+    return "\n".join(lines)
+
+
 def fiml_h1(model, statistics, fixed_x: bool) -> tl.H1:
-    """lavaan's unrestricted model of incomplete two-level data: the saturated two-level model
-    (every moment free, the covariates' too) fitted by maximum likelihood; its logl less loglik.x
-    when the model has fixed.x covariates (as lavaan's, so that the chi-square is the difference)."""
+    """lavaan's unrestricted model of incomplete two-level data (``lav_h1_implied_logl``): per level
+    Sigma = L L' + 1e-4 I (L lower triangular), every mean free (within: those of within-only
+    variables), the covariates' moments too (fixed.x = FALSE), fitted by maximum likelihood. The
+    1e-4 floor matters where a between variance is near zero (a seed instrument's ICC of .0003):
+    the unconstrained maximum would put it at zero. Its logl is less loglik.x when the model has
+    fixed.x covariates (as lavaan's, so that the chi-square is the difference)."""
     from govstats.sem.fit import estimate
-    from govstats.sem.two_level_model import TwoLevelModel, baseline_names
-    from govstats.sem.two_level_robust import h1_values, saturated_partable
+    from govstats.sem.two_level_model import TwoLevelModel, split_levels, two_level_partable
 
     stats = statistics.blocks[0]
-    table = saturated_partable(model.level_names, fixed_x=False)
-    saturated = TwoLevelModel(model.syntax, table, baseline_names(model.level_names, False), model.level_labels, [])
-    start = start_moments(stats, model.within_only)
-    theta, moments = h1_values(saturated, start)
-    bound = saturated.bind(statistics, moments)
+    syntax = cholesky_syntax(model.level_names)
+    labels, formulas = split_levels(syntax)
+    table, names = two_level_partable(formulas, fixed_x=False, orthogonal=True)
+    chol = TwoLevelModel(syntax, table, names, labels, [f for level in formulas for f in level])
+    theta = cholesky_start(chol, start_moments(stats, model.within_only))
+    bound = chol.bind(statistics, [(np.zeros(len(n.ov)), np.zeros((len(n.ov), len(n.ov)))) for n in names])
     opt = estimate(bound, theta)
     objective = TwoLevelMissingObjective(bound)
     m = objective.moments(opt.theta)[0]
@@ -145,3 +168,30 @@ def fiml_h1(model, statistics, fixed_x: bool) -> tl.H1:
     mu_b[pz:] = np.where(model.within_only, 0.0, m.mu[pz:])
     return tl.H1(sigma_w=m.sigma_w, sigma_b=m.sigma_b, mu_w=mu_w, mu_b=mu_b,
                  logl=objective.loglik(opt.theta, fixed_x), iterations=opt.iterations, converged=opt.converged)
+
+
+def cholesky_start(chol, start: tl.H1) -> np.ndarray:
+    """Parameters of the Cholesky model at start moments: L = chol(Sigma - 1e-4 I) per level."""
+    from govstats.sem.two_level_inference import force_pd
+
+    pos = chol.between_position
+    pz = len(chol.between_only)
+    mean_b = start.mu_b.copy()
+    mean_b[pz:] += np.where(chol.within_only, 0.0, start.mu_w)
+    moments = [(start.mu_w, start.sigma_w), (mean_b[pos], start.sigma_b[np.ix_(pos, pos)])]
+    factors = []
+    for mean, cov in moments:
+        shifted = force_pd(cov - H1_FLOOR * np.eye(len(cov)), tol=1e-6 * max(1.0, float(np.max(np.diag(cov)))))
+        factors.append(np.linalg.cholesky(shifted))
+    theta = np.zeros(chol.n_free)
+    table = chol.table
+    for lhs, op, rhs, block, free in zip(table.lhs, table.op, table.rhs, table.group, table.free):
+        if free <= 0:
+            continue
+        ov = list(chol.level_names[block - 1].ov)
+        mean = moments[block - 1][0]
+        if op == "~1":
+            theta[free - 1] = mean[ov.index(lhs)]
+        elif op == "=~":
+            theta[free - 1] = factors[block - 1][ov.index(rhs), ov.index(lhs[len(H1_PREFIX.format(block)):])]
+    return theta

@@ -17,8 +17,7 @@ the stacked vector: with r_j = p_j - A_j M_j p_j and s_i = q_i - P_i M_j p_j,
 
     dB: A_j - A_j M_j A_j - r_j r_j',   dSigma_W: sum_i [P_i - P_i M_j P_i - s_i s_i'],   dm_j: -2 r_j,
 
-and the chain rule through B and m_j gives those with respect to Sigma_zz, Sigma_yz, mu_z. They are
-kept per cluster: summed they are the gradient, one by one the cluster scores of MLR. lavaan's
+and the chain rule through B and m_j gives those with respect to Sigma_zz, Sigma_yz, mu_z. lavaan's
 gradient (``lav_mvnorm_cluster_missing_dlogl_2l_samplestats``) loops over clusters in R; here every
 cluster is one slice of batched arrays.
 """
@@ -78,6 +77,11 @@ class MissingClusterStatistics:
         self.pattern_counts = sparse.csr_matrix((np.ones(self.n), (self.cluster_index, self.pattern_of_row)),
                                                 shape=(self.n_clusters, len(keys))).toarray()
         self.n_observed = int(self.observed.sum())
+        # patterns grouped by their number of blanks: (pattern numbers, blank variables n x k)
+        blanks = (~self.patterns).sum(axis=1)
+        self.pattern_groups = [(np.flatnonzero(blanks == k),
+                                np.array([np.flatnonzero(~self.patterns[j]) for j in np.flatnonzero(blanks == k)]))
+                               for k in np.unique(blanks) if k > 0]
 
     @property
     def cluster(self) -> np.ndarray:
@@ -177,21 +181,33 @@ def _cluster_nanmean(y: np.ndarray, index: np.ndarray, n_clusters: int) -> np.nd
 
 
 def _pattern_inverses(stats: MissingClusterStatistics, sigma_w: np.ndarray):
-    """(P_k padded inverses, log|W_k|) of every pattern's observed block of Sigma_W; None when not PD."""
-    K = len(stats.patterns)
-    py = stats.p_y
-    inv = np.zeros((K, py, py))
-    logdet = np.zeros(K)
-    for k, mask in enumerate(stats.patterns):
-        o = np.flatnonzero(mask)
+    """(P_k padded inverses, log|W_k|) of every pattern's observed block of Sigma_W; None when not PD.
+    As :mod:`govstats.sem.fiml`: with K = Sigma_W^-1 and m a pattern's blank variables,
+    P = K - K[:, m] K_mm^-1 K[m, :] and log|W_oo| = log|Sigma_W| + log|K_mm|, batched over the
+    patterns with the same number of blanks (a loop of small factorizations per pattern cost 70 ms
+    an evaluation on 8 items with 84 patterns)."""
+    try:
+        chol = np.linalg.cholesky(sigma_w)
+    except np.linalg.LinAlgError:
+        return None
+    chol_inv = np.linalg.inv(chol)
+    K = chol_inv.T @ chol_inv
+    logdet = 2.0 * float(np.log(np.diagonal(chol)).sum())
+    n_pat = len(stats.patterns)
+    inv = np.broadcast_to(K, (n_pat,) + K.shape).copy()
+    logdets = np.full(n_pat, logdet)
+    for which, missing in stats.pattern_groups:
+        k_mm = K[missing[:, :, None], missing[:, None, :]]
         try:
-            chol = np.linalg.cholesky(sigma_w[np.ix_(o, o)])
+            k_chol = np.linalg.cholesky(k_mm)
         except np.linalg.LinAlgError:
             return None
-        block_inv = np.linalg.inv(chol)
-        inv[k][np.ix_(o, o)] = block_inv.T @ block_inv
-        logdet[k] = 2.0 * np.log(np.diagonal(chol)).sum()
-    return inv, logdet
+        k_m = K[:, missing].transpose(1, 0, 2)                            # (n, p, k): K[:, m]
+        inv[which] -= k_m @ np.linalg.solve(k_mm, k_m.transpose(0, 2, 1))
+        logdets[which] += 2.0 * np.log(np.diagonal(k_chol, axis1=1, axis2=2)).sum(axis=1)
+        o = stats.patterns[which]
+        inv[which] *= o[:, :, None] & o[:, None, :]                        # exact zeros where blank
+    return inv, logdets
 
 
 @dataclass
@@ -199,7 +215,8 @@ class ClusterPieces:
     """What the value and the derivatives share at one set of implied moments."""
 
     value: float
-    P_rows: np.ndarray      # N x p_y x p_y: each row's padded within inverse
+    P: np.ndarray           # n_patterns x p_y x p_y: each pattern's padded within inverse
+    P_rows: np.ndarray      # N x p_y x p_y: each row's
     q: np.ndarray           # N x p_y
     A: np.ndarray           # J x p_y x p_y
     p: np.ndarray           # J x p_y
@@ -264,42 +281,38 @@ def evaluate(stats: MissingClusterStatistics, m: tl.Moments2L, both: np.ndarray)
         M[:, b[:, None], b[None, :]] = Mb
         pb = p[:, b]
         value += float(logdet.sum() - np.einsum("ji,jik,jk->", pb, Mb, pb))
-    return ClusterPieces(value=value, P_rows=P_rows, q=q, A=A, p=p, M=M, K=K, zz_inv=zz_inv, c=c)
+    return ClusterPieces(value=value, P=P, P_rows=P_rows, q=q, A=A, p=p, M=M, K=K, zz_inv=zz_inv, c=c)
 
 
-def cluster_gradients(stats: MissingClusterStatistics, pieces: ClusterPieces):
-    """Per cluster, d(-2 log L_j) with respect to Sigma_W (J x p_y x p_y), Sigma_B over (z, y)
-    (J x p_c x p_c) and mu over (z, y) (J x p_c), as matrices G with
-    d(-2 log L_j) = tr(G_W dSigma_W) + tr(G_B dSigma_B) + g' dmu."""
+def matrix_gradient(stats: MissingClusterStatistics, pieces: ClusterPieces):
+    """d(-2 log L) with respect to Sigma_W (p_y x p_y), Sigma_B over (z, y) and mu over (z, y), as
+    matrices G with d(-2 log L) = tr(G_W dSigma_W) + tr(G_B dSigma_B) + g' dmu. The per-row term
+    sum_i P_i M_j P_i is summed per pattern k as P_k (sum_j n_jk M_j) P_k (one product per pattern
+    instead of one per row)."""
     A, M, p = pieces.A, pieces.M, pieces.p
     AM = A @ M
     r = p - np.einsum("jik,jk->ji", AM, p)
-    g_bz = A - AM @ A - r[:, :, None] * r[:, None, :]              # d / dB (the conditional between matrix)
-    g_m = -2.0 * r                                                   # d / dm_j
+    g_bz = (A - AM @ A).sum(axis=0) - r.T @ r                      # d / dB (the conditional between matrix)
+    g_m = -2.0 * r                                                   # J x p_y: d / dm_j
     Mp = np.einsum("jik,jk->ji", M, p)
-    P = pieces.P_rows
-    M_rows = M[stats.cluster_index]
-    s = pieces.q - np.einsum("nij,nj->ni", P, Mp[stats.cluster_index])
-    row_terms = P - P @ M_rows @ P - s[:, :, None] * s[:, None, :]
-    py = stats.p_y
-    g_w = np.asarray(stats.members @ row_terms.reshape(stats.n, -1)).reshape(-1, py, py)
-    pz = stats.p_z
-    J = stats.n_clusters
+    s = pieces.q - np.einsum("nij,nj->ni", pieces.P_rows, Mp[stats.cluster_index])
+    P = pieces.P
+    M_by_pattern = np.einsum("jk,jab->kab", stats.pattern_counts, M)
+    g_w = np.einsum("k,kab->ab", stats.pattern_freq.astype(float), P) - (P @ M_by_pattern @ P).sum(axis=0) - s.T @ s
+    pz, py = stats.p_z, stats.p_y
     pc = pz + py
-    g_b = np.zeros((J, pc, pc))
-    g_b[:, pz:, pz:] = g_bz
-    g_mu = np.zeros((J, pc))
-    g_mu[:, pz:] = g_m
+    g_b = np.zeros((pc, pc))
+    g_b[pz:, pz:] = g_bz
+    g_mu = np.zeros(pc)
+    g_mu[pz:] = g_m.sum(axis=0)
     if pz:
         K, zi, c = pieces.K, pieces.zz_inv, pieces.c
-        cg = c[:, :, None] * g_m[:, None, :]                          # J x p_z x p_y: c_j g_j'
-        g_zy = 0.5 * (-2.0 * np.einsum("yz,jyk->jzk", K, g_bz) + zi[None] @ cg)
-        ktgk = np.einsum("yz,jyk,kw->jzw", K, g_bz, K)
-        zcgk = -(zi[None] @ cg @ K[None])
-        zz_c = zi[None] - zi[None] @ (c[:, :, None] * c[:, None, :]) @ zi[None]
-        g_zz = zz_c + ktgk + 0.5 * (zcgk + zcgk.transpose(0, 2, 1))
-        g_b[:, :pz, :pz] = g_zz
-        g_b[:, :pz, pz:] = g_zy
-        g_b[:, pz:, :pz] = g_zy.transpose(0, 2, 1)
-        g_mu[:, :pz] = -g_m @ K - 2.0 * c @ zi
+        cg = c.T @ g_m                                               # p_z x p_y: sum_j c_j g_j'
+        g_zy = 0.5 * (-2.0 * K.T @ g_bz + zi @ cg)
+        zcgk = -(zi @ cg @ K)
+        g_zz = (stats.n_clusters * zi - zi @ (c.T @ c) @ zi + K.T @ g_bz @ K + 0.5 * (zcgk + zcgk.T))
+        g_b[:pz, :pz] = g_zz
+        g_b[:pz, pz:] = g_zy
+        g_b[pz:, :pz] = g_zy.T
+        g_mu[:pz] = -g_m.sum(axis=0) @ K - 2.0 * zi @ c.sum(axis=0)
     return g_w, g_b, g_mu
