@@ -11,8 +11,14 @@ covariates at the total moments, level-2 ones at the moments of the cluster valu
 chi-square against lavaan's EM estimate of the unrestricted model. MLR adds sandwich standard
 errors from cluster-level scores and the Yuan-Bentler (Mplus) scaled test.
 
-Refused by name, never fitted wrongly: blanks with missing="fiml" (two-level FIML is not available
-in this version), groups, ordered items, least-squares estimators, the bootstrap (lavaan refuses
+With missing="fiml" (lavaan's missing="ml") blanks in level-1 variables are modeled (two-level FIML,
+:mod:`govstats.sem.two_level_fiml`): ML with standard errors from the observed information, the
+chi-square against lavaan's unrestricted model of the incomplete data; rows with a blank fixed.x
+covariate are left out, as lavaan does.
+
+Refused by name, never fitted wrongly: MLR, robust standard errors, scaled tests and the expected
+information with missing="fiml" (lavaan 0.6.14 fails on MLR there), blanks in level-2-only
+variables with FIML, groups, ordered items, least-squares estimators, the bootstrap (lavaan refuses
 it for two-level models too).
 """
 

@@ -58,6 +58,7 @@ class MissingClusterStatistics:
     s_pw: np.ndarray
     total_mean: np.ndarray
     total_cov: np.ndarray
+    ybar: np.ndarray | None = None   # J x p_y: cluster means of the observed values (start values)
     loglik_x: float = 0.0
     cluster_labels: list | None = None
 
@@ -134,8 +135,8 @@ class MissingClusterStatistics:
         s_pw = dev_within.T @ dev_within / np.maximum(pairs - n_clusters, 1.0)
         stats = cls(n=n, n_clusters=n_clusters, within=list(within), between_only=list(between_only), y=y, z=zbar,
                     cluster_index=index, cluster_size=size, sizes=sizes, counts=counts, s_pw=s_pw,
-                    total_mean=total_mean, total_cov=total_cov, cluster_labels=[labels[k] for k in order])
-        stats.ybar = ybar
+                    total_mean=total_mean, total_cov=total_cov, ybar=ybar,
+                    cluster_labels=[labels[k] for k in order])
         stats.loglik_x = stats.marginal_loglik_x(within_x, between_x)
         return stats
 
@@ -153,21 +154,16 @@ class MissingClusterStatistics:
         out = 0.0
         if len(within_x):
             k = [self.within.index(v) for v in within_x]
-            out += _saturated_loglik(self.n, self.total_cov[np.ix_(k, k)])
+            out += tl.saturated_loglik(self.n, self.total_cov[np.ix_(k, k)])
         if len(between_x):
             names = self.cluster_names
             k = [names.index(v) for v in between_x]
-            out += _saturated_loglik(self.n_clusters, self.between_moments()[1][np.ix_(k, k)])
+            out += tl.saturated_loglik(self.n_clusters, self.between_moments()[1][np.ix_(k, k)])
         return out
 
     def constant(self) -> float:
         """-(P/2) log(2 pi), P the number of observed values (lavaan's Mp$nel + Zp$nel)."""
         return -0.5 * (self.n_observed + self.n_clusters * self.p_z) * LOG_2PI
-
-
-def _saturated_loglik(n: int, cov: np.ndarray) -> float:
-    p = cov.shape[0]
-    return -0.5 * n * (p * LOG_2PI + np.linalg.slogdet(cov)[1] + p)
 
 
 def _cluster_nanmean(y: np.ndarray, index: np.ndarray, n_clusters: int) -> np.ndarray:

@@ -149,3 +149,23 @@ def test_blank_level2_variable_is_refused(blanks):
     with pytest.raises(DataError, match="level-2 variable"):
         fit("level: 1\n fw =~ y1 + y2 + y3\nlevel: 2\n fb =~ y1 + y2 + y3 + w1", data, cluster="cluster",
             missing="fiml")
+
+
+@pytest.mark.slow
+def test_unrestricted_model_keeps_lavaans_floor():
+    """On a seed instrument's communities (ICCs near zero) the unconstrained maximum has an indefinite
+    between matrix; lavaan's unrestricted model (Sigma = LL' + 1e-4 I) stops at the floor, and so does
+    govstats's: the between matrix's smallest eigenvalues sit at 1e-4, none below."""
+    data = pd.read_csv(FOLDER / "data" / "grid_twolevel.csv")
+    items = [f"VS{i}" for i in range(1, 5)] + [f"IS{i}" for i in range(1, 5)]
+    rng = np.random.default_rng(5)
+    values = data[items].to_numpy(float)
+    values[rng.random(values.shape) < 0.1] = np.nan
+    data[items] = values
+    syntax = ("level: 1\n VSw =~ VS1 + VS2 + VS3 + VS4\n ISw =~ IS1 + IS2 + IS3 + IS4\n"
+              "level: 2\n VSb =~ VS1 + VS2 + VS3 + VS4\n ISb =~ IS1 + IS2 + IS3 + IS4")
+    options = tf.two_level_options(None, None, "fiml", "community_id", None, (), (), None, 0, None, {})
+    _, _, h1, _ = tf.compile_two_level(syntax, data, options)
+    eigenvalues = np.linalg.eigvalsh(h1.sigma_b)
+    assert h1.converged
+    assert eigenvalues.min() > 1e-4 - 1e-8 and eigenvalues.min() < 1.01e-4
