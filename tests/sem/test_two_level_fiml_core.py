@@ -151,7 +151,6 @@ def test_blank_level2_variable_is_refused(blanks):
             missing="fiml")
 
 
-@pytest.mark.slow
 def test_unrestricted_model_keeps_lavaans_floor():
     """On a seed instrument's communities (ICCs near zero) the unconstrained maximum has an indefinite
     between matrix; lavaan's unrestricted model (Sigma = LL' + 1e-4 I) stops at the floor, and so does
