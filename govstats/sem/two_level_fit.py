@@ -17,8 +17,7 @@ chi-square against lavaan's unrestricted model of the incomplete data; rows with
 covariate are left out, as lavaan does.
 
 Refused by name, never fitted wrongly: MLR, robust standard errors, scaled tests and the expected
-information with missing="fiml" (lavaan 0.6.14 fails on MLR there), blanks in level-2-only
-variables with FIML, groups, ordered items, least-squares estimators, the bootstrap (lavaan refuses
+information with missing="fiml" (lavaan 0.6.14 fails on MLR there), groups, ordered items, least-squares estimators, the bootstrap (lavaan refuses
 it for two-level models too).
 """
 
@@ -129,8 +128,9 @@ def cluster_statistics(data: pd.DataFrame, model: TwoLevelModel, cluster: str, f
     """(cluster statistics, rows left out, messages). Listwise: rows with a blank in a model variable
     or in the cluster column are left out. FIML (lavaan's missing="ml"): rows with a blank in the
     cluster column or in a fixed.x covariate are left out (lavaan deletes them with a warning), as
-    are rows blank on every level-1 variable; blanks in level-1 variables are modeled. Level-2-only
-    variables must be constant within each cluster (and, with FIML, not blank)."""
+    are rows blank on every model variable; other blanks are modeled (a level-2-only variable blank
+    in any row of a cluster is blank for the cluster, as lavaan's cluster means with na.rm = FALSE).
+    Level-2-only variables must be constant within each cluster."""
     if cluster not in data.columns:
         raise ValueError(f"The 'cluster' parameter of fit names column {cluster!r}, which the data do not have.")
     within, between_only = model.within, model.between_only
@@ -143,19 +143,13 @@ def cluster_statistics(data: pd.DataFrame, model: TwoLevelModel, cluster: str, f
         columns = within + between_only
         x_cols = [k for k, c in enumerate(columns) if c in covariates]
         blank_x = blank[:, x_cols].any(axis=1) & has_cluster
-        empty = blank[:, :len(within)].all(axis=1) & has_cluster & ~blank_x
+        empty = blank.all(axis=1) & has_cluster & ~blank_x  # lavaan's empty cases: every model variable blank
         keep = has_cluster & ~blank_x & ~empty
-        z_blank = [c for k, c in enumerate(columns) if k >= len(within) and c not in covariates
-                   and blank[keep, k].any()]
-        if z_blank:
-            raise DataError(f"The level-2 variable(s) {z_blank} have blanks; two-level FIML with blanks in level-2-only "
-                            "variables (community characteristics) is not available in this version. Fill them in "
-                            "(they are constant within a community) or use missing='listwise'.")
         if blank_x.any():
             messages.append(f"{int(blank_x.sum())} row(s) with a blank in a fixed.x covariate were left out (as lavaan "
                             "does with missing='ml' and fixed.x=TRUE; fixed_x=False would model them).")
         if empty.any():
-            messages.append(f"{int(empty.sum())} row(s) blank on every level-1 variable were left out.")
+            messages.append(f"{int(empty.sum())} row(s) blank on every model variable were left out.")
     else:
         keep = ~blank.any(axis=1) & has_cluster
     if fiml and (~has_cluster).any():
@@ -173,18 +167,22 @@ def cluster_statistics(data: pd.DataFrame, model: TwoLevelModel, cluster: str, f
         raise DataError(f"Column(s) {constant} are constant; a constant cannot be modeled.")
     if z.shape[1]:
         _, index = np.unique(ids, return_inverse=True)
+        seen = ~np.isnan(z)  # with FIML, blanks: the check is over the values given
         sums = np.zeros((index.max() + 1, z.shape[1]))
-        np.add.at(sums, index, z)
-        means = sums / np.bincount(index)[:, None]
-        spread = np.abs(z - means[index]).max(axis=0)
-        varying = [c for c, s in zip(between_only, spread) if s > 1e-8 * max(1.0, float(np.abs(z[:, between_only.index(c)]).max()))]
+        np.add.at(sums, index, np.where(seen, z, 0.0))
+        counts = np.zeros_like(sums)
+        np.add.at(counts, index, seen.astype(float))
+        means = sums / np.maximum(counts, 1.0)
+        spread = np.where(seen, np.abs(z - means[index]), 0.0).max(axis=0)
+        size = np.where(seen, np.abs(z), 0.0).max(axis=0)
+        varying = [c for c, s, v in zip(between_only, spread, size) if s > 1e-8 * max(1.0, float(v))]
         if varying:
             raise DataError(f"The level-2 variable(s) {varying} take different values within a cluster of "
                             f"{cluster!r}; a variable only in the 'level: 2' block describes the cluster (community) "
                             "and must be constant within it. Add it to 'level: 1' as well, or aggregate it.")
     within_x = [v for v in model.level_names[0].ov_x] if fixed_x else []
     between_x = [v for v in model.level_names[1].ov_x] if fixed_x else []
-    if fiml and np.isnan(y).any():
+    if fiml and np.isnan(x).any():
         stats = MissingClusterStatistics.from_rows(y, z, ids, within, between_only, within_x, between_x)
     else:
         stats = tl.ClusterStatistics.from_rows(y, z, ids, within, between_only, within_x, between_x)

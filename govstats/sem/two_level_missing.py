@@ -2,7 +2,7 @@
 ``lav_mvnorm_cluster_missing_loglik_samplestats_2l``.
 
 Rows i of cluster j: y_ij = mu_y + b_j + w_ij over the level-1 variables, with blanks; z_j the
-level-2-only variables (complete here). Given z_j, the between part of the split variables has
+level-2-only variables (blanks: conditioning on the observed ones). Given z_j, the between part of the split variables has
 covariance B = Sigma_B,yy - Sigma_yz Sigma_zz^-1 Sigma_zy and the rows have mean
 m_j = mu_y + Sigma_yz Sigma_zz^-1 (z_j - mu_z). With W_i the within covariance of row i's observed
 variables, P_i its inverse padded with zeros, e_i = y_i - m_j (zero where blank), q_i = P_i e_i,
@@ -39,7 +39,7 @@ class MissingClusterStatistics:
     """Two-level data with blanks in level-1 variables (one group).
 
     ``y`` (n x p_y, blanks as NaN) are the level-1 variables in the level-1 model's order, ``z``
-    (J x p_z) the level-2-only variables per cluster (complete). ``sizes``/``counts`` (distinct
+    (J x p_z) the level-2-only variables per cluster (NaN where blank). ``sizes``/``counts`` (distinct
     cluster sizes, clusters of each size) serve the approximate information of the first scoring
     steps; ``s_pw``, ``total_mean``/``total_cov`` and :meth:`between_moments` (available-case
     moments) the start values and the fixed.x covariates' moments (complete by construction).
@@ -77,7 +77,15 @@ class MissingClusterStatistics:
         # J x n_patterns: how many rows of each pattern a cluster has (A_j = sum_k count_jk P_k)
         self.pattern_counts = sparse.csr_matrix((np.ones(self.n), (self.cluster_index, self.pattern_of_row)),
                                                 shape=(self.n_clusters, len(keys))).toarray()
-        self.n_observed = int(self.observed.sum())
+        # level-2-only values per cluster: blank when a row of the cluster has them blank (lavaan's
+        # cluster means with na.rm = FALSE)
+        self.z_observed = ~np.isnan(self.z)
+        self.z_filled = np.where(self.z_observed, self.z, 0.0)
+        z_keys, self.z_pattern = np.unique(self.z_observed, axis=0, return_inverse=True)
+        self.z_pattern = self.z_pattern.ravel()
+        self.z_patterns = z_keys.astype(bool).reshape(len(z_keys), self.z.shape[1])
+        self.z_pattern_freq = np.bincount(self.z_pattern, minlength=len(z_keys))
+        self.n_observed = int(self.observed.sum()) + int(self.z_observed.sum())
         # patterns grouped by their number of blanks: (pattern numbers, blank variables n x k)
         blanks = (~self.patterns).sum(axis=1)
         self.pattern_groups = [(np.flatnonzero(blanks == k),
@@ -107,8 +115,8 @@ class MissingClusterStatistics:
     @classmethod
     def from_rows(cls, y: np.ndarray, z: np.ndarray, cluster: np.ndarray, within: list, between_only: list,
                   within_x: list = (), between_x: list = ()) -> "MissingClusterStatistics":
-        """From rows with blanks in y (none blank on every level-1 variable) and complete z, constant
-        within clusters; clusters numbered in order of first appearance, as lavaan."""
+        """From rows with blanks in y (none blank on every level-1 variable) and z, constant within
+        clusters; clusters numbered in order of first appearance, as lavaan."""
         n = len(y)
         labels, first, index = np.unique(cluster, return_index=True, return_inverse=True)
         order = np.argsort(first)
@@ -144,7 +152,8 @@ class MissingClusterStatistics:
         """(mean, covariance with divisor J) of the cluster vectors (z, ybar), ybar over each
         cluster's observed values (a cluster with none takes the overall mean)."""
         ybar = np.where(np.isnan(self.ybar), self.total_mean, self.ybar)
-        y2 = np.hstack([self.z, ybar])
+        z = np.where(self.z_observed, self.z, np.nanmean(self.z, axis=0)) if self.p_z else self.z
+        y2 = np.hstack([z, ybar])
         mean = y2.mean(axis=0)
         dev = y2 - mean
         return mean, dev.T @ dev / self.n_clusters
@@ -163,7 +172,7 @@ class MissingClusterStatistics:
 
     def constant(self) -> float:
         """-(P/2) log(2 pi), P the number of observed values (lavaan's Mp$nel + Zp$nel)."""
-        return -0.5 * (self.n_observed + self.n_clusters * self.p_z) * LOG_2PI
+        return -0.5 * self.n_observed * LOG_2PI
 
 
 def _cluster_nanmean(y: np.ndarray, index: np.ndarray, n_clusters: int) -> np.ndarray:
@@ -206,6 +215,26 @@ def _pattern_inverses(stats: MissingClusterStatistics, sigma_w: np.ndarray):
     return inv, logdets
 
 
+def _z_pattern_inverses(stats: MissingClusterStatistics, sigma_zz: np.ndarray):
+    """(padded inverses, log-determinants) of Sigma_zz over each pattern of observed level-2-only
+    variables (a cluster with none observed: zeros); None when not positive definite."""
+    pz = sigma_zz.shape[0]
+    inv = np.zeros((len(stats.z_patterns), pz, pz))
+    logdet = np.zeros(len(stats.z_patterns))
+    for k, mask in enumerate(stats.z_patterns):
+        o = np.flatnonzero(mask)
+        if not len(o):
+            continue
+        try:
+            chol = np.linalg.cholesky(sigma_zz[np.ix_(o, o)])
+        except np.linalg.LinAlgError:
+            return None
+        chol_inv = np.linalg.inv(chol)
+        inv[k][np.ix_(o, o)] = chol_inv.T @ chol_inv
+        logdet[k] = 2.0 * np.log(np.diagonal(chol)).sum()
+    return inv, logdet
+
+
 @dataclass
 class ClusterPieces:
     """What the value and the derivatives share at one set of implied moments."""
@@ -217,9 +246,9 @@ class ClusterPieces:
     A: np.ndarray           # J x p_y x p_y
     p: np.ndarray           # J x p_y
     M: np.ndarray           # J x p_y x p_y (zero outside the split variables)
-    K: np.ndarray           # p_y x p_z: Sigma_yz Sigma_zz^-1
-    zz_inv: np.ndarray
-    c: np.ndarray           # J x p_z: z_j - mu_z
+    K: np.ndarray           # J x p_y x p_z: Sigma_yz Sigma_zz^-1 (over each cluster's observed z)
+    zz_inv: np.ndarray      # J x p_z x p_z: padded inverse of Sigma_zz over each cluster's observed z
+    c: np.ndarray           # J x p_z: z_j - mu_z (zero where blank)
 
 
 def evaluate(stats: MissingClusterStatistics, m: tl.Moments2L, both: np.ndarray) -> ClusterPieces | None:
@@ -240,25 +269,25 @@ def evaluate(stats: MissingClusterStatistics, m: tl.Moments2L, both: np.ndarray)
     if patterns is None:
         return None
     P, w_logdet = patterns
-    B = sigma_b[pz:, pz:].copy()
+    J, py = stats.n_clusters, stats.p_y
+    B = np.broadcast_to(sigma_b[pz:, pz:], (J, py, py))
     value = 0.0
-    K = np.zeros((stats.p_y, pz))
-    zz_inv = np.zeros((pz, pz))
-    c = np.zeros((stats.n_clusters, pz))
-    m_j = np.broadcast_to(mu_y, (stats.n_clusters, stats.p_y))
+    K = np.zeros((J, py, pz))
+    zz_inv = np.zeros((J, pz, pz))
+    c = np.zeros((J, pz))
+    m_j = np.broadcast_to(mu_y, (J, py))
     if pz:
-        zz = sigma_b[:pz, :pz]
-        try:
-            zz_chol = np.linalg.cholesky(zz)
-        except np.linalg.LinAlgError:
+        z_patterns = _z_pattern_inverses(stats, sigma_b[:pz, :pz])
+        if z_patterns is None:
             return None
-        zz_inv = np.linalg.inv(zz)
+        z_inv, z_logdet = z_patterns
+        zz_inv = z_inv[stats.z_pattern]                                  # J x p_z x p_z, padded
         yz = sigma_b[pz:, :pz]
-        K = yz @ zz_inv
-        B = B - K @ yz.T
-        c = stats.z - mu_z
-        m_j = mu_y + c @ K.T
-        value += stats.n_clusters * 2.0 * np.log(np.diagonal(zz_chol)).sum() + float(np.sum((c @ zz_inv) * c))
+        K = yz[None] @ zz_inv                                            # J x p_y x p_z
+        B = B - K @ yz.T[None]
+        c = np.where(stats.z_observed, stats.z_filled - mu_z, 0.0)
+        m_j = mu_y + np.einsum("jyz,jz->jy", K, c)
+        value += float(stats.z_pattern_freq @ z_logdet + np.einsum("jz,jzw,jw->", c, zz_inv, c))
     P_rows = P[stats.pattern_of_row]
     e = np.where(stats.observed, stats.filled - m_j[stats.cluster_index], 0.0)
     q = np.einsum("nij,nj->ni", P_rows, e)
@@ -267,13 +296,13 @@ def evaluate(stats: MissingClusterStatistics, m: tl.Moments2L, both: np.ndarray)
     p = np.asarray(stats.members @ q)
     M = np.zeros_like(A)
     if len(b):
-        Bb = B[np.ix_(b, b)]
+        Bb = B[:, b[:, None], b[None, :]]
         Ab = A[:, b[:, None], b[None, :]]
-        I_BA = np.eye(len(b))[None] + Bb[None] @ Ab
+        I_BA = np.eye(len(b))[None] + Bb @ Ab
         sign, logdet = np.linalg.slogdet(I_BA)
         if np.any(sign <= 0):
             return None
-        Mb = np.linalg.solve(I_BA, np.broadcast_to(Bb, I_BA.shape))
+        Mb = np.linalg.solve(I_BA, Bb)
         M[:, b[:, None], b[None, :]] = Mb
         pb = p[:, b]
         value += float(logdet.sum() - np.einsum("ji,jik,jk->", pb, Mb, pb))
@@ -288,7 +317,8 @@ def matrix_gradient(stats: MissingClusterStatistics, pieces: ClusterPieces):
     A, M, p = pieces.A, pieces.M, pieces.p
     AM = A @ M
     r = p - np.einsum("jik,jk->ji", AM, p)
-    g_bz = (A - AM @ A).sum(axis=0) - r.T @ r                      # d / dB (the conditional between matrix)
+    g_bz_j = A - AM @ A - r[:, :, None] * r[:, None, :]              # J x p_y x p_y: d / dB_j
+    g_bz = g_bz_j.sum(axis=0)
     g_m = -2.0 * r                                                   # J x p_y: d / dm_j
     Mp = np.einsum("jik,jk->ji", M, p)
     s = pieces.q - np.einsum("nij,nj->ni", pieces.P_rows, Mp[stats.cluster_index])
@@ -302,13 +332,16 @@ def matrix_gradient(stats: MissingClusterStatistics, pieces: ClusterPieces):
     g_mu = np.zeros(pc)
     g_mu[pz:] = g_m.sum(axis=0)
     if pz:
+        # the chain rule through B_j = B_yy - Sigma_yz Z_j Sigma_zy and m_j = mu_y + Sigma_yz Z_j c_j, Z_j the
+        # padded inverse of Sigma_zz over cluster j's observed z (d Z_j = -Z_j dSigma_zz Z_j)
         K, zi, c = pieces.K, pieces.zz_inv, pieces.c
-        cg = c.T @ g_m                                               # p_z x p_y: sum_j c_j g_j'
-        g_zy = 0.5 * (-2.0 * K.T @ g_bz + zi @ cg)
-        zcgk = -(zi @ cg @ K)
-        g_zz = (stats.n_clusters * zi - zi @ (c.T @ c) @ zi + K.T @ g_bz @ K + 0.5 * (zcgk + zcgk.T))
+        zc = np.einsum("jzw,jw->jz", zi, c)                             # Z_j c_j
+        cg = zc[:, :, None] * g_m[:, None, :]                            # J x p_z x p_y: Z_j c_j g_j'
+        g_zy = 0.5 * (-2.0 * np.einsum("jyz,jyk->zk", K, g_bz_j) + cg.sum(axis=0))
+        zcgk = -np.einsum("jzy,jyw->zw", cg, K)
+        g_zz = (zi.sum(axis=0) - zc.T @ zc + np.einsum("jyz,jyk,jkw->zw", K, g_bz_j, K) + 0.5 * (zcgk + zcgk.T))
         g_b[:pz, :pz] = g_zz
         g_b[:pz, pz:] = g_zy
         g_b[pz:, :pz] = g_zy.T
-        g_mu[:pz] = -g_m.sum(axis=0) @ K - 2.0 * zi @ c.sum(axis=0)
+        g_mu[:pz] = -np.einsum("jyz,jy->z", K, g_m) - 2.0 * zc.sum(axis=0)
     return g_w, g_b, g_mu

@@ -56,12 +56,16 @@ def test_complete_rows_give_the_complete_data_likelihood(demo):
 
 @pytest.mark.parametrize("p_z", [0, 2])
 def test_matrix_gradient_matches_finite_differences(demo, p_z):
-    """d(-2 log L) with respect to Sigma_W, Sigma_B (over (z, y)) and mu, with blanks, against
-    central differences (symmetric perturbations of the covariance matrices)."""
+    """d(-2 log L) with respect to Sigma_W, Sigma_B (over (z, y)) and mu, with blanks (in y and in the
+    level-2-only z), against central differences (symmetric perturbations of the covariance matrices)."""
     rng = np.random.default_rng(7)
     y = demo[WITHIN].to_numpy(float).copy()
     y[:, :3][rng.random((len(y), 3)) < 0.2] = np.nan
-    z = demo[["w1", "w2"][:p_z]].to_numpy(float)
+    z = demo[["w1", "w2"][:p_z]].to_numpy(float).copy()
+    if p_z:  # blank community characteristics: w1 in clusters 1-20, both in 21-25, w2 in one row of cluster 30
+        z[demo.cluster.between(1, 20), 0] = np.nan
+        z[demo.cluster.between(21, 25), :] = np.nan
+        z[np.flatnonzero(demo.cluster == 30)[0], 1] = np.nan
     stats = tm.MissingClusterStatistics.from_rows(y, z, demo.cluster.to_numpy(), WITHIN, ["w1", "w2"][:p_z])
     within_only = np.array([False] * 3 + [True] * 3)
     m = _random_moments(rng, 6, p_z, within_only)
@@ -82,6 +86,7 @@ def test_matrix_gradient_matches_finite_differences(demo, p_z):
     for i, j in [(0, 0), (0, 1), (2, 4), (3, 5), (5, 5)]:
         numeric = (value(sigma_w=bump(m.sigma_w, i, j, h)) - value(sigma_w=bump(m.sigma_w, i, j, -h))) / (2 * h)
         assert numeric == pytest.approx(g_w[i, j] * (1 if i == j else 2), rel=1e-6, abs=1e-5)
+    assert not p_z or (stats.z_pattern_freq.size == 4 and np.isnan(stats.z).any())
     split = [k for k in range(p_z + 6) if k < p_z + 3]
     for i in split:
         for j in split:
@@ -142,13 +147,16 @@ def test_unavailable_options_are_refused(blanks, kwargs, match):
         fit(WITHIN_ONLY, blanks, cluster="cluster", **args)
 
 
-def test_blank_level2_variable_is_refused(blanks):
-    """A level-2-only variable that is not a fixed.x covariate must be complete."""
+def test_level2_values_must_be_constant_with_blanks(blanks):
+    """Blanks in a level-2-only variable are modeled; values that vary within a cluster are still refused."""
     data = blanks.copy()
-    data.loc[5, "w1"] = np.nan
-    with pytest.raises(DataError, match="level-2 variable"):
-        fit("level: 1\n fw =~ y1 + y2 + y3\nlevel: 2\n fb =~ y1 + y2 + y3 + w1", data, cluster="cluster",
-            missing="fiml")
+    data.loc[data.cluster == 3, "w1"] = np.nan
+    syntax = "level: 1\n fw =~ y1 + y2 + y3\nlevel: 2\n fb =~ y1 + y2 + y3 + w1"
+    res = fit(syntax, data, cluster="cluster", missing="fiml", se="none")
+    assert res.n_dropped == 0  # rows blank on y1-y3 but with w1 stay (lavaan drops only rows blank on everything)
+    data.loc[data.index[data.cluster == 4][0], "w1"] += 1.0
+    with pytest.raises(DataError, match="w1"):
+        fit(syntax, data, cluster="cluster", missing="fiml")
 
 
 def test_unrestricted_model_keeps_lavaans_floor():

@@ -1,6 +1,6 @@
 # Two-level FIML (missing = "ml" with level: blocks and cluster =) with lavaan 0.6.14: one record per
-# case in twolevel_fiml.json, and the data with blanks in data/demo_twolevel_blanks.csv (made here with
-# a fixed seed from Demo.twolevel).
+# case in twolevel_fiml.json, and the data with blanks in data/demo_twolevel_blanks.csv and
+# data/demo_twolevel_blanks_w.csv (made here with a fixed seed from Demo.twolevel).
 # Run from the repository root:  Rscript tests/reference/sem/twolevel/make_twolevel_fiml.R
 # lavaan 0.6.14 cannot do MLR here (its Yuan-Bentler test fails: "TEST[[test.idx]]$stat: $ operator is
 # invalid for atomic vectors"), so the cases are ML with the observed information (lavaan's default).
@@ -14,7 +14,14 @@ demo <- read.csv(file.path(dir, "data", "demo_twolevel.csv"))
 for (v in c("y1", "y2", "y3", "y4")) demo[[v]][runif(nrow(demo)) < 0.15] <- NA
 demo$x1[runif(nrow(demo)) < 0.04] <- NA   # rows deleted with fixed.x = TRUE, modeled with fixed.x = FALSE
 write.csv(demo, file.path(dir, "data", "demo_twolevel_blanks.csv"), row.names = FALSE, na = "")
-datasets <- list(demo = read.csv(file.path(dir, "data", "demo_twolevel_blanks.csv")))
+# community characteristics blank for whole clusters (w1 in clusters 1-20, w2 in 15-25), modeled with
+# fixed.x = FALSE (a blank fixed.x covariate would delete the rows)
+demo_w <- demo
+demo_w$w1[demo_w$cluster %in% 1:20] <- NA
+demo_w$w2[demo_w$cluster %in% 15:25] <- NA
+write.csv(demo_w, file.path(dir, "data", "demo_twolevel_blanks_w.csv"), row.names = FALSE, na = "")
+datasets <- list(demo = read.csv(file.path(dir, "data", "demo_twolevel_blanks.csv")),
+                 demo_w = read.csv(file.path(dir, "data", "demo_twolevel_blanks_w.csv")))
 demo_model <- "level: 1\n fw =~ y1 + y2 + y3\n fw ~ x1 + x2 + x3\nlevel: 2\n fb =~ y1 + y2 + y3\n fb ~ w1 + w2"
 demo_equal <- "level: 1\n fw =~ y1 + a*y2 + b*y3\n fw ~ x1 + x2 + x3\nlevel: 2\n fb =~ y1 + a*y2 + b*y3\n fb ~ w1 + w2"
 within_only <- "level: 1\n fw =~ y1 + y2 + y3 + y4\n fw ~ x1\nlevel: 2\n fb =~ y1 + y2 + y3\n fb ~ w1"
@@ -25,7 +32,8 @@ cases <- list(
   cs("demo_fiml_equal_ml", "demo", demo_equal, "cluster", estimator = "ML", missing = "ml"),
   cs("demo_fiml_randomx_ml", "demo", demo_model, "cluster", estimator = "ML", missing = "ml", fixed.x = FALSE),
   cs("demo_fiml_within_only_ml", "demo", within_only, "cluster", estimator = "ML", missing = "ml"),
-  cs("demo_fiml_stdlv_ml", "demo", demo_model, "cluster", estimator = "ML", missing = "ml", std.lv = TRUE)
+  cs("demo_fiml_stdlv_ml", "demo", demo_model, "cluster", estimator = "ML", missing = "ml", std.lv = TRUE),
+  cs("demo_fiml_blank_w_ml", "demo_w", demo_model, "cluster", estimator = "ML", missing = "ml", fixed.x = FALSE)
 )
 sym <- function(m) list(names = rownames(m), matrix = unname(unclass(m)))
 # lavaan's own unrestricted model of the fit (lav_h1_implied_logl: lav_partable_unrestricted_chol fitted
