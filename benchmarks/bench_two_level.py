@@ -15,10 +15,10 @@ Measured on 2 December 2026 (2 shared cores, load average about 4, median of 5):
 ML 1.027 s against 13.252 s (0.078x), MLR 1.496 s against 34.615 s (0.043x).
 
 Two-level FIML (missing = "ml", ML, observed information), Demo.twolevel with 15% blanks in y1-y3
-(make_twolevel_fiml.R), measured on 2 December 2026 (2 shared cores, load average about 5, median
-of 5 against lavaan's median of 2): 0.441 s against lavaan's 24.297 s (0.018x; issue 19's target
-0.05x). The same run gave the complete-data ratios 0.074x (ML) and 0.037x (MLR) on Demo.twolevel,
-0.077x and 0.037x on the seed data. lavaan does not converge on the seed data with blanks, so that
+(make_twolevel_fiml.R), measured on 2 December 2026 (2 shared cores, load average about 4, median
+of 5 against lavaan's median of 2): 0.384 s against lavaan's 24.186 s (0.016x; issue 19's target
+0.05x). The same run gave the complete-data ratios 0.086x (ML) and 0.053x (MLR) on Demo.twolevel,
+0.070x and 0.034x on the seed data. lavaan does not converge on the seed data with blanks, so that
 FIML case is not timed.
 """
 
