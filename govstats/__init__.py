@@ -61,6 +61,11 @@ _LAZY = {
     "diff_instruments": "govstats.instrument.diff",
     "path_diagram": "govstats.reporting",
     "report": "govstats.reporting",
+    "analyze": "govstats.recipes",
+    "load_recipe": "govstats.recipes",
+    "verify_results": "govstats.recipes",
+    "recipe_script": "govstats.recipes",
+    "RecipeError": "govstats.errors",
 }
 
 __all__ = [
@@ -111,6 +116,11 @@ __all__ = [
     "validate",
     "simulate_pilot",
     "diff_instruments",
+    "analyze",
+    "load_recipe",
+    "verify_results",
+    "recipe_script",
+    "RecipeError",
     "__version__",
 ]
 

@@ -10,10 +10,12 @@ import sys
 
 from govstats import __version__
 from govstats.cli_multilevel import add_parser as add_multilevel_parser
+from govstats.cli_notebooks import add_parser as add_notebooks_parser
 from govstats.cli_power import add_parser as add_power_parser
 from govstats.cli_read import add_read_arguments
 from govstats.cli_validate import add_diff_parser, add_validate_parser
 from govstats.errors import InstrumentError
+from govstats.recipes.cli_analyze import add_parser as add_analyze_parser
 from govstats.reporting.cli_report import add_parser as add_report_parser
 
 # Only the standard library and govstats.errors at import time: `govstats --help` builds the
@@ -811,6 +813,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "item analysis, the authors' revision as a new version, main-study CFA)")
     demo.set_defaults(func=cmd_demo)
     add_power_parser(sub)
+    add_analyze_parser(sub)
+    add_notebooks_parser(sub)
     return parser
 
 

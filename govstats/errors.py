@@ -109,6 +109,28 @@ class InstrumentError(GovstatsError):
         return [p.code for p in self.problems]
 
 
+class RecipeError(GovstatsError):
+    """An analysis recipe (``govstats analyze``) has one or more problems.
+
+    Attributes
+    ----------
+    problems : list of Problem
+        Every problem found, in file order, each with the file, line, place, what is wrong
+        and how to fix it.
+    """
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in recipe"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+
+    @property
+    def codes(self) -> list[str]:
+        """The problem codes, in order."""
+        return [p.code for p in self.problems]
+
+
 class ResponsesError(GovstatsError):
     """A file cannot be read as survey responses at all.
 

@@ -57,8 +57,9 @@ def test_quickstart_is_two_commands_and_ci_runs_the_second():
 def test_runtime_dependencies_are_what_the_package_imports():
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     runtime = {_dist(r) for r in project["dependencies"]}
-    # imported only for PDF output, for Dask clusters (govstats.parallel) and for legacy .xls exports
-    optional = {_dist(r) for extra in ("pdf", "dask", "xls") for r in project["optional-dependencies"][extra]}
+    # imported only for PDF output, for Dask clusters (govstats.parallel), for legacy .xls exports and for
+    # rendering the notebooks (govstats.notebook_html)
+    optional = {_dist(r) for extra in ("pdf", "dask", "xls", "notebooks") for r in project["optional-dependencies"][extra]}
     imported = imported_distributions()
     assert imported - runtime - optional == set(), "imported by govstats but not a runtime dependency"
     # Test and benchmark tools (semopy, pytest) belong in the extras, not here; statsmodels is a runtime

@@ -19,6 +19,8 @@ def fmt(v, digits: int = 3, leading_zero: bool = False) -> str:
     if not isinstance(v, (float, np.floating)):
         return str(v)
     s = f"{v:.{digits}f}"
+    if s.startswith("-") and float(s) == 0:  # -0.0004 rounds to zero: no sign on a zero
+        s = s[1:]
     if not leading_zero and abs(v) < 1:
         s = s.replace("0.", ".", 1)
     return s

@@ -112,8 +112,12 @@ def run_analyses(instrument, data: pd.DataFrame, *, estimator: str | None = None
                 notes.append(f"{name}_unavailable")
                 continue
             try:
-                given = (function(instrument, used, group=how) if name == "invariance"
-                         else function(instrument, used, cluster=how))
+                if name == "invariance":  # estimated as the structural model is, so that the tables agree
+                    given = function(instrument, used, group=how, estimator=results.estimator,
+                                     ordered=True if ordered else None, missing=missing,
+                                     **({"cluster": cluster} if cluster and results.estimator == "MLR" else {}))
+                else:
+                    given = function(instrument, used, cluster=how)
             except Exception as exc:  # noqa: BLE001 -- the report still shows everything else
                 warnings.warn(f"{name} could not be computed for the report: {exc}", stacklevel=2)
                 notes.append(f"{name}_failed")

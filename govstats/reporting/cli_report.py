@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from govstats.cli_read import add_read_arguments
+
 
 def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
@@ -17,7 +19,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     # the data file is read with the instrument (encodings and platform exports detected)
     rep = report(args.instrument, args.data, lang=args.lang, estimator=args.estimator, bootstrap=args.bootstrap or 0,
                  seed=args.seed, ci=args.ci, group=args.group, cluster=args.cluster,
-                 exclude_flagged=not args.keep_flagged, measurement_diagram=args.measurement)
+                 exclude_flagged=not args.keep_flagged, measurement_diagram=args.measurement,
+                 read_options={"encoding": args.encoding, "source": args.source, "mapping": args.mapping})
     rep.to_html(args.output)
     print(f"{args.output}: {len(rep.tables)} tables, {len(rep.figures)} figures ({args.lang})")
     if args.docx:
@@ -46,5 +49,6 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--cluster", metavar="COL", help="column of communities: cluster-robust fit and multilevel table")
     p.add_argument("--keep-flagged", action="store_true", help="keep the respondents the data check flags")
     p.add_argument("--measurement", action="store_true", help="draw the items and loadings in the path diagram")
+    add_read_arguments(p)
     p.set_defaults(func=cmd_report)
     return p

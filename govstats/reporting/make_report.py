@@ -10,7 +10,8 @@ import pandas as pd
 def report(instrument, data, *, lang: str = "zh", estimator: str | None = None, bootstrap: int = 0,
            seed: int | None = None, ci: str | None = None, group: str | None = None, cluster: str | None = None,
            exclude_flagged: bool = True, fit=None, check=None, invariance=None, multilevel=None, power=None,
-           measurement_diagram: bool = False, html: str | Path | None = None, docx: str | Path | None = None):
+           measurement_diagram: bool = False, html: str | Path | None = None, docx: str | Path | None = None,
+           read_options: dict | None = None):
     """Check, describe and model survey responses; tables, figures and a paragraph for the paper.
 
     In the order a paper reports them: the sample (N, communities, respondent roles and
@@ -27,7 +28,8 @@ def report(instrument, data, *, lang: str = "zh", estimator: str | None = None, 
     instrument : Instrument or path
         The questionnaire (a loaded instrument or its YAML file).
     data : DataFrame or path
-        The responses (a file is read with :func:`govstats.read_responses`).
+        The responses (a file is read with :func:`govstats.read_responses`, with ``read_options``
+        such as ``encoding``, ``source``, ``mapping`` when given).
     lang : {"zh", "en"}
         Language of the titles, labels, notes and paragraph.
     estimator : {None, "ML", "MLR", "WLSMV"}
@@ -92,7 +94,7 @@ def report(instrument, data, *, lang: str = "zh", estimator: str | None = None, 
         from govstats.data import read_responses
 
         name = Path(data).name
-        data = read_responses(data, instrument)
+        data = read_responses(data, instrument, **(read_options or {}))
     analyses = run_analyses(instrument, data, estimator=estimator, bootstrap=bootstrap, seed=seed, ci=ci, group=group,
                             cluster=cluster, exclude_flagged=exclude_flagged, results=fit, check=check,
                             invariance=invariance, multilevel=multilevel, power=power)

@@ -367,7 +367,15 @@ def effects_table(a, lang: str) -> Table:
 
 
 def extra_table(name: str, frame: pd.DataFrame, lang: str) -> Table:
-    """An invariance, multilevel or power table as it was given (numbers to three decimals)."""
+    """An invariance or multilevel table as a paper prints it; any other table given (power) as it
+    was given, numbers to three decimals."""
+    from govstats.reporting.extra_tables import (invariance_table, is_invariance_table, is_multilevel_table,
+                                                 multilevel_table)
+
+    if name == "invariance" and is_invariance_table(frame):
+        return invariance_table(frame, word("t_invariance", lang), lang)
+    if name == "multilevel" and is_multilevel_table(frame):
+        return multilevel_table(frame, word("t_multilevel", lang), lang)
     formats = {}
     for col in frame.columns:
         if pd.api.types.is_integer_dtype(frame[col]):

@@ -68,7 +68,7 @@ def _infer_fiml(bound, opt, options, messages) -> Inference:
         b0 = fiml.first_order(groups, clustered)
     info = b0 if options.information == "first.order" else fiml.information(groups, theta, options.information)
     needs_inverse = options.se != "none" or scaled
-    info_inv = _checked_inverse(info, messages, constraints) if needs_inverse else None
+    info_inv = checked_inverse(info, messages, constraints) if needs_inverse else None
     vcov = None
     if info_inv is not None and options.se != "none":
         robust = options.se in ("robust.huber.white", "robust.cluster")
@@ -156,7 +156,7 @@ def _infer_least_squares(bound, opt, options, messages) -> Inference:
         information = information + d.weight_n * (J.T @ least_squares.weighted(d.weights, J))
         chisq += d.weight_n * float(r @ least_squares.weighted(d.weights, r))
         n_moments += len(r)
-    info_inv = _checked_inverse(information, messages, opt.constraints) if options.se != "none" else None
+    info_inv = checked_inverse(information, messages, opt.constraints) if options.se != "none" else None
     # residuals against the statistics fitted (S with the N - 1 divisor), as lavaan's SRMR for these
     data = [least_squares.fitted_moments(d) for d in bound.statistics.blocks]
     implied = [block.implied(theta)[:2] for block in bound.blocks]
@@ -175,7 +175,7 @@ def _infer_least_squares(bound, opt, options, messages) -> Inference:
     return Inference(info_inv, measures, options.se, "standard", messages)
 
 
-def _checked_inverse(information: np.ndarray, messages: list, constraints=None):
+def checked_inverse(information: np.ndarray, messages: list, constraints=None):
     """The inverse of an information matrix (under linear constraints: K (K'IK)^-1 K'), or None
     with a warning when it is singular (the model may not be identified)."""
     try:
@@ -217,7 +217,7 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
     constraints = opt.constraints
     inverse = np.linalg.inv if constraints is None else constraints.inverse
     needs_inverse = options.se != "none" or scaled or satorra_bentler
-    info_inv = _checked_inverse(information, messages, constraints) if needs_inverse else None
+    info_inv = checked_inverse(information, messages, constraints) if needs_inverse else None
     if info_inv is not None and options.se != "none":
         if robust:
             vcov = info_inv @ (middle if options.se == "robust.sem" else b0) @ info_inv / n_total

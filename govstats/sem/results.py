@@ -89,12 +89,15 @@ class SEMResults:
         p = self.params
         return p[p.free > 0]
 
+    def _coef_names(self, rows: pd.DataFrame) -> list[str]:
+        return _lavaan_names(rows)
+
     @property
     def coef(self) -> pd.Series:
         """Free parameters named as lavaan's ``coef()`` (``visual=~x2``, a label when given,
         ``.g2`` appended in later groups); parameters held equal appear once per row, as lavaan."""
         rows = self._free_rows()
-        return pd.Series(rows.est.to_numpy(), index=_lavaan_names(rows), name="est")
+        return pd.Series(rows.est.to_numpy(), index=self._coef_names(rows), name="est")
 
     @property
     def vcov(self) -> pd.DataFrame | None:
@@ -103,7 +106,7 @@ class SEMResults:
             return None
         rows = self._free_rows()
         index = rows.free.to_numpy() - 1
-        names = _lavaan_names(rows)
+        names = self._coef_names(rows)
         return pd.DataFrame(self._vcov[np.ix_(index, index)], index=names, columns=names)
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:

@@ -7,37 +7,24 @@ unrestricted model's correlations, as ``lav_fit_srmr_twolevel``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from govstats.sem import fit_measures as fm
 from govstats.sem import trouble
 from govstats.sem import two_level as tl
-from dataclasses import dataclass
-
-from govstats.sem.inference import Inference
+from govstats.sem.inference import Inference, checked_inverse
 from govstats.sem.objectives import objective_for
 from govstats.sem.two_level_model import TwoLevelModel
 from govstats.sem.two_level_objective import TwoLevelObjective
+
 
 @dataclass
 class TwoLevelInference(Inference):
     """Inference with MLR's scaling factors of h0 and h1 (lavaan's summary prints them)."""
 
     scaling_factors: tuple | None = None
-
-
-def checked_inverse(information: np.ndarray, messages: list, constraints=None):
-    """The inverse of an information matrix (K (K'IK)^-1 K' under linear constraints), or None with
-    a warning when it is singular."""
-    try:
-        reduced = information if constraints is None else constraints.reduced_information(information)
-        eig = np.linalg.eigvalsh(reduced)
-        if eig.min() <= 1e-10 * max(eig.max(), 1.0):
-            raise np.linalg.LinAlgError
-        return np.linalg.inv(information) if constraints is None else constraints.inverse(information)
-    except np.linalg.LinAlgError:
-        trouble.not_identified(messages)
-        return None
 
 
 def cluster_score_matrix(objective: TwoLevelObjective, theta: np.ndarray) -> np.ndarray:

@@ -33,24 +33,10 @@ class TwoLevelResults(SEMResults):
     nclusters: int = 0
     scaling_factors: tuple | None = None  # MLR: lavaan's scaling.factor.h0 and .h1 (the summary prints them)
 
-    def _names(self, rows: pd.DataFrame) -> list[str]:
+    def _coef_names(self, rows: pd.DataFrame) -> list[str]:
         """lavaan's coef() names: the label, else lhs op rhs, with ``.l2`` at level 2."""
         return [label if label else f"{lhs}{op}{rhs}" + ("" if level <= 1 else f".l{level}")
                 for lhs, op, rhs, level, label in zip(rows.lhs, rows.op, rows.rhs, rows.level, rows.label)]
-
-    @property
-    def coef(self) -> pd.Series:
-        rows = self._free_rows()
-        return pd.Series(rows.est.to_numpy(), index=self._names(rows), name="est")
-
-    @property
-    def vcov(self) -> pd.DataFrame | None:
-        if self._vcov is None:
-            return None
-        rows = self._free_rows()
-        index = rows.free.to_numpy() - 1
-        names = self._names(rows)
-        return pd.DataFrame(self._vcov[np.ix_(index, index)], index=names, columns=names)
 
     def partable(self) -> pd.DataFrame:
         """lavaan's ``parTable()`` with ``level``; ``group`` 1 (0 for := and constraint rows)."""

@@ -203,3 +203,30 @@ def test_path_diagram_in_chinese_has_no_missing_glyphs(analyses):
     assert {"影响因素", "作用机制", "治理成效"} <= texts
     assert any("社会组织自主性" in t for t in texts)
     assert {"AU1", "PP5"} <= texts  # the measurement part
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_invariance_and_multilevel_tables_read_the_results(analyses, lang):
+    import govstats
+    from govstats.measurement.multilevel import multilevel
+
+    inst, used = analyses.instrument, analyses.used
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inv = govstats.invariance(inst, used, group="district", levels=["configural", "metric", "scalar"])
+        ml = multilevel(inst, used, cluster="community_id", mixed=False)
+    a = dataclasses.replace(analyses, extras={"invariance": inv.table, "multilevel": ml.table})
+    rep = build_report(a, lang)
+    t = rep.table("invariance")
+    assert len(t) == 3 and t.columns[0] == "χ²"
+    np.testing.assert_allclose(t["χ²"].to_numpy(), inv.table["chisq"].to_numpy())  # ML: the plain statistic
+    np.testing.assert_allclose(t["p"].to_numpy()[1:], inv.table["pvalue_diff"].to_numpy()[1:])
+    verdicts = {"holds": "成立", "fails": "不成立"} if lang == "zh" else {"holds": "holds", "fails": "fails"}
+    for shown, decided in zip(t.iloc[1:, -1], inv.table["decision"].iloc[1:]):
+        assert shown.startswith(verdicts[decided])
+    m = rep.table("multilevel")
+    np.testing.assert_allclose(m["ICC(1)"].to_numpy(), ml.table["icc1"].to_numpy())
+    assert list(m.index) == list(ml.table.index)
+    aggregable = "可聚合" if lang == "zh" else "aggregable"
+    ok = ml.table[["icc1_ok", "icc2_ok", "rwg_ok"]].all(axis=1).to_numpy()
+    assert [c.startswith(aggregable) for c in m.iloc[:, -1]] == list(ok)
