@@ -66,7 +66,8 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
     cluster : str, optional
         Column of cluster ids (communities): cluster-robust standard errors and scaled test,
         as lavaan's ``cluster =`` for single-level models. With ``level: 1`` / ``level: 2``
-        blocks in the model, a two-level SEM (ML or MLR; :mod:`govstats.sem.two_level_fit`).
+        blocks in the model, a two-level SEM (ML or MLR; with ``missing="fiml"`` two-level FIML,
+        ML; :mod:`govstats.sem.two_level_fit`).
     group, group_equal, group_partial
         Multiple-group models with lavaan's ``group.equal`` (``"loadings"``, ``"intercepts"``,
         ``"thresholds"``, ``"residuals"``, ``"lv.variances"``, ``"means"``, ``"regressions"``,

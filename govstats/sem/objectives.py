@@ -157,7 +157,7 @@ class FIMLObjective:
 
 def objective_for(bound):
     """The objective of a bound model: WLS for stage-1 statistics, ML for moments, FIML for
-    missing-data patterns."""
+    missing-data patterns, two-level ML for cluster statistics (complete or with blanks)."""
     kinds = {d.kind for d in bound.statistics.blocks}
     if kinds in ({"ordinal"}, {"least_squares"}):
         return WLSObjective(bound)
@@ -169,4 +169,8 @@ def objective_for(bound):
         from govstats.sem.two_level_objective import TwoLevelObjective
 
         return TwoLevelObjective(bound)
+    if kinds == {"two_level_missing"}:
+        from govstats.sem.two_level_fiml import TwoLevelMissingObjective
+
+        return TwoLevelMissingObjective(bound)
     raise ValueError(f"Statistics of different kinds across groups ({sorted(kinds)}) cannot be fitted together.")

@@ -140,11 +140,11 @@ class ClusterStatistics:
         out = 0.0
         if len(within_x):
             k = [self.within.index(v) for v in within_x]
-            out += _saturated_loglik(self.n, self.total_cov[np.ix_(k, k)])
+            out += saturated_loglik(self.n, self.total_cov[np.ix_(k, k)])
         if len(between_x):
             names = self.cluster_names
             k = [names.index(v) for v in between_x]
-            out += _saturated_loglik(self.n_clusters, self.between_moments()[1][np.ix_(k, k)])
+            out += saturated_loglik(self.n_clusters, self.between_moments()[1][np.ix_(k, k)])
         return out
 
     def constant(self) -> float:
@@ -152,7 +152,8 @@ class ClusterStatistics:
         return -0.5 * (self.n * self.p_y + self.n_clusters * self.p_z) * LOG_2PI
 
 
-def _saturated_loglik(n: int, cov: np.ndarray) -> float:
+def saturated_loglik(n: int, cov: np.ndarray) -> float:
+    """The normal log-likelihood of n rows at their own (N-divided) covariance matrix."""
     p = cov.shape[0]
     return -0.5 * n * (p * LOG_2PI + np.linalg.slogdet(cov)[1] + p)
 

@@ -11,8 +11,13 @@ covariates at the total moments, level-2 ones at the moments of the cluster valu
 chi-square against lavaan's EM estimate of the unrestricted model. MLR adds sandwich standard
 errors from cluster-level scores and the Yuan-Bentler (Mplus) scaled test.
 
-Refused by name, never fitted wrongly: blanks with missing="fiml" (two-level FIML is not available
-in this version), groups, ordered items, least-squares estimators, the bootstrap (lavaan refuses
+With missing="fiml" (lavaan's missing="ml") blanks in level-1 variables are modeled (two-level FIML,
+:mod:`govstats.sem.two_level_fiml`): ML with standard errors from the observed information, the
+chi-square against lavaan's unrestricted model of the incomplete data; rows with a blank fixed.x
+covariate are left out, as lavaan does.
+
+Refused by name, never fitted wrongly: MLR, robust standard errors, scaled tests and the expected
+information with missing="fiml" (lavaan 0.6.14 fails on MLR there), groups, ordered items, least-squares estimators, the bootstrap (lavaan refuses
 it for two-level models too).
 """
 
@@ -32,7 +37,9 @@ from govstats.sem.options import normalize_options
 from govstats.sem.prepare import numeric_block
 from govstats.sem.start import starting_values
 from govstats.sem.statistics import Statistics
+from govstats.sem.two_level_fiml import fiml_h1
 from govstats.sem.two_level_inference import infer_two_level
+from govstats.sem.two_level_missing import MissingClusterStatistics
 from govstats.sem.two_level_results import TwoLevelResults
 from govstats.sem.two_level_model import (TwoLevelModel, baseline_names, baseline_partable, split_levels,
                                            two_level_partable)
@@ -59,10 +66,13 @@ def two_level_options(estimator, ordered, missing, cluster, group, group_equal, 
     if bootstrap or se == "bootstrap":
         raise ValueError("The bootstrap is not available for two-level models (lavaan refuses it too); use "
                          "estimator='MLR' for robust standard errors.")
-    if missing not in ("listwise", None):
-        raise ValueError(f"missing={missing!r} is not available for two-level models in this version (two-level FIML "
-                         "is not implemented); with missing='listwise' rows with a blank in a model variable are "
-                         "left out.")
+    fiml = two_level_missing_option(missing)
+    if fiml and name == "MLR":
+        # lavaan 0.6.14 fits the model, then fails in its Yuan-Bentler test ("TEST[[test.idx]]$stat: $ operator
+        # is invalid for atomic vectors"); with se="standard" too
+        raise ValueError("estimator='MLR' is not available for two-level models with missing='fiml' (lavaan 0.6.14 "
+                         "fails in its scaled test for them too); use estimator='ML' (standard errors from the "
+                         "observed information), or missing='listwise'.")
     robust = name == "MLR"
     given = dict(lavaan_options)
     if not robust and str(given.get("test", "")).lower() in ("yuan.bentler.mplus", "yuan.bentler", "mlr", "yb"):
@@ -87,25 +97,69 @@ def two_level_options(estimator, ordered, missing, cluster, group, group_equal, 
     if options.meanstructure is False:
         raise ValueError("The 'meanstructure' parameter of fit cannot be False for a two-level model (lavaan fits "
                          "the means at the between level); leave it out.")
+    if fiml and (options.se == "robust.huber.white" or options.test != "standard" and options.test != "none"
+                 or options.information != "observed"):
+        raise ValueError("With missing='fiml' a two-level model has the standard test and standard errors from the "
+                         "observed information only (robust standard errors, scaled tests and the expected "
+                         "information of two-level FIML are not available in this version); leave out 'se', 'test' "
+                         "and 'information'.")
     if options.auxiliary or options.ci is not None:
         raise ValueError("auxiliary variables and Monte Carlo or bootstrap intervals are not available for two-level "
                          "models in this version.")
-    return dataclasses.replace(options, cluster=cluster, meanstructure=True)
+    return dataclasses.replace(options, cluster=cluster, meanstructure=True, missing="fiml" if fiml else "listwise")
 
 
-def cluster_statistics(data: pd.DataFrame, model: TwoLevelModel, cluster: str, fixed_x: bool):
-    """(ClusterStatistics, rows left out): listwise deletion of rows with a blank in a model variable
-    or in the cluster column; level-2-only variables must be constant within each cluster."""
+def two_level_missing_option(missing) -> bool:
+    """True for two-level FIML (lavaan's "ml", "fiml", "direct"), False for listwise deletion."""
+    value = "listwise" if missing is None else str(missing).lower()
+    if value in ("ml", "fiml", "direct"):
+        return True
+    if value in ("ml.x", "fiml.x", "direct.x"):
+        raise ValueError(f"missing={missing!r} is not available for two-level models in this version (the covariates "
+                         "would be modeled with their blanks); use missing='fiml', which leaves out rows with a blank "
+                         "in a fixed.x covariate, as lavaan does.")
+    if value != "listwise":
+        raise ValueError(f"The 'missing' parameter of fit must be one of ['listwise', 'fiml'] for a two-level model. "
+                         f"Got {missing!r} instead.")
+    return False
+
+
+def cluster_statistics(data: pd.DataFrame, model: TwoLevelModel, cluster: str, fixed_x: bool, fiml: bool = False):
+    """(cluster statistics, rows left out, messages). Listwise: rows with a blank in a model variable
+    or in the cluster column are left out. FIML (lavaan's missing="ml"): rows with a blank in the
+    cluster column or in a fixed.x covariate are left out (lavaan deletes them with a warning), as
+    are rows blank on every model variable; other blanks are modeled (a level-2-only variable blank
+    in any row of a cluster is blank for the cluster, as lavaan's cluster means with na.rm = FALSE).
+    Level-2-only variables must be constant within each cluster."""
     if cluster not in data.columns:
         raise ValueError(f"The 'cluster' parameter of fit names column {cluster!r}, which the data do not have.")
     within, between_only = model.within, model.between_only
     x_all = numeric_block(data, within + between_only)
-    complete = ~np.isnan(x_all).any(axis=1) & data[cluster].notna().to_numpy()
-    x = x_all[complete]
-    ids = data[cluster].to_numpy()[complete]
+    blank = np.isnan(x_all)
+    has_cluster = data[cluster].notna().to_numpy()
+    messages = []
+    if fiml:
+        covariates = set(model.level_names[0].ov_x) | set(model.level_names[1].ov_x) if fixed_x else set()
+        columns = within + between_only
+        x_cols = [k for k, c in enumerate(columns) if c in covariates]
+        blank_x = blank[:, x_cols].any(axis=1) & has_cluster
+        empty = blank.all(axis=1) & has_cluster & ~blank_x  # lavaan's empty cases: every model variable blank
+        keep = has_cluster & ~blank_x & ~empty
+        if blank_x.any():
+            messages.append(f"{int(blank_x.sum())} row(s) with a blank in a fixed.x covariate were left out (as lavaan "
+                            "does with missing='ml' and fixed.x=TRUE; fixed_x=False would model them).")
+        if empty.any():
+            messages.append(f"{int(empty.sum())} row(s) blank on every model variable were left out.")
+    else:
+        keep = ~blank.any(axis=1) & has_cluster
+    if fiml and (~has_cluster).any():
+        messages.append(f"{int((~has_cluster).sum())} row(s) with a blank in the cluster column {cluster!r} were left "
+                        "out.")
+    x = x_all[keep]
+    ids = data[cluster].to_numpy()[keep]
     n_clusters = len(pd.unique(ids))
     if n_clusters < 2:
-        raise DataError(f"The cluster column {cluster!r} has {n_clusters} cluster(s) among the complete rows; a "
+        raise DataError(f"The cluster column {cluster!r} has {n_clusters} cluster(s) among the rows used; a "
                         "two-level model needs many clusters (communities).")
     y, z = x[:, :len(within)], x[:, len(within):]
     constant = [c for c in within if np.nanstd(x[:, within.index(c)]) == 0]
@@ -113,19 +167,29 @@ def cluster_statistics(data: pd.DataFrame, model: TwoLevelModel, cluster: str, f
         raise DataError(f"Column(s) {constant} are constant; a constant cannot be modeled.")
     if z.shape[1]:
         _, index = np.unique(ids, return_inverse=True)
+        seen = ~np.isnan(z)  # with FIML, blanks: the check is over the values given
         sums = np.zeros((index.max() + 1, z.shape[1]))
-        np.add.at(sums, index, z)
-        means = sums / np.bincount(index)[:, None]
-        spread = np.abs(z - means[index]).max(axis=0)
-        varying = [c for c, s in zip(between_only, spread) if s > 1e-8 * max(1.0, float(np.abs(z[:, between_only.index(c)]).max()))]
+        np.add.at(sums, index, np.where(seen, z, 0.0))
+        counts = np.zeros_like(sums)
+        np.add.at(counts, index, seen.astype(float))
+        means = sums / np.maximum(counts, 1.0)
+        spread = np.where(seen, np.abs(z - means[index]), 0.0).max(axis=0)
+        size = np.where(seen, np.abs(z), 0.0).max(axis=0)
+        varying = [c for c, s, v in zip(between_only, spread, size) if s > 1e-8 * max(1.0, float(v))]
         if varying:
             raise DataError(f"The level-2 variable(s) {varying} take different values within a cluster of "
                             f"{cluster!r}; a variable only in the 'level: 2' block describes the cluster (community) "
                             "and must be constant within it. Add it to 'level: 1' as well, or aggregate it.")
     within_x = [v for v in model.level_names[0].ov_x] if fixed_x else []
     between_x = [v for v in model.level_names[1].ov_x] if fixed_x else []
-    stats = tl.ClusterStatistics.from_rows(y, z, ids, within, between_only, within_x, between_x)
-    return stats, int((~complete).sum())
+    if fiml and np.isnan(x).any():
+        stats = MissingClusterStatistics.from_rows(y, z, ids, within, between_only, within_x, between_x)
+    else:
+        stats = tl.ClusterStatistics.from_rows(y, z, ids, within, between_only, within_x, between_x)
+    if not fiml and (~keep).any():
+        messages.append(f"Listwise deletion left out {int((~keep).sum())} row(s) with a blank in a model variable or "
+                        f"in the cluster column {cluster!r} (missing='fiml' models the blanks instead).")
+    return stats, int((~keep).sum()), messages
 
 
 def fixed_moments(model: TwoLevelModel, stats: tl.ClusterStatistics):
@@ -175,13 +239,14 @@ def compile_two_level(syntax: str, data: pd.DataFrame, options, levels=None):
     table, names = two_level_partable(level_formulas, std_lv=options.std_lv, fixed_x=options.fixed_x,
                                       orthogonal=options.orthogonal)
     model = TwoLevelModel(syntax, table, names, labels, [f for level in level_formulas for f in level])
-    stats, dropped = cluster_statistics(data, model, options.cluster, options.fixed_x)
+    fiml = options.missing == "fiml"
+    stats, dropped, messages = cluster_statistics(data, model, options.cluster, options.fixed_x, fiml)
     x_names = set(model.names.ov_x) if options.fixed_x else set()
+    if stats.kind == "two_level_missing":
+        statistics = Statistics(blocks=[stats], group_labels=[None], n_dropped=dropped, messages=messages)
+        h1 = fiml_h1(model, statistics, fixed_x=bool(x_names))
+        return model, statistics, h1, fixed_moments(model, stats)
     h1 = tl.em_h1(stats, model.within_only, fixed_x=bool(x_names))
-    messages = []
-    if dropped:
-        messages.append(f"Listwise deletion left out {dropped} row(s) with a blank in a model variable or in the "
-                        f"cluster column {options.cluster!r} (two-level FIML is not available in this version).")
     statistics = Statistics(blocks=[stats], group_labels=[None], n_dropped=dropped, messages=messages)
     return model, statistics, h1, fixed_moments(model, stats)
 

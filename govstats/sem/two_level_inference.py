@@ -15,7 +15,7 @@ from govstats.sem import fit_measures as fm
 from govstats.sem import trouble
 from govstats.sem import two_level as tl
 from govstats.sem.inference import Inference, checked_inverse
-from govstats.sem.two_level_hessian import observed_hessian
+from govstats.sem.objectives import objective_for
 from govstats.sem.two_level_model import TwoLevelModel
 from govstats.sem.two_level_objective import TwoLevelObjective
 
@@ -86,10 +86,10 @@ def infer_two_level(bound, opt, options, h1: tl.H1, baseline) -> Inference:
     if not opt.converged:
         trouble.not_converged(opt.message, messages, "two-level model")
     if not h1.converged:
-        trouble.not_converged(f"lavaan's EM for the unrestricted two-level model did not settle in {h1.iterations} "
+        trouble.not_converged(f"the estimate of the unrestricted two-level model did not settle in {h1.iterations} "
                               "iterations", messages, "unrestricted (h1) model")
     model, stats = bound.model, bound.statistics.blocks[0]
-    objective = TwoLevelObjective(bound)
+    objective = objective_for(bound)  # complete cluster statistics or, with blanks, two-level FIML
     theta = opt.theta
     n = stats.n
     constraints = opt.constraints
@@ -101,7 +101,7 @@ def infer_two_level(bound, opt, options, h1: tl.H1, baseline) -> Inference:
         if options.information == "expected":
             info = 0.5 * objective.expected_hessian(theta)
         else:
-            info = 0.5 * observed_hessian(objective, theta)
+            info = 0.5 * objective.observed_hessian(theta)
     info_inv = checked_inverse(info, messages, constraints) if info is not None else None
     b0 = None
     if robust or scaled:
@@ -112,13 +112,12 @@ def infer_two_level(bound, opt, options, h1: tl.H1, baseline) -> Inference:
         vcov = (info_inv @ b0 @ info_inv if robust else info_inv) / n
 
     implied, _, _ = objective.moments(theta)
-    logl = tl.loglik(stats, implied, fixed_x)
+    logl = objective.loglik(theta, fixed_x)
     chisq = max(2.0 * (h1.logl - logl), 0.0)
     q = model.n_parameters
     df = h1_parameter_count(model, fixed_x) - q
     base_bound, base_opt = baseline
-    base_moments = TwoLevelObjective(base_bound).moments(base_opt.theta)[0]
-    base_chisq = max(2.0 * (h1.logl - tl.loglik(stats, base_moments, fixed_x)), 0.0)
+    base_chisq = max(2.0 * (h1.logl - objective_for(base_bound).loglik(base_opt.theta, fixed_x)), 0.0)
     base_df = h1_parameter_count(model, fixed_x) - base_bound.model.n_parameters
     measures = fm.standard_measures(chisq=chisq, df=df, n=n, groups=1, npar=q, logl=logl,
                                     unrestricted_logl=h1.logl, baseline_chisq=base_chisq, baseline_df=base_df,

@@ -90,6 +90,16 @@ class TwoLevelObjective:
         hess = self.expected_hessian(theta) if information else None
         return terms[3][0] / self.scale, grad, hess
 
+    def observed_hessian(self, theta: np.ndarray) -> np.ndarray:
+        """Hessian of F by central differences of the analytic gradient (batched)."""
+        from govstats.sem.two_level_hessian import observed_hessian
+
+        return observed_hessian(self, theta)
+
+    def loglik(self, theta: np.ndarray, fixed_x: bool) -> float:
+        """lavaan's logl at theta (with the 2 pi constant, less loglik.x with fixed.x covariates)."""
+        return tl.loglik(self.stats, self.moments(theta)[0], fixed_x)
+
     def gradient(self, theta: np.ndarray):
         terms = self._terms(theta)
         return None if terms is None else self.gradient_from(terms) / self.scale

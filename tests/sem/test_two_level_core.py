@@ -132,12 +132,12 @@ def test_listwise_blanks_leave_rows_out(demo, demo_fit):
     res = fit(DEMO, blank, cluster="cluster")
     same = fit(DEMO, demo.drop(index=[3, 50, 700]), cluster="cluster")
     np.testing.assert_allclose(res.params.est, same.params.est)
-    assert res.n_dropped == 3 and any("two-level FIML is not available" in w for w in res.warnings_)
+    assert res.n_dropped == 3 and any("Listwise deletion left out 3" in w for w in res.warnings_)
 
 
 @pytest.mark.parametrize("kwargs, match", [
     ({}, "cluster"),
-    ({"cluster": "cluster", "missing": "fiml"}, "FIML"),
+    ({"cluster": "cluster", "missing": "fiml", "estimator": "MLR"}, "MLR"),
     ({"cluster": "cluster", "estimator": "WLSMV"}, "estimator"),
     ({"cluster": "cluster", "ordered": True}, "ordered"),
     ({"cluster": "cluster", "group": "w1"}, "groups"),
@@ -151,11 +151,13 @@ def test_unavailable_options_are_refused(demo, kwargs, match):
         fit(DEMO, demo, **kwargs)
 
 
-def test_fiml_with_blanks_is_refused(demo):
+def test_fiml_models_the_blanks(demo):
+    """missing='fiml' keeps rows with blanks in level-1 variables (two-level FIML; numbers against lavaan in
+    test_two_level_fiml_against_lavaan.py)."""
     blank = demo.copy()
     blank.loc[[1, 2], "y1"] = np.nan
-    with pytest.raises(ValueError, match="two-level FIML is not implemented"):
-        fit(DEMO, blank, cluster="cluster", missing="fiml")
+    res = fit(DEMO, blank, cluster="cluster", missing="fiml", se="none")
+    assert res.n_dropped == 0 and res.nobs == len(demo)
 
 
 @pytest.mark.parametrize("text, match", [
