@@ -387,12 +387,11 @@ def warm_start(bound, opt):
     """Every draw's warm start: the fit's estimates, for ML without BFGS's last curvature, so that
     each refit takes the optimizer's two Fisher scoring steps from there.
 
-    The scoring steps used to cost 1.2 ms each on the 30-item, 10-factor benchmark SEM (q = 70);
-    since the expected information is built from small products (RAMModel.covariance_information)
-    they cost about 0.1 ms, and (N = 1000, 100 draws) a refit took 9.4 iterations and 11.6
-    evaluations of F against 15.4 and 18.8 from BFGS's approximation (12.8 and 15.9 from the
-    inverse expected information at the estimates), 3.3 ms CPU against 4.1 ms, with the same
-    estimates within the optimizer's tolerance. Models with constraints (whose optimizer works on
+    The scoring steps' information used to cost 1.0 ms each on the 30-item, 10-factor benchmark SEM
+    (q = 70); built from small products (RAMModel.covariance_information) it costs 0.13 ms. Then
+    (N = 1000, 100 draws) a refit took 9.4 iterations and 11.6 evaluations of F against 15.4 and
+    18.8 from BFGS's approximation (12.8 and 15.9 from the inverse expected information at the
+    estimates), 3.3 ms CPU against 4.1 ms, with the same estimates within the optimizer's tolerance. Models with constraints (whose optimizer works on
     reduced parameters) and other objectives keep the optimizer's approximation."""
     from govstats.sem.objectives import MLObjective, objective_for
 

@@ -287,7 +287,7 @@ class RAMModel:
         u = P_i, v = P_j, c = 1; a variance s_ii c = 1/2. With G = R' Sigma^-1 R,
         tr(Sigma^-1 X_a Sigma^-1 X_b) = 2 c_a c_b (G[v_a, u_b] G[v_b, u_a] + G[v_a, v_b] G[u_a, u_b]).
         This costs one (2m x p) (p x p) (p x 2m) product where the p x p x q Jacobian and its
-        products cost O(q p^3): 1.2 ms -> 0.1 ms on the 30-item, 10-factor SEM (q = 70); tested
+        products cost O(q p^3): 1.0 ms -> 0.13 ms CPU on the 30-item, 10-factor SEM (q = 70); tested
         against :func:`govstats.sem.ml.information_matrix`.
         """
         u, v, weight, params, order = self._information_cells
