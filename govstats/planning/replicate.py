@@ -125,7 +125,7 @@ def _target_values(values: np.ndarray, targets: list) -> np.ndarray:
     """Targets (k x targets) from row values (k x rows): a row, or the product of a chain's rows.
 
     One product over a padded index (a column of ones after the rows): a loop over the targets
-    cost 1.4 ms a replication with the 53 paths and indirect effects of the 30-item benchmark SEM."""
+    cost 1.4 ms a replication (cProfile) with the paths and indirect effects of the 30-item benchmark SEM."""
     index = _factor_index(tuple(targets), values.shape[1])
     padded = np.concatenate([values, np.ones((len(values), 1))], axis=1)
     return np.prod(padded[:, index], axis=2)
@@ -134,7 +134,8 @@ def _target_values(values: np.ndarray, targets: list) -> np.ndarray:
 def _product_se(design: Design, values: np.ndarray, vcov: np.ndarray) -> np.ndarray | None:
     """Delta-method SEs of targets that are free parameters or products of them (indirect effects),
     from the analytic gradient: d(prod v) / d v_j = the product of the others (prefix and suffix
-    products of each chain, vectorized: a Python loop over the targets took 1.6 ms a replication).
+    products of each chain, vectorized: a Python loop over the targets took 1.6 ms a replication in
+    cProfile).
     None when a target uses a fixed or := row (then the numerical delta method)."""
     rows = design.compiled.row_map
     index = _factor_index(tuple(design.targets), len(values))
@@ -148,7 +149,7 @@ def _product_se(design: Design, values: np.ndarray, vcov: np.ndarray) -> np.ndar
     grad = np.zeros((len(index), vcov.shape[0]))
     target = np.broadcast_to(np.arange(len(index))[:, None], index.shape)
     np.add.at(grad, (target[real], rows.index[index[real]]), (before * after)[real])
-    # a BLAS product, not einsum over three operands (0.57 ms a replication for 53 targets, q = 70)
+    # a BLAS product, not einsum over three operands (0.57 ms a replication in cProfile, q = 70)
     return np.sqrt(np.clip(np.sum((grad @ vcov) * grad, axis=1), 0.0, None))
 
 

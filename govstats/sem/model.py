@@ -148,7 +148,7 @@ class RowMap:
                 self.scale_rows = ordered & (op == "~*~") & ~self.is_free
         self.group = table.group.to_numpy()
         # each label's first row (:= rows aside): every draw evaluates the := parameters, and
-        # walking the table's pandas columns for this cost 0.5 ms a draw (bootstrap profile)
+        # walking the table's pandas columns for this cost 0.5 ms a draw (cProfile of the bootstrap)
         self.label_rows = {}
         for k, (label, op) in enumerate(zip(table.label.tolist(), op.tolist())):
             if label and op != ":=" and label not in self.label_rows:
