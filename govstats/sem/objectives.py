@@ -21,7 +21,7 @@ import numpy as np
 
 from govstats.sem.continuous_wls import weighted
 from govstats.sem.fiml import objective_terms
-from govstats.sem.ml import discrepancy, gradient_and_information, group_terms, information_matrix
+from govstats.sem.ml import discrepancy, gradient_and_information, group_terms
 
 
 class MLObjective:
@@ -147,9 +147,9 @@ class FIMLObjective:
                 # The scoring steps need only a fair curvature: the complete-data expected information
                 # costs one p x p product per parameter, the FIML one a pass over the patterns (30 items,
                 # 430 patterns: 1 to 5 ms against 50 ms), and BFGS takes over after two steps anyway.
-                dS, dmu = model.jacobian(theta, B, C, M)
                 inv = np.linalg.inv(sigma)
-                hess += d.n * (information_matrix(inv, dS) + 2.0 * dmu.T @ inv @ dmu)
+                dmu = model.mean_jacobian(B, M)
+                hess += d.n * (model.covariance_information(inv, B, C) + 2.0 * dmu.T @ inv @ dmu)
         if information:
             hess /= self.scale
         return value / self.scale, grad / self.scale, hess
