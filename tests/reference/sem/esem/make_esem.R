@@ -1,0 +1,37 @@
+# Exploratory SEM blocks (efa("...")*f =~ ...) as lavaan 0.6.14 fits them: the unrotated fit,
+# GPA rotation with random starts (rstarts = 30), bordered standard errors (rotation.se = "bordered").
+# Run from the repository root:  Rscript tests/reference/sem/esem/make_esem.R
+source("tests/reference/sem/lavaan_cases.R")
+hs <- read.csv("tests/reference/data/HolzingerSwineford1939.csv")
+esem3 <- 'efa("efa")*f1 + efa("efa")*f2 + efa("efa")*f3 =~ x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9'
+# an efa block of two factors, a CFA factor, and a regression of the CFA factor on the efa factors
+esem_cfa <- 'efa("b1")*f1 + efa("b1")*f2 =~ x1 + x2 + x3 + x4 + x5 + x6
+speed =~ x7 + x8 + x9
+speed ~ f1 + f2'
+cases <- list(
+  list(id = "esem3_geomin_ml", data = "hs", model = esem3, args = list()),
+  list(id = "esem3_oblimin_ml", data = "hs", model = esem3, args = list(rotation = "oblimin")),
+  list(id = "esem3_geomin_mlr", data = "hs", model = esem3, args = list(estimator = "MLR")),
+  list(id = "esem3_geomin_eps01_rawov_ml", data = "hs", model = esem3,
+       args = list(rotation.args = list(geomin.epsilon = 0.01, std.ov = FALSE))),
+  list(id = "esem_cfa_ml", data = "hs", model = esem_cfa, args = list()),
+  list(id = "esem_cfa_mlr", data = "hs", model = esem_cfa, args = list(estimator = "MLR")),
+  list(id = "esem_cfa_oblimin_ml", data = "hs", model = esem_cfa, args = list(rotation = "oblimin"))
+)
+measures <- c("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic", "logl",
+              "chisq.scaled", "chisq.scaling.factor", "cfi.scaled", "cfi.robust", "rmsea.robust")
+out <- list(lavaan_version = as.character(packageVersion("lavaan")),
+            data_files = list(hs = "tests/reference/data/HolzingerSwineford1939.csv"), cases = list())
+set.seed(20261203)  # the rotation's random starts
+for (cs in cases) {
+  f <- fit_case(cs, list(hs = hs), fun = "sem")
+  rec <- case_record(cs, f, measures)
+  pt <- parTable(f)
+  rec$partable <- pt[, c("id", "lhs", "op", "rhs", "user", "group", "free", "ustart", "exo", "label", "efa",
+                         "est", "se", "est.unrotated")]
+  rec$rotation <- lavInspect(f, "options")$rotation
+  rec$rotation_args <- lavInspect(f, "options")$rotation.args[c("geomin.epsilon", "oblimin.gamma", "std.ov",
+                                                                "orthogonal", "rstarts")]
+  out$cases[[length(out$cases) + 1]] <- rec
+}
+write_fixture(out, "tests/reference/sem/esem/esem.json")
