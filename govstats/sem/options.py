@@ -25,9 +25,11 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
+
+from govstats.sem.rotation_options import ROTATION_ARGS, rotation_options
 
 __all__ = ["FitOptions", "normalize_options", "ESTIMATORS", "ORDINAL_ESTIMATORS"]
 
@@ -103,7 +105,7 @@ _PARTIAL = re.compile(rf"^(?P<lhs>{_NAME})(?P<op>=~|~~|~|\|)(?P<rhs>{_NAME}|1)$"
 # fit()'s options, in its signature's order
 OPTION_NAMES = ("estimator", "ordered", "missing", "cluster", "group", "group_equal", "group_partial", "se",
                 "test", "information", "bootstrap", "seed", "ci", "std_lv", "meanstructure", "parameterization",
-                "fixed_x", "orthogonal", "auxiliary")
+                "fixed_x", "orthogonal", "auxiliary", "rotation", "rotation_args", "rotation_se")
 # Interval types of ``ci``: lavaan's boot.ci.type (bca.simple is BC) and semTools' monteCarloCI
 BOOT_CI = ("perc", "bc", "bca", "norm", "basic")
 CI_TYPES = BOOT_CI + ("monte_carlo",)
@@ -119,13 +121,13 @@ DEFAULT_BOOTSTRAP = 1000
 LAVAAN_DEFAULTS = {
     "auto_fix_single": True, "auto_var": True, "auto_cov_lv_x": True, "auto_cov_y": True, "auto_th": True,
     "auto_delta": True, "int_ov_free": True, "int_lv_free": False, "std_ov": False, "likelihood": "normal",
-    "mimic": "lavaan", "model_type": "sem", "orthogonal_x": False, "orthogonal_y": False,
+    "mimic": "lavaan", "model_type": "sem", "orthogonal_x": False, "orthogonal_y": False, "auto_efa": True,
 }
 
 LAVAAN_ONLY_OPTIONS = frozenset({
     "model_type", "mimic", "int_ov_free", "int_lv_free", "conditional_x", "orthogonal_x", "orthogonal_y",
     "correlation", "effect_coding", "ceq_simple", "auto_fix_first", "auto_fix_single", "auto_var", "auto_cov_lv_x",
-    "auto_cov_y", "auto_th", "auto_delta", "auto_efa", "rotation", "rotation_se", "rotation_args", "std_ov",
+    "auto_cov_y", "auto_th", "auto_delta", "auto_efa", "std_ov",
     "sampling_weights_normalization", "sample_cov_rescale", "sample_icov", "ridge", "ridge_constant", "group_label",
     "group_w_free", "level_label", "estimator_args", "likelihood", "link", "representation", "do_fit", "bounds",
     "h1_information", "observed_information", "information_meat", "h1_information_meat", "omega_information",
@@ -194,6 +196,11 @@ class FitOptions:
     meanstructure : bool or None
         None: lavaan's default, decided from the syntax and the number of groups.
     parameterization : {"delta", "theta"}
+    rotation : {"geomin", "oblimin", "quartimin"}
+        The rotation of exploratory SEM blocks (``efa("b")*f``), lavaan's default geomin.
+    rotation_args : dict
+        lavaan's ``rotation.args`` ('_' for '.'), every default filled in
+        (:mod:`govstats.sem.rotation_options`).
 
     Examples
     --------
@@ -223,6 +230,8 @@ class FitOptions:
     fixed_x: bool = True
     orthogonal: bool = False
     auxiliary: tuple[str, ...] = ()
+    rotation: str = "geomin"
+    rotation_args: dict = field(default_factory=lambda: dict(ROTATION_ARGS))
 
     @property
     def categorical(self) -> bool:
@@ -296,7 +305,7 @@ class FitOptions:
 def normalize_options(*, estimator=None, ordered=None, missing=None, cluster=None, group=None, group_equal=(),
                       group_partial=(), se=None, test=None, information=None, bootstrap=0, seed=None,
                       ci=None, std_lv=False, meanstructure=None, parameterization=None, fixed_x=None, orthogonal=False,
-                      auxiliary=(),
+                      auxiliary=(), rotation=None, rotation_args=None, rotation_se=None,
                       **other) -> FitOptions:
     """Resolve and check the options of :func:`govstats.fit` once, as lavaan's ``lav_options_set``.
 
@@ -493,7 +502,9 @@ def normalize_options(*, estimator=None, ordered=None, missing=None, cluster=Non
                          information=information, bootstrap=bootstrap, seed=seed, ci=ci, std_lv=std_lv,
                          meanstructure=meanstructure,
                          parameterization=parameterization, fixed_x=fixed_x, orthogonal=orthogonal,
-                         auxiliary=_auxiliary(auxiliary, missing))
+                         auxiliary=_auxiliary(auxiliary, missing),
+                         **dict(zip(("rotation", "rotation_args"),
+                                    rotation_options(rotation, rotation_args, rotation_se))))
     if missing in ("fiml", "fiml.x") and information == "observed" and options.observed_information == "h1":
         # lavaan then computes the scaled test from the h1 observed information at the implied moments
         raise ValueError("The Yuan-Bentler test beside the standard one (estimator='ML' with 'cluster', or with "

@@ -20,7 +20,7 @@ import pandas as pd
 
 from govstats.sem.syntax import Formula, ModelSyntaxError
 
-COLUMNS = ["lhs", "op", "rhs", "group", "user", "free", "ustart", "exo", "label"]
+COLUMNS = ["lhs", "op", "rhs", "group", "user", "free", "ustart", "exo", "label", "efa"]
 GROUP_EQUAL = ("loadings", "intercepts", "means", "thresholds", "regressions", "residuals",
                "residual.covariances", "lv.variances", "lv.covariances")
 PARTIAL = re.compile(r"^\s*((?:[^\W\d]|\.)[\w.]*)\s*(=~|~~|~\*~|~1|~|\|)\s*([\w.]*)\s*$")
@@ -102,7 +102,7 @@ def build_partable(formulas: list[Formula], *, ngroups: int = 1, meanstructure: 
     # lavaan stores the expression without spaces; so do we, so the two tables line up.
     extra = [{"lhs": f.lhs if f.op == ":=" else "".join(f.lhs.split()), "op": f.op,
               "rhs": "".join(f.expression.split()), "group": 0, "user": 1, "free": 0,
-              "ustart": np.nan, "exo": 0, "label": f.lhs if f.op == ":=" else "", "line": f.line}
+              "ustart": np.nan, "exo": 0, "label": f.lhs if f.op == ":=" else "", "efa": "", "line": f.line}
              for f in formulas if f.op in (":=", "==", "<", ">")]
     if extra:
         table = pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
@@ -155,13 +155,14 @@ def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstruct
                 row["_start"] = start
             continue
         row = {"lhs": lhs, "op": f.op, "rhs": rhs, "group": g, "user": 1, "free": 1, "ustart": np.nan,
-               "exo": 0, "label": label or "", "line": f.line, "_fixed": fixed, "_start": start}
+               "exo": 0, "label": label or "", "efa": f.efa if f.op == "=~" else "", "line": f.line,
+               "_fixed": fixed, "_start": start}
         where[key] = row
         user.append(row)
 
     default = []
     add = lambda lhs, op, rhs: default.append({"lhs": lhs, "op": op, "rhs": rhs, "group": g, "user": 0,
-                                              "free": 1, "ustart": np.nan, "exo": 0, "label": "",
+                                              "free": 1, "ustart": np.nan, "exo": 0, "label": "", "efa": "",
                                               "line": 0, "_fixed": "unset", "_start": None})
     ordered = [v for v in names.ov if v in thresholds]
     for v in ordered:  # lavaan: thresholds come first, then variances
@@ -186,9 +187,12 @@ def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstruct
     rows = user + [r for r in default if (r["lhs"], r["op"], r["rhs"]) not in have]
 
     composites = {f.lhs for f in formulas if f.op == "<~"}
+    efa_blocks = efa_sets(formulas)
+    efa_factors = {lv for factors in efa_blocks.values() for lv in factors}
     first_loading = {}
     for r in rows:
-        if r["op"] == "=~" and r["lhs"] not in first_loading:
+        # lavaan's auto.efa: an efa factor's metric is its variance (1), not a first loading
+        if r["op"] == "=~" and r["lhs"] not in first_loading and r["lhs"] not in efa_factors:
             first_loading[r["lhs"]] = r
     indicators, loads_on = {}, {}
     for r in rows:
@@ -218,6 +222,8 @@ def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstruct
                 r["free"], r["ustart"] = 0, 0.0
             elif op == "~1" and lhs in names.lv:
                 r["free"], r["ustart"] = 0, 0.0
+            if op == "~~" and lhs == rhs and lhs in efa_factors:
+                r["free"], r["ustart"] = 0, 1.0
             if fixed_x and lhs in names.ov_x and (op == "~1" or (op == "~~" and rhs in names.ov_x)):
                 r["free"], r["exo"] = 0, 1
         elif not std_lv and r is first_loading.get(lhs) and r["_fixed"] == "unset":
@@ -232,7 +238,47 @@ def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstruct
         if thresholds and op == "~" and rhs in names.ov_x and lhs not in names.ov_x:
             r["exo"] = 1  # lavaan's conditional.x marks the regressions on covariates
         del r["_fixed"], r["_start"]
+    _efa_identification(rows, efa_blocks)
     return rows
+
+
+def efa_sets(formulas: list[Formula]) -> dict[str, list[str]]:
+    """Exploratory SEM blocks: block name -> its factors, in the order of the syntax."""
+    blocks: dict[str, list[str]] = {}
+    seen: dict[str, tuple[str, int]] = {}
+    for f in formulas:
+        if f.op != "=~":
+            continue
+        if f.lhs in seen and seen[f.lhs][0] != f.efa:
+            first, line = seen[f.lhs]
+            raise ModelSyntaxError(f"line {f.line}: the factor '{f.lhs}' is in efa block {f.efa!r} here and "
+                                   f"{first!r} on line {line}; a factor belongs to one block (or none): give all of "
+                                   "its '=~' lines the same efa(\"...\")* modifier.")
+        seen.setdefault(f.lhs, (f.efa, f.line))
+        if f.efa and f.lhs not in blocks.setdefault(f.efa, []):
+            blocks[f.efa].append(f.lhs)
+    return blocks
+
+
+def _efa_identification(rows: list[dict], blocks: dict[str, list[str]]) -> None:
+    """lavaan's ``lav_partable_efa_constraints``: the unrotated solution of a block of m factors is
+    identified by an echelon pattern (the k-th factor's first k - 1 loadings fixed at 0) and zero
+    covariances among its factors; these rows are marked ``user = 7`` (rotation frees them)."""
+    for factors in blocks.values():
+        if len(factors) < 2:
+            continue
+        for k, lv in enumerate(factors):
+            loadings = [r for r in rows if r["op"] == "=~" and r["lhs"] == lv]
+            if len(loadings) < k:
+                raise ModelSyntaxError(f"line {loadings[0]['line'] if loadings else 0}: efa factor '{lv}' has not "
+                                       "enough indicators for the echelon pattern that identifies its block "
+                                       "(lavaan refuses it too).")
+            for r in loadings[:k]:
+                r["free"], r["ustart"], r["user"] = 0, 0.0, 7
+        for r in rows:
+            if r["op"] == "~~" and r["user"] == 0 and r["lhs"] != r["rhs"] and r["lhs"] in factors \
+                    and r["rhs"] in factors:
+                r["free"], r["ustart"], r["user"] = 0, 0.0, 7
 
 
 def _apply_group_equal(table: pd.DataFrame, group_equal, group_partial, names: VariableNames, ngroups: int,

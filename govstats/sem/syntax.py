@@ -6,8 +6,9 @@ items), ``<~`` (composites), ``:=`` (defined parameters), ``==`` (linear equalit
 several left-hand sides (``y1 + y2 ~ x``), and modifiers on a term: a fixed value
 (``0.5*x``), ``NA*x`` (free), a label (``a*x``, shared labels mean equal parameters),
 ``start(0.3)*x`` (``start(0.3, 0.4)*x`` per group), and per-group vectors ``c(a, b)*x`` /
-``c(1, NA)*x``. lavaan syntax this version does not fit (``group:`` blocks, ``level:`` blocks outside ``fit``,
-``efa()`` blocks) is refused with the line and what to use instead.
+``c(1, NA)*x``, and exploratory SEM blocks: ``efa("b1")*f1 + efa("b1")*f2 =~ x1 + ... + x6`` (the
+factors of one block share its name; :mod:`govstats.sem.esem`). lavaan syntax this version does not
+fit (``group:`` blocks, ``level:`` blocks outside ``fit``) is refused with the line and what to use instead.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ NOT_AVAILABLE = {
              "respondents nested in communities)",
     "group": "'group:' blocks are not available in this version; write per-group values as c(...) modifiers "
              "and pass group= to fit",
-    "efa": "exploratory SEM blocks (efa(\"...\")*f) are not available in this version; use govstats.efa() for an "
-           "exploratory factor analysis",
+    "efa": "efa(\"...\")* is a modifier of the factors on the left of '=~' only (efa(\"b1\")*f1 + efa(\"b1\")*f2 =~ "
+           "x1 + x2 + ...)",
 }
 # R's names: letters (Chinese included: columns such as 认同1 are common), digits, '_' and '.',
 # not starting with a digit; lavaan reads any name R reads.
@@ -63,6 +64,7 @@ class Formula:
     terms: list[Term]
     line: int
     expression: str = ""  # for := and constraints
+    efa: str = ""         # the exploratory SEM block of the factor on the left of '=~'
 
 
 def _check_lookalikes(number: int, raw: str) -> None:
@@ -202,9 +204,10 @@ def parse_model(text: str) -> list[Formula]:
         block = re.match(r"^(level|group)\s*:(?!=)", line)  # "level := a - b" is a defined parameter
         if block:
             raise ModelSyntaxError(f"line {number}: '{line}': {NOT_AVAILABLE[block.group(1)]}.")
-        if re.search(r"(^|[+\s*])efa\s*\(", line):
-            raise ModelSyntaxError(f"line {number}: '{line}': {NOT_AVAILABLE['efa']}.")
         lhs, op, rhs = _split_operator(line, number)
+        lhs, blocks = _efa_blocks(lhs, op, line, number)
+        if re.search(r"(^|[+\s*(])efa\s*\(", rhs):
+            raise ModelSyntaxError(f"line {number}: '{line}': {NOT_AVAILABLE['efa']}.")
         if op in NOT_AVAILABLE:
             raise ModelSyntaxError(f"line {number}: '{line}': {NOT_AVAILABLE[op]}.")
         if not lhs or not rhs:
@@ -229,13 +232,40 @@ def parse_model(text: str) -> list[Formula]:
                 elif _NUMBER.match(term.name):
                     raise ModelSyntaxError(f"line {number}: a number '{term.name}' cannot stand for a variable.")
                 else:
-                    formulas.append(Formula(name, op, [term], number))
+                    formulas.append(Formula(name, op, [term], number, efa=blocks.get(name, "")))
     if not formulas:
         # lavaan: "model does not contain lavaan syntax (no operators found)"
         raise ModelSyntaxError("The model syntax has only comments and blank lines: it contains no lavaan syntax "
                                "(no operators found). Write a formula such as 'F =~ x1 + x2 + x3'.")
     _check_observed(formulas)
     return formulas
+
+
+_EFA = re.compile(r"^efa\s*\(\s*(?:\"([^\"]*)\"|'([^']*)'|([\w.]+))\s*\)\s*\*\s*(.+)$")
+
+
+def _efa_blocks(lhs: str, op: str, line: str, number: int) -> tuple[str, dict[str, str]]:
+    """The left-hand side without its ``efa("b")*`` modifiers, and each factor's block name."""
+    if not re.search(r"(^|[+\s*(])efa\s*\(", lhs):
+        return lhs, {}
+    if op != "=~":
+        raise ModelSyntaxError(f"line {number}: '{line}': {NOT_AVAILABLE['efa']}.")
+    names, blocks = [], {}
+    for part in lhs.split("+"):
+        part = part.strip()
+        match = _EFA.match(part)
+        if match is None:
+            if re.search(r"efa\s*\(", part):
+                raise ModelSyntaxError(f"line {number}: cannot read '{part}': write an exploratory SEM block as "
+                                       "efa(\"b1\")*f1 (the block's name in quotes, then '*' and the factor).")
+            names.append(part)
+            continue
+        block = next(g for g in match.groups()[:3] if g is not None).strip()
+        if not block:
+            raise ModelSyntaxError(f"line {number}: '{part}': the efa() block needs a name, as efa(\"b1\")*f1.")
+        names.append(match.group(4).strip())
+        blocks[match.group(4).strip()] = block
+    return " + ".join(names), blocks
 
 
 def _check_observed(formulas: list[Formula]) -> None:
