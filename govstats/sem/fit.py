@@ -11,6 +11,7 @@ statistics (bootstrap, power) without changing it.
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 
 import numpy as np
@@ -20,6 +21,7 @@ from govstats._threads import single_threaded
 from govstats.sem.auxiliary import auxiliary_syntax, check_auxiliary
 from govstats.sem.constraints import ReducedObjective
 from govstats.sem.continuous_wls import WLS_ESTIMATORS, least_squares_statistics
+from govstats.sem.esem import check_efa_fit, fit_rotated, has_efa
 from govstats.sem.inference import infer
 from govstats.sem.model import CompiledModel
 from govstats.sem.objectives import objective_for
@@ -114,6 +116,9 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
     # where bootstrap draws run (govstats.parallel): not a model option, the numbers do not depend on it
     executor, workers = lavaan_options.pop("executor", None), lavaan_options.pop("workers", None)
     syntax_text = model if isinstance(model, str) else model_text(model)
+    if has_levels(syntax_text) and re.search(r"(^|[+\s*(])efa\s*\(", syntax_text):
+        raise ValueError("exploratory SEM blocks (efa(\"...\")*) in two-level models ('level:' blocks) are not "
+                         "available in this version.")
     if has_levels(syntax_text):  # 'level:' blocks: two-level SEM (govstats.sem.two_level_fit)
         from govstats.sem.two_level_fit import fit_two_level
 
@@ -141,8 +146,13 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
         start = start_values(bound)
         check_estimable(bound, start)
         opt = estimate(bound, start)
-        results = SEMResults.from_estimate(bound, opt, options, infer(bound, opt, options),
-                                           seconds=time.perf_counter() - started)
+        inference = infer(bound, opt, options)
+        unrotated = None
+        if has_efa(compiled.formulas):  # exploratory SEM blocks: rotate, bordered SEs (govstats.sem.esem)
+            unrotated = compiled.table
+            bound, opt, inference, _ = fit_rotated(compiled, bound, opt, options, inference)
+        results = SEMResults.from_estimate(bound, opt, options, inference, seconds=time.perf_counter() - started)
+        results._unrotated_table = unrotated
         if options.bootstrap:  # se="bootstrap" or test="bollen.stine": refits on resampled rows
             from govstats.sem.bootstrap import bootstrap_fit
 
@@ -174,6 +184,8 @@ def check_estimable(bound, start: np.ndarray) -> None:
 def compile_model(syntax: str, data: pd.DataFrame, options: FitOptions, levels: dict | None = None):
     """(CompiledModel, Statistics) for these data and options."""
     formulas = parse_model(syntax)
+    if has_efa(formulas):
+        check_efa_fit(formulas, options, 1 if options.group is None else 2)
     names = variable_names(formulas)
     if options.auxiliary:
         check_auxiliary(options.auxiliary, names, data.columns, options.fixed_x)

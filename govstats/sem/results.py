@@ -65,6 +65,9 @@ class SEMResults:
     _vcov: np.ndarray | None = field(default=None, repr=False)
     # se="bootstrap" / test="bollen.stine": the draws (govstats.sem.bootstrap.BootstrapResult)
     bootstrap: object = field(default=None, repr=False)
+    # efa blocks: the unrotated model's table (lavaan's parTable: the user-7 rows fixed), while
+    # _bound is the rotated model (those rows free) that params, vcov and predict() use
+    _unrotated_table: object = field(default=None, repr=False)
 
     @classmethod
     def from_estimate(cls, bound, opt, options, inference, seconds: float) -> "SEMResults":
@@ -153,9 +156,10 @@ class SEMResults:
 
     def partable(self) -> pd.DataFrame:
         """The parameter table, as lavaan's ``parTable()``: ``id, lhs, op, rhs, user, group, free,
-        ustart, exo, label``. Parameters held equal (by a shared label or ``group_equal``) share one
+        ustart, exo, label`` (with efa blocks the unrotated model's, whose ``user = 7`` rows are fixed
+        as lavaan's; the estimates are rotated). Parameters held equal (by a shared label or ``group_equal``) share one
         ``free`` number, where lavaan numbers each and adds ``==`` rows."""
-        t = self._bound.model.table
+        t = self._bound.model.table if self._unrotated_table is None else self._unrotated_table
         out = t[["lhs", "op", "rhs", "user", "group", "free", "ustart", "exo", "label"]].copy()
         out.insert(0, "id", np.arange(1, len(out) + 1))
         return out.reset_index(drop=True)

@@ -1,0 +1,265 @@
+"""Exploratory SEM blocks (``efa("b1")*f1 + efa("b1")*f2 =~ ...``) as lavaan 0.6.14 fits them.
+
+1. The unrotated model is fitted as any other: every indicator of a block loads on every factor
+   of the block, factor variances 1, and the echelon zeros and zero factor covariances of
+   :func:`govstats.sem.partable.efa_sets` (``user = 7``) identify it. Its fit measures are the
+   model's (rotation leaves the implied moments unchanged).
+2. Each block's loadings are rotated (:func:`govstats.measurement.gpa.rotate_oblique`, lavaan's
+   ``lav_model_efa_rotate_x``): with H the block's rotation matrix, the latent variables become
+   H' eta, so loadings become Lambda inv(H)', factor (co)variances H' Psi H, regressions on the
+   factors B inv(H)', of the factors H' B, latent means H' alpha.
+3. Standard errors: lavaan's ``rotation.se = "bordered"``. The rotated model, with the user-7
+   rows free, is not identified on its own; the rotation's stationarity conditions (for oblique
+   rotation the off-diagonal elements of Z - diag(Z) Psi, Z = L' dQ/dL on the row-standardized
+   loadings L) are the constraints that identify it. The covariance of the estimates is the
+   inverse of the information bordered by the constraints' Jacobian, K (K' I K)^-1 K' with K a
+   basis of the Jacobian's null space (:class:`govstats.sem.constraints.LinearConstraints`), and the
+   sandwich around it for MLR, as lavaan's ``lav_model_information_augment_invert``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from govstats.sem.constraints import LinearConstraints
+from govstats.sem.partable import efa_sets
+from govstats.sem.syntax import ModelSyntaxError
+
+# the random starts of the rotation are drawn from this seed: a rerun gives the same numbers
+ROTATION_SEED = 20230208
+
+
+def has_efa(formulas) -> bool:
+    return any(f.efa for f in formulas)
+
+
+def check_efa_fit(formulas, options, ngroups: int) -> None:
+    """What this version fits with efa blocks (tested against lavaan), or a ValueError naming the rest."""
+    line = next(f.line for f in formulas if f.efa)
+    where = f"exploratory SEM blocks (efa(\"...\")*, line {line})"
+    if ngroups > 1:
+        raise ValueError(f"{where} with several groups are not available in this version; fit each group "
+                         "separately or leave out 'group'.")
+    if options.ordered is not None:
+        raise ValueError(f"{where} with ordered items are not available in this version.")
+    if options.estimator not in ("ML", "MLR"):
+        raise ValueError(f"{where} with estimator={options.estimator!r} are not available in this version; use "
+                         "estimator='ML' or 'MLR'.")
+    if options.missing != "listwise":
+        raise ValueError(f"{where} with missing={options.missing!r} are not available in this version; use "
+                         "missing='listwise'.")
+    if options.cluster is not None:
+        raise ValueError(f"{where} with 'cluster' are not available in this version.")
+    if options.se not in ("standard", "robust.huber.white", "none"):
+        raise ValueError(f"{where} with se={options.se!r} are not available in this version; use the estimator's "
+                         "default standard errors (ML: 'standard', MLR: 'robust.huber.white') or se='none'.")
+    if options.bootstrap or options.ci == "monte_carlo":
+        raise ValueError(f"{where} with the bootstrap or Monte Carlo intervals are not available in this version.")
+    if options.auxiliary:
+        raise ValueError(f"{where} with auxiliary variables are not available in this version.")
+    constraint = next((f for f in formulas if f.op in ("==", "<", ">")), None)
+    if constraint is not None:
+        raise ValueError(f"{where} with constraints ('{constraint.lhs} {constraint.op} {constraint.expression}', "
+                         f"line {constraint.line}) are not available in this version.")
+
+
+@dataclasses.dataclass
+class EfaSet:
+    name: str
+    factors: list[str]
+    indicators: list[str]
+
+
+def efa_blocks(table, formulas) -> list[EfaSet]:
+    """The blocks to rotate (two factors or more), with their indicators in table order (lavaan's
+    ov.efa.idx: the items' order matters to the ordering of the rotated factors)."""
+    out = []
+    latent = set(table.lhs[table.op == "=~"])
+    for name, factors in efa_sets(formulas).items():
+        rows = table[(table.op == "=~") & table.lhs.isin(factors)]
+        indicators = list(dict.fromkeys(rows.rhs))
+        inner = [v for v in indicators if v in latent]
+        if inner:
+            line = int(rows[rows.rhs.isin(inner)].line.iloc[0])
+            raise ModelSyntaxError(f"line {line}: the efa block {name!r} is measured by latent variables "
+                                   f"({', '.join(inner)}); efa factors of observed items only are available in this "
+                                   "version.")
+        if len(factors) > 1:
+            out.append(EfaSet(name, list(factors), indicators))
+    return out
+
+
+class _Matrices:
+    """Every variable's paths (A[i, j]: effect of j on i), (co)variances S and means m, from row values."""
+
+    def __init__(self, table, names):
+        self.variables = list(names.ov) + [v for v in names.lv if v not in set(names.ov)]
+        self.index = {v: i for i, v in enumerate(self.variables)}
+        op = table.op.to_numpy()
+        self.rows = [(k, o, self.index.get(l), self.index.get(r)) for k, (o, l, r)
+                     in enumerate(zip(op, table.lhs.to_numpy(), table.rhs.to_numpy()))
+                     if o in ("=~", "~", "<~", "~~", "~1")]
+
+    def fill(self, values: np.ndarray):
+        n = len(self.variables)
+        a, s, m = np.zeros((n, n)), np.zeros((n, n)), np.zeros(n)
+        for k, op, i, j in self.rows:
+            if op == "=~":
+                a[j, i] = values[k]
+            elif op in ("~", "<~"):
+                a[i, j] = values[k]
+            elif op == "~~":
+                s[i, j] = s[j, i] = values[k]
+            else:
+                m[i] = values[k]
+        return a, s, m
+
+    def read(self, a, s, m, values: np.ndarray) -> np.ndarray:
+        out = values.copy()
+        for k, op, i, j in self.rows:
+            out[k] = a[j, i] if op == "=~" else a[i, j] if op in ("~", "<~") else s[i, j] if op == "~~" else m[i]
+        return out
+
+
+def rotated_table(table):
+    """The parameter table with the user-7 rows free (numbered after the others), lavaan's PT.new."""
+    out = table.copy()
+    seven = (out.user == 7).to_numpy()
+    n_free = int(out.free.max())
+    free = out.free.to_numpy().copy()
+    free[seven] = n_free + np.arange(1, seven.sum() + 1)
+    out["free"] = free
+    out.loc[seven, "ustart"] = np.nan
+    return out
+
+
+def rotate(bound, theta: np.ndarray, options, formulas):
+    """(rotated table values, rotation per block): lavaan's rotation of the unrotated estimate."""
+    from govstats.measurement.gpa import rotate_oblique
+
+    table = bound.model.table
+    args = options.rotation_args
+    values = bound.values(theta)
+    mats = _Matrices(table, bound.model.names)
+    a, s, m = mats.fill(values)
+    transform = np.eye(len(mats.variables))
+    rotations = {}
+    for block in efa_blocks(table, formulas):
+        rows = [mats.index[v] for v in block.indicators]
+        cols = [mats.index[f] for f in block.factors]
+        loadings = a[np.ix_(rows, cols)]
+        ov_var = (loadings ** 2).sum(axis=1) + np.diag(s)[rows] if args["std_ov"] else None
+        res = rotate_oblique(loadings, options.rotation, epsilon=args["geomin_epsilon"],
+                             gamma=args["oblimin_gamma"], ov_var=ov_var, rstarts=args["rstarts"],
+                             seed=ROTATION_SEED, tol=args["gpa_tol"], max_iter=args["max_iter"],
+                             reflect=args["reflect"], order_by=args["order_lv_by"])
+        transform[np.ix_(cols, cols)] = res.rot.T      # eta -> H' eta
+        rotations[block.name] = res
+    inverse = np.linalg.inv(transform)
+    new = mats.read(transform @ a @ inverse, transform @ s @ transform.T, transform @ m, values)
+    _check_fixed(table, values, new)
+    return new, rotations
+
+
+def _check_fixed(table, before: np.ndarray, after: np.ndarray) -> None:
+    """A fixed value the rotation would change (say 'speed ~~ 0*f1' with f1 an efa factor) cannot be
+    kept fixed: refused, naming the row (lavaan reports the rotated value of a parameter it calls fixed)."""
+    fixed = (table.free.to_numpy() == 0) & (table.user.to_numpy() != 7) & table.op.isin(
+        ["=~", "~", "<~", "~~", "~1"]).to_numpy()
+    moved = fixed & ~np.isclose(before, after, rtol=1e-8, atol=1e-8)
+    if moved.any():
+        k = int(np.flatnonzero(moved)[0])
+        r = table.iloc[k]
+        raise ModelSyntaxError(f"line {int(r.line)}: the fixed parameter '{r.lhs} {r.op} {r.rhs}' involves an efa "
+                               "factor and would change under rotation; free it or leave it out (fixed values of "
+                               "rotated factors are not available in this version).")
+
+
+def stationarity(bound_rot, theta: np.ndarray, options, blocks: list[EfaSet]) -> np.ndarray:
+    """lavaan's ``lav_model_efa_rotate_border_x``: the rotation's oblique stationarity conditions,
+    the off-diagonal elements of Z - diag(Z) Psi with Z = L' dQ/dL (L: loadings over the items'
+    implied sds, which lavaan takes as sqrt(diag(L L' + Theta)) at the rotated values too)."""
+    from govstats.measurement.gpa import criterion
+
+    args = options.rotation_args
+    fun = criterion(options.rotation, args["geomin_epsilon"], args["oblimin_gamma"])
+    mats = _Matrices(bound_rot.model.table, bound_rot.model.names)
+    a, s, _ = mats.fill(bound_rot.values(theta))
+    out = []
+    for block in blocks:
+        rows = [mats.index[v] for v in block.indicators]
+        cols = [mats.index[f] for f in block.factors]
+        lam = a[np.ix_(rows, cols)]
+        if args["std_ov"]:
+            lam = lam / np.sqrt((lam ** 2).sum(axis=1) + np.diag(s)[rows])[:, None]
+        _, grad = fun(lam)
+        z = lam.T @ grad
+        tmp = z - s[np.ix_(cols, cols)] * np.diag(z)[:, None]
+        off = ~np.eye(len(cols), dtype=bool)
+        out.append(tmp[off])
+    return np.concatenate(out)
+
+
+def jacobian(fun, x: np.ndarray, h: float = 1e-4) -> np.ndarray:
+    """Central differences with one Richardson step (error O(h^4)), as numDeriv's Richardson."""
+    f0 = fun(x)
+    out = np.empty((len(f0), len(x)))
+    for k in range(len(x)):
+        step = h * max(abs(x[k]), 1.0)
+
+        def central(d):
+            e = np.zeros(len(x))
+            e[k] = d
+            return (fun(x + e) - fun(x - e)) / (2 * d)
+
+        out[:, k] = (4 * central(step / 2) - central(step)) / 3
+    return out
+
+
+def bordered_constraints(bound_rot, theta: np.ndarray, options, blocks: list[EfaSet]) -> LinearConstraints:
+    """The rotation constraints linearized at the rotated estimate: theta in theta_rot + null(J)."""
+    jac = jacobian(lambda t: stationarity(bound_rot, t, options, blocks), theta)
+    _, sv, vt = np.linalg.svd(jac)
+    rank = int((sv > 1e-9 * sv[0]).sum())
+    if rank < jac.shape[0]:
+        raise ValueError("The rotation constraints of the exploratory SEM block(s) are not independent at the "
+                         "rotated solution (their Jacobian has rank "
+                         f"{rank} of {jac.shape[0]}); the bordered standard errors cannot be computed.")
+    return LinearConstraints(vt[rank:].T, theta.copy(), rank)
+
+
+def fit_rotated(compiled, bound, opt, options, inference):
+    """(rotated bound model, its Optimum with the bordered constraints, Inference with the rotated
+    estimates' covariance and the unrotated fit measures, rotations per block)."""
+    from govstats.sem.inference import Inference, infer
+    from govstats.sem.model import CompiledModel
+
+    formulas = compiled.formulas
+    new_values, rotations = rotate(bound, opt.theta, options, formulas)
+    table_rot = rotated_table(compiled.table)
+    model_rot = CompiledModel.from_table(compiled, table_rot)
+    bound_rot = model_rot.bind(bound.statistics)
+    free = table_rot.free.to_numpy()
+    theta = np.zeros(model_rot.n_free)
+    theta[free[free > 0] - 1] = new_values[free > 0]
+    messages = list(inference.messages)
+    for name, res in rotations.items():
+        if not res.converged:
+            messages.append(f"The rotation of efa block {name!r} did not converge (GPA, "
+                            f"{options.rotation_args['max_iter']} iterations); the rotated estimates are not "
+                            "trustworthy.")
+    blocks = efa_blocks(compiled.table, formulas)
+    constraints = bordered_constraints(bound_rot, theta, options, blocks)
+    opt_rot = dataclasses.replace(opt, theta=theta, inverse_hessian=None, constraints=constraints,
+                                  converged=opt.converged and all(r.converged for r in rotations.values()))
+    vcov = None
+    if options.se != "none":
+        # only the covariance is wanted: the rotated model's own test would repeat the unrotated one
+        se_only = dataclasses.replace(options, test="standard")
+        vcov = infer(bound_rot, opt_rot, se_only).vcov
+        if vcov is None:
+            messages.append("The bordered information of the rotated solution is singular; no standard errors.")
+    return bound_rot, opt_rot, Inference(vcov, inference.fit_measures, inference.se_type, inference.test_type,
+                                         messages), rotations
