@@ -148,7 +148,7 @@ def test_defined_parameter_outside_the_whitelist_is_refused_with_its_line():
 
 @pytest.mark.parametrize("line, message", [
     ("group: 1", "'group:' blocks"),
-    ('efa("b1")*f1 + efa("b1")*f2 =~ x1 + x2 + x3', "exploratory SEM blocks"),
+    ('efa("b1")*f1 ~ x1', "modifier of the factors on the left of '=~' only"),
     ("x1 ~*~ x1", "scale factors apply to an ordered item"), ("visual =~ start(a)*x2", "start values"),
 ])
 def test_lavaan_syntax_not_available_is_refused_by_name_and_line(line, message):
