@@ -140,7 +140,7 @@ def rotate(bound, theta: np.ndarray, options, formulas):
     from govstats.measurement.gpa import rotate_oblique
 
     table = bound.model.table
-    args = options.rotation_args
+    args = options.rotation_settings
     values = bound.values(theta)
     mats = _Matrices(table, bound.model.names)
     a, s, m = mats.fill(values)
@@ -183,7 +183,7 @@ def stationarity(bound_rot, theta: np.ndarray, options, blocks: list[EfaSet]) ->
     implied sds, which lavaan takes as sqrt(diag(L L' + Theta)) at the rotated values too)."""
     from govstats.measurement.gpa import criterion
 
-    args = options.rotation_args
+    args = options.rotation_settings
     fun = criterion(options.rotation, args["geomin_epsilon"], args["oblimin_gamma"])
     mats = _Matrices(bound_rot.model.table, bound_rot.model.names)
     a, s, _ = mats.fill(bound_rot.values(theta))
@@ -248,7 +248,7 @@ def fit_rotated(compiled, bound, opt, options, inference):
     for name, res in rotations.items():
         if not res.converged:
             messages.append(f"The rotation of efa block {name!r} did not converge (GPA, "
-                            f"{options.rotation_args['max_iter']} iterations); the rotated estimates are not "
+                            f"{options.rotation_settings['max_iter']} iterations); the rotated estimates are not "
                             "trustworthy.")
     blocks = efa_blocks(compiled.table, formulas)
     constraints = bordered_constraints(bound_rot, theta, options, blocks)

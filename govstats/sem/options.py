@@ -25,7 +25,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -198,9 +198,11 @@ class FitOptions:
     parameterization : {"delta", "theta"}
     rotation : {"geomin", "oblimin", "quartimin"}
         The rotation of exploratory SEM blocks (``efa("b")*f``), lavaan's default geomin.
-    rotation_args : dict
+    rotation_args : tuple of (name, value)
         lavaan's ``rotation.args`` ('_' for '.'), every default filled in
-        (:mod:`govstats.sem.rotation_options`).
+        (:mod:`govstats.sem.rotation_options`); pairs, so that the options stay hashable
+        (:attr:`rotation_settings` is the mapping, ``to_dict`` writes a dict).
+    rotation_se : {"bordered"}
 
     Examples
     --------
@@ -231,7 +233,13 @@ class FitOptions:
     orthogonal: bool = False
     auxiliary: tuple[str, ...] = ()
     rotation: str = "geomin"
-    rotation_args: dict = field(default_factory=lambda: dict(ROTATION_ARGS))
+    rotation_args: tuple = tuple(ROTATION_ARGS.items())
+    rotation_se: str = "bordered"
+
+    @property
+    def rotation_settings(self) -> dict:
+        """``rotation_args`` as a mapping (every lavaan default filled in)."""
+        return dict(self.rotation_args)
 
     @property
     def categorical(self) -> bool:
@@ -297,6 +305,7 @@ class FitOptions:
         out = asdict(self)
         for key in ("group_equal", "group_partial", "auxiliary"):
             out[key] = list(out[key])
+        out["rotation_args"] = self.rotation_settings
         if isinstance(self.ordered, tuple):
             out["ordered"] = list(self.ordered)
         return out
@@ -503,8 +512,7 @@ def normalize_options(*, estimator=None, ordered=None, missing=None, cluster=Non
                          meanstructure=meanstructure,
                          parameterization=parameterization, fixed_x=fixed_x, orthogonal=orthogonal,
                          auxiliary=_auxiliary(auxiliary, missing),
-                         **dict(zip(("rotation", "rotation_args"),
-                                    rotation_options(rotation, rotation_args, rotation_se))))
+                         **rotation_options(rotation, rotation_args, rotation_se))
     if missing in ("fiml", "fiml.x") and information == "observed" and options.observed_information == "h1":
         # lavaan then computes the scaled test from the h1 observed information at the implied moments
         raise ValueError("The Yuan-Bentler test beside the standard one (estimator='ML' with 'cluster', or with "

@@ -24,8 +24,9 @@ OTHER_ROTATIONS = ("varimax", "quartimax", "orthomax", "cf", "cf-quartimax", "cf
 _ORDER = ("index", "sumofsquares", "none")
 
 
-def rotation_options(rotation, rotation_args, rotation_se) -> tuple[str, dict]:
-    """(rotation, rotation_args with every lavaan default filled in) or a ValueError naming the option."""
+def rotation_options(rotation, rotation_args, rotation_se) -> dict:
+    """FitOptions' rotation fields (rotation_args as (name, value) pairs in lavaan's order, every
+    default filled in), or a ValueError naming the option."""
     rotation = "geomin" if rotation is None else rotation
     if not isinstance(rotation, str):
         raise ValueError(f"The 'rotation' parameter of fit must be one of {CRITERIA}. Got {rotation!r} instead.")
@@ -51,7 +52,7 @@ def rotation_options(rotation, rotation_args, rotation_se) -> tuple[str, dict]:
                              f"rotation.args are {sorted(ROTATION_ARGS)}.")
         args[name] = value
     _check(args)
-    return rotation, args
+    return {"rotation": rotation, "rotation_args": tuple(args.items()), "rotation_se": "bordered"}
 
 
 def _check(args: dict) -> None:
