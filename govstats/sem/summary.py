@@ -183,6 +183,8 @@ def summary_text(result) -> str:
     lines.append("")
     lines += _optim_block(result)
     lines.append("")
+    if result._unrotated_table is not None:
+        lines += _rotation_block(result) + [""]
     lines += _data_block(result)
     lines.append("")
     lines += _test_block(result)
@@ -203,7 +205,9 @@ def counts(result) -> tuple[int, int]:
     """(lavaan's number of model parameters, number of equality constraints): lavaan numbers every
     free row and adds an ``==`` row per equality, where govstats' rows held equal share a number."""
     model = result._bound.model
-    free = model.table.free.to_numpy()
+    # with efa blocks lavaan counts the unrotated model's parameters (the rotated rows are not free)
+    table = model.table if result._unrotated_table is None else result._unrotated_table
+    free = table.free.to_numpy()
     free = free[free > 0]
     explicit = model.constraints.count if model.constraints is not None else 0
     return len(free), len(free) - len(np.unique(free)) + explicit
@@ -218,6 +222,20 @@ def _optim_block(result) -> list[str]:
     if n_eq:
         rows.append(["Number of equality constraints", str(n_eq)])
     return _block(rows, (40, 11))
+
+
+def _rotation_block(result) -> list[str]:
+    """lavaan's rotation lines of an ESEM summary (R/lav_print.R)."""
+    rotation = result.options["rotation"]
+    args = result.options["rotation_args"]
+    rows = [["Rotation method", f"{rotation.upper()} OBLIQUE"]]
+    if rotation == "geomin":
+        rows.append(["Geomin epsilon", f"{args['geomin_epsilon']:g}"])
+    elif rotation == "oblimin":
+        rows.append(["Oblimin gamma", f"{args['oblimin_gamma']:g}"])
+    rows += [["Rotation algorithm (rstarts)", f"{str(args['algorithm']).upper()} ({args['rstarts']})"],
+             ["Standardized metric", "TRUE" if args["std_ov"] else "FALSE"], ["Row weights", "None"]]
+    return _block(rows, (33, 18))
 
 
 def _cluster_counts(result) -> list[int] | None:
@@ -585,6 +603,10 @@ def _parameter_blocks(result) -> list[str]:
     y_names = set(p.lhs[p.op.isin(["~", "<~"])]) | set(p.rhs[p.op == "=~"])
     ngroups = max(1, len(result.nobs_groups))
     lines = ["", "Parameter Estimates:", ""] + _se_header(result)
+    table = result._bound.model.table
+    loads = table[table.op == "=~"]
+    # an efa factor's loadings are headed with its block, as lavaan's "f1 =~ b1"
+    efa_of = dict(zip(loads.lhs, loads.efa.fillna(""))) if "efa" in table.columns else {}
 
     def rows_cells(idx):
         return [[cells[n][i] for i in idx] for n in names]
@@ -598,6 +620,8 @@ def _parameter_blocks(result) -> list[str]:
             old = None
             for k, i in enumerate(idx):
                 head = f"{lhs[i]} {op[i]}"
+                if op[i] == "=~" and efa_of.get(lhs[i]):
+                    head += f" {efa_of[lhs[i]]}"
                 if head != old:
                     pre = lhs_prefix[k] if lhs_prefix else ""
                     out_col1.append(f"{pre:>1s}" + ljust(head, 15))
