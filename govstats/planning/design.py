@@ -48,11 +48,13 @@ def population_fit(syntax: str, sigma: np.ndarray, mu: np.ndarray, names: list, 
                    meanstructure: bool = False, formulas=None):
     """(bound model, optimum) of ``syntax`` fitted by ML to population moments (as a sample of size ``n``
     whose moments are exactly those: lavaan's ``sample.cov`` with ``sample.cov.rescale = FALSE``)."""
+    from govstats.sem.esem import refuse_efa
     from govstats.sem.fit import estimate
     from govstats.sem.model import CompiledModel
     from govstats.sem.start import start_values
 
     compiled = CompiledModel(syntax, std_lv=std_lv, meanstructure=meanstructure, formulas=formulas)
+    refuse_efa(compiled.formulas, "an analysis model")
     order = [names.index(v) for v in compiled.names.ov]
     missing = [v for v in compiled.names.ov if v not in names]
     if missing:

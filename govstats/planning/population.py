@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from govstats.sem.esem import refuse_efa
 from govstats.sem.model import CompiledModel
 from govstats.sem.syntax import Formula, Term, parse_model
 
@@ -145,6 +146,7 @@ def population_from_syntax(syntax: str, standardized: bool = False) -> Populatio
     if not isinstance(syntax, str) or not syntax.strip():
         raise ValueError(f"The 'model' parameter must be lavaan-style syntax with population values. Got {syntax!r}.")
     formulas = parse_model(syntax)
+    refuse_efa(formulas, "a population model")
     thresholds = _threshold_values(formulas)
     kept = [f for f in formulas if f.op not in ("|", ":=", "==", "<", ">")]
     if any(f.op == "~*~" for f in kept):

@@ -35,6 +35,14 @@ def has_efa(formulas) -> bool:
     return any(f.efa for f in formulas)
 
 
+def refuse_efa(formulas, what: str) -> None:
+    """Where rotation has no meaning (a population's values, a power analysis' model): refused by line."""
+    line = next((f.line for f in formulas if f.efa), None)
+    if line is not None:
+        raise ValueError(f"exploratory SEM blocks (efa(\"...\")*, line {line}) in {what} are not available in "
+                         "this version; write the factors' loadings as a confirmatory model.")
+
+
 def check_efa_fit(formulas, options, ngroups: int) -> None:
     """What this version fits with efa blocks (tested against lavaan), or a ValueError naming the rest."""
     line = next(f.line for f in formulas if f.efa)
@@ -237,6 +245,9 @@ def fit_rotated(compiled, bound, opt, options, inference):
     from govstats.sem.model import CompiledModel
 
     formulas = compiled.formulas
+    blocks = efa_blocks(compiled.table, formulas)
+    if not blocks:  # blocks of one factor only: nothing to rotate (lavaan skips them too)
+        return bound, opt, inference, {}
     new_values, rotations = rotate(bound, opt.theta, options, formulas)
     table_rot = rotated_table(compiled.table)
     model_rot = CompiledModel.from_table(compiled, table_rot)
@@ -250,7 +261,6 @@ def fit_rotated(compiled, bound, opt, options, inference):
             messages.append(f"The rotation of efa block {name!r} did not converge (GPA, "
                             f"{options.rotation_settings['max_iter']} iterations); the rotated estimates are not "
                             "trustworthy.")
-    blocks = efa_blocks(compiled.table, formulas)
     constraints = bordered_constraints(bound_rot, theta, options, blocks)
     opt_rot = dataclasses.replace(opt, theta=theta, inverse_hessian=None, constraints=constraints,
                                   converged=opt.converged and all(r.converged for r in rotations.values()))

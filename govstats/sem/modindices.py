@@ -41,6 +41,9 @@ def modification_indices(result, top: int | None = None) -> pd.DataFrame:
     """MI, EPC and standardized EPCs for every candidate parameter, sorted by MI (largest first)."""
     bound, theta = result._bound, result._theta
     engine = bound.model
+    if result._unrotated_table is not None:
+        raise ValueError("Modification indices of a model with exploratory SEM blocks (efa(\"...\")*) are not "
+                         "available in this version.")
     if bound.statistics.blocks[0].kind == "missing":
         raise ValueError("Modification indices after missing='fiml' are not available in this version; refit "
                          "with missing='listwise' to screen for candidate parameters.")
