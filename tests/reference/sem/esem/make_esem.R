@@ -8,6 +8,17 @@ esem3 <- 'efa("efa")*f1 + efa("efa")*f2 + efa("efa")*f3 =~ x1 + x2 + x3 + x4 + x
 esem_cfa <- 'efa("b1")*f1 + efa("b1")*f2 =~ x1 + x2 + x3 + x4 + x5 + x6
 speed =~ x7 + x8 + x9
 speed ~ f1 + f2'
+# labels and a defined parameter of rotated coefficients
+esem_defined <- 'efa("b1")*f1 + efa("b1")*f2 =~ x1 + x2 + x3 + x4 + x5 + x6
+speed =~ x7 + x8 + x9
+speed ~ a*f1 + b*f2
+d := a - b'
+# the CFA factor exogenous: its covariances with the efa factors rotate with them
+esem_exo <- 'efa("b1")*f1 + efa("b1")*f2 =~ x1 + x2 + x3 + x4 + x5 + x6
+speed =~ x7 + x8 + x9'
+# efa factors regressed on an observed covariate (fixed.x)
+esem_cov <- 'efa("b1")*f1 + efa("b1")*f2 =~ x1 + x2 + x3 + x4 + x5 + x6
+f1 + f2 ~ ageyr'
 cases <- list(
   list(id = "esem3_geomin_ml", data = "hs", model = esem3, args = list()),
   list(id = "esem3_oblimin_ml", data = "hs", model = esem3, args = list(rotation = "oblimin")),
@@ -16,7 +27,11 @@ cases <- list(
        args = list(rotation.args = list(geomin.epsilon = 0.01, std.ov = FALSE))),
   list(id = "esem_cfa_ml", data = "hs", model = esem_cfa, args = list()),
   list(id = "esem_cfa_mlr", data = "hs", model = esem_cfa, args = list(estimator = "MLR")),
-  list(id = "esem_cfa_oblimin_ml", data = "hs", model = esem_cfa, args = list(rotation = "oblimin"))
+  list(id = "esem_cfa_oblimin_ml", data = "hs", model = esem_cfa, args = list(rotation = "oblimin")),
+  list(id = "esem_defined_ml", data = "hs", model = esem_defined, args = list()),
+  list(id = "esem_defined_mlr", data = "hs", model = esem_defined, args = list(estimator = "MLR")),
+  list(id = "esem_exo_cfa_ml", data = "hs", model = esem_exo, args = list()),
+  list(id = "esem_covariate_ml", data = "hs", model = esem_cov, args = list())
 )
 measures <- c("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic", "logl",
               "chisq.scaled", "chisq.scaling.factor", "cfi.scaled", "cfi.robust", "rmsea.robust")
