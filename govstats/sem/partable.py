@@ -132,6 +132,9 @@ def _term_value(values: list, g: int, ngroups: int, what: str, line: int):
 def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstructure: bool, std_lv: bool,
                 fixed_x: bool, orthogonal: bool, thresholds: dict[str, int]) -> list[dict]:
     user, where = [], {}
+    order = {}
+    for v in list(names.lv) + list(names.ov):
+        order.setdefault(v, len(order))
     for f in formulas:
         if f.op in (":=", "==", "<", ">"):
             continue
@@ -139,6 +142,10 @@ def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstruct
         rhs = "" if f.op == "~1" else term.name
         lhs = f.lhs
         if f.op == "~~" and (rhs, lhs) in where:
+            lhs, rhs = rhs, lhs
+        elif f.op == "~~" and order.get(lhs, -1) > order.get(rhs, -1):
+            # lavaan 0.6's lav_partable_covariance_reorder: 'x9 ~~ x6' is stored as x6 ~~ x9
+            # (lhs first among the latent, then observed variables)
             lhs, rhs = rhs, lhs
         fixed = _term_value(term.fixed, g, ngroups, "values", f.line) if term.fixed else "unset"
         label = _term_value(term.label, g, ngroups, "labels", f.line)

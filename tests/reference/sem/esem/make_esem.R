@@ -3,6 +3,7 @@
 # Run from the repository root:  Rscript tests/reference/sem/esem/make_esem.R
 source("tests/reference/sem/lavaan_cases.R")
 hs <- read.csv("tests/reference/data/HolzingerSwineford1939.csv")
+pd <- read.csv("data/synthetic/platform_dilemma.csv")
 esem3 <- 'efa("efa")*f1 + efa("efa")*f2 + efa("efa")*f3 =~ x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9'
 # an efa block of two factors, a CFA factor, and a regression of the CFA factor on the efa factors
 esem_cfa <- 'efa("b1")*f1 + efa("b1")*f2 =~ x1 + x2 + x3 + x4 + x5 + x6
@@ -19,6 +20,17 @@ speed =~ x7 + x8 + x9'
 # efa factors regressed on an observed covariate (fixed.x)
 esem_cov <- 'efa("b1")*f1 + efa("b1")*f2 =~ x1 + x2 + x3 + x4 + x5 + x6
 f1 + f2 ~ ageyr'
+# an item of the efa block also measured by the CFA factor, a residual covariance; means and std.lv
+esem_cross <- 'efa("b1")*f1 + efa("b1")*f2 =~ x1 + x2 + x3 + x4 + x5 + x6
+speed =~ x7 + x8 + x9 + x1
+x9 ~~ x6'
+# an observed outcome regressed on the efa factors
+esem_outcome <- 'efa("b1")*f1 + efa("b1")*f2 =~ x1 + x2 + x3 + x4 + x5 + x6
+x7 ~ f1 + f2'
+# two efa blocks (drivers and outcomes of platform governance), regressions between them
+two_blocks <- 'efa("drivers")*d1 + efa("drivers")*d2 =~ DZ1 + DZ2 + DZ3 + DZ4 + GP1 + GP2 + GP3 + GP4
+efa("outcomes")*o1 + efa("outcomes")*o2 =~ EB1 + EB2 + EB3 + EB4 + EB5 + PP1 + PP2 + PP3 + PP4 + PP5
+o1 + o2 ~ d1 + d2'
 cases <- list(
   list(id = "esem3_geomin_ml", data = "hs", model = esem3, args = list()),
   list(id = "esem3_oblimin_ml", data = "hs", model = esem3, args = list(rotation = "oblimin")),
@@ -31,15 +43,21 @@ cases <- list(
   list(id = "esem_defined_ml", data = "hs", model = esem_defined, args = list()),
   list(id = "esem_defined_mlr", data = "hs", model = esem_defined, args = list(estimator = "MLR")),
   list(id = "esem_exo_cfa_ml", data = "hs", model = esem_exo, args = list()),
-  list(id = "esem_covariate_ml", data = "hs", model = esem_cov, args = list())
+  list(id = "esem_covariate_ml", data = "hs", model = esem_cov, args = list()),
+  list(id = "esem_cross_means_stdlv_ml", data = "hs", model = esem_cross,
+       args = list(meanstructure = TRUE, std.lv = TRUE)),
+  list(id = "esem_outcome_ml", data = "hs", model = esem_outcome, args = list()),
+  list(id = "two_blocks_ml", data = "pd", model = two_blocks, args = list()),
+  list(id = "two_blocks_mlr", data = "pd", model = two_blocks, args = list(estimator = "MLR"))
 )
 measures <- c("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic", "logl",
               "chisq.scaled", "chisq.scaling.factor", "cfi.scaled", "cfi.robust", "rmsea.robust")
 out <- list(lavaan_version = as.character(packageVersion("lavaan")),
-            data_files = list(hs = "tests/reference/data/HolzingerSwineford1939.csv"), cases = list())
+            data_files = list(hs = "tests/reference/data/HolzingerSwineford1939.csv",
+                              pd = "data/synthetic/platform_dilemma.csv"), cases = list())
 set.seed(20261203)  # the rotation's random starts
 for (cs in cases) {
-  f <- fit_case(cs, list(hs = hs), fun = "sem")
+  f <- fit_case(cs, list(hs = hs, pd = pd), fun = "sem")
   rec <- case_record(cs, f, measures)
   pt <- parTable(f)
   rec$partable <- pt[, c("id", "lhs", "op", "rhs", "user", "group", "free", "ustart", "exo", "label", "efa",
