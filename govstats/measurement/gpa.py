@@ -90,6 +90,37 @@ def gpa_oblique(a: np.ndarray, fun, start: np.ndarray, tol: float = 1e-5, max_it
     return GPAResult(rot, float(q), iteration, converged)
 
 
+def gpa_orthogonal(a: np.ndarray, fun, start: np.ndarray, tol: float = 1e-5, max_iter: int = 10000) -> GPAResult:
+    """lavaan's ``lav_matrix_rotate_gpa`` (orthogonal): loadings A T, T projected back onto the
+    orthogonal matrices by the SVD after each step."""
+    rot = start.copy()
+    alpha = 1.0
+    lam = a @ rot
+    q, gq = fun(lam)
+    grad = a.T @ gq
+    converged = False
+    iteration = 0
+    for iteration in range(max_iter + 1):
+        mm = rot.T @ grad
+        gp = grad - rot @ ((mm + mm.T) / 2)
+        frob = float(np.sqrt((gp * gp).sum()))
+        if frob < tol:
+            converged = True
+            break
+        alpha *= 2
+        for _ in range(1000):
+            u, _, vt = np.linalg.svd(rot - alpha * gp)
+            new = u @ vt
+            lam = a @ new
+            q_new, gq = fun(lam)
+            if q_new < q - 0.5 * frob * frob * alpha:
+                break
+            alpha /= 2
+        rot, q = new, q_new
+        grad = a.T @ gq
+    return GPAResult(rot, float(q), iteration, converged)
+
+
 def random_orthogonal(m: int, rng: np.random.Generator) -> np.ndarray:
     """A random orthogonal matrix: Q of the QR decomposition of a normal matrix (lavaan's start)."""
     q, _ = np.linalg.qr(rng.standard_normal((m, m)))
@@ -106,10 +137,11 @@ class Rotation:
     converged: bool
 
 
-def rotate_oblique(a: np.ndarray, method: str = "geomin", *, epsilon: float = 0.001, gamma: float = 0.0,
-                   ov_var: np.ndarray | None = None, rstarts: int = 30, seed=0, tol: float = 1e-5,
-                   max_iter: int = 10000, reflect: bool = True, order_by: str = "index") -> Rotation:
-    """Oblique rotation of the unrotated loadings ``a`` (p x m) as lavaan's ``lav_matrix_rotate``.
+def rotate_gpa(a: np.ndarray, method: str = "geomin", *, orthogonal: bool = False, epsilon: float = 0.001,
+               gamma: float = 0.0, ov_var: np.ndarray | None = None, rstarts: int = 30, seed=0, tol: float = 1e-5,
+               max_iter: int = 10000, reflect: bool = True, order_by: str = "index") -> Rotation:
+    """Oblique (or orthogonal) rotation of the unrotated loadings ``a`` (p x m) as lavaan's
+    ``lav_matrix_rotate``. Orthogonal: loadings A T (= A inv(T)' for orthogonal T), phi = I.
 
     ``ov_var`` (the items' implied variances) rescales the rows before rotating (lavaan's
     ``std.ov = TRUE``); ``rstarts`` random orthogonal starts (0: one start from the identity),
@@ -120,12 +152,13 @@ def rotate_oblique(a: np.ndarray, method: str = "geomin", *, epsilon: float = 0.
     fun = criterion(method, epsilon, gamma)
     scale = np.ones(p) if ov_var is None else 1 / np.sqrt(ov_var)
     a_std = a * scale[:, None]
+    gpa = gpa_orthogonal if orthogonal else gpa_oblique
     if rstarts > 0:
         rng = np.random.default_rng(seed)
-        fits = [gpa_oblique(a_std, fun, random_orthogonal(m, rng), tol, max_iter) for _ in range(rstarts)]
+        fits = [gpa(a_std, fun, random_orthogonal(m, rng), tol, max_iter) for _ in range(rstarts)]
         best = min(fits, key=lambda r: r.value)   # first of equals, as R's which.min
     else:
-        best = gpa_oblique(a_std, fun, np.eye(m), tol, max_iter)
+        best = gpa(a_std, fun, np.eye(m), tol, max_iter)
     rot = best.rot
     loadings = np.linalg.solve(rot, a_std.T).T / scale[:, None]
     if reflect:
@@ -133,7 +166,7 @@ def rotate_oblique(a: np.ndarray, method: str = "geomin", *, epsilon: float = 0.
         loadings[:, neg] *= -1
         rot = rot.copy()
         rot[:, neg] *= -1
-    phi = rot.T @ rot
+    phi = np.eye(m) if orthogonal else rot.T @ rot
     order = factor_order(loadings, order_by)
     return Rotation(loadings[:, order], phi[np.ix_(order, order)], rot[:, order], order, best.value,
                     best.converged)

@@ -2,16 +2,17 @@
 
 1. The unrotated model is fitted as any other: every indicator of a block loads on every factor
    of the block, factor variances 1, and the echelon zeros and zero factor covariances of
-   :func:`govstats.sem.partable.efa_sets` (``user = 7``) identify it. Its fit measures are the
+   :mod:`govstats.sem.partable` (``user = 7``; with an orthogonal rotation the covariances are
+   plain fixed zeros) identify it. Its fit measures are the
    model's (rotation leaves the implied moments unchanged).
-2. Each block's loadings are rotated (:func:`govstats.measurement.gpa.rotate_oblique`, lavaan's
+2. Each block's loadings are rotated (:func:`govstats.measurement.gpa.rotate_gpa`, lavaan's
    ``lav_model_efa_rotate_x``): with H the block's rotation matrix, the latent variables become
    H' eta, so loadings become Lambda inv(H)', factor (co)variances H' Psi H, regressions on the
    factors B inv(H)', of the factors H' B, latent means H' alpha.
 3. Standard errors: lavaan's ``rotation.se = "bordered"``. The rotated model, with the user-7
-   rows free, is not identified on its own; the rotation's stationarity conditions (for oblique
-   rotation the off-diagonal elements of Z - diag(Z) Psi, Z = L' dQ/dL on the row-standardized
-   loadings L) are the constraints that identify it. The covariance of the estimates is the
+   rows free, is not identified on its own; the rotation's stationarity conditions (oblique: the
+   off-diagonal elements of Z - diag(Z) Psi, orthogonal: Z symmetric; Z = L' dQ/dL on the
+   row-standardized loadings L) are the constraints that identify it. The covariance of the estimates is the
    inverse of the information bordered by the constraints' Jacobian, K (K' I K)^-1 K' with K a
    basis of the Jacobian's null space (:class:`govstats.sem.constraints.LinearConstraints`), and the
    sandwich around it for MLR, as lavaan's ``lav_model_information_augment_invert``.
@@ -145,7 +146,7 @@ def rotated_table(table):
 
 def rotate(bound, theta: np.ndarray, options, formulas):
     """(rotated table values, rotation per block): lavaan's rotation of the unrotated estimate."""
-    from govstats.measurement.gpa import rotate_oblique
+    from govstats.measurement.gpa import rotate_gpa
 
     table = bound.model.table
     args = options.rotation_settings
@@ -159,7 +160,7 @@ def rotate(bound, theta: np.ndarray, options, formulas):
         cols = [mats.index[f] for f in block.factors]
         loadings = a[np.ix_(rows, cols)]
         ov_var = (loadings ** 2).sum(axis=1) + np.diag(s)[rows] if args["std_ov"] else None
-        res = rotate_oblique(loadings, options.rotation, epsilon=args["geomin_epsilon"],
+        res = rotate_gpa(loadings, options.rotation, orthogonal=args["orthogonal"], epsilon=args["geomin_epsilon"],
                              gamma=args["oblimin_gamma"], ov_var=ov_var, rstarts=args["rstarts"],
                              seed=ROTATION_SEED, tol=args["gpa_tol"], max_iter=args["max_iter"],
                              reflect=args["reflect"], order_by=args["order_lv_by"])
@@ -186,8 +187,9 @@ def _check_fixed(table, before: np.ndarray, after: np.ndarray) -> None:
 
 
 def stationarity(bound_rot, theta: np.ndarray, options, blocks: list[EfaSet]) -> np.ndarray:
-    """lavaan's ``lav_model_efa_rotate_border_x``: the rotation's oblique stationarity conditions,
-    the off-diagonal elements of Z - diag(Z) Psi with Z = L' dQ/dL (L: loadings over the items'
+    """lavaan's ``lav_model_efa_rotate_border_x``: the rotation's stationarity conditions, for an
+    oblique rotation the off-diagonal elements of Z - diag(Z) Psi, for an orthogonal one those of
+    Z - Z', with Z = L' dQ/dL (L: loadings over the items'
     implied sds, which lavaan takes as sqrt(diag(L L' + Theta)) at the rotated values too)."""
     from govstats.measurement.gpa import criterion
 
@@ -204,6 +206,9 @@ def stationarity(bound_rot, theta: np.ndarray, options, blocks: list[EfaSet]) ->
             lam = lam / np.sqrt((lam ** 2).sum(axis=1) + np.diag(s)[rows])[:, None]
         _, grad = fun(lam)
         z = lam.T @ grad
+        if args["orthogonal"]:  # Z symmetric
+            out.append((z - z.T)[np.tril_indices(len(cols), -1)])
+            continue
         tmp = z - s[np.ix_(cols, cols)] * np.diag(z)[:, None]
         off = ~np.eye(len(cols), dtype=bool)
         out.append(tmp[off])

@@ -72,7 +72,7 @@ def build_partable(formulas: list[Formula], *, ngroups: int = 1, meanstructure: 
                    std_lv: bool = False, fixed_x: bool = True, orthogonal: bool = False,
                    group_equal: tuple[str, ...] = (), group_partial: tuple[str, ...] = (),
                    thresholds: dict[str, int] | None = None,
-                   parameterization: str = "delta") -> tuple[pd.DataFrame, VariableNames]:
+                   parameterization: str = "delta", orthogonal_efa: bool = False) -> tuple[pd.DataFrame, VariableNames]:
     """The full parameter table (one block of rows per group) and the variable names.
 
     ``thresholds`` maps each ordered item to its number of thresholds (categories - 1): the
@@ -94,7 +94,8 @@ def build_partable(formulas: list[Formula], *, ngroups: int = 1, meanstructure: 
         meanstructure = True
     rows: list[dict] = []
     for g in range(1, ngroups + 1):
-        rows += _group_rows(formulas, names, g, ngroups, meanstructure, std_lv, fixed_x, orthogonal, thresholds)
+        rows += _group_rows(formulas, names, g, ngroups, meanstructure, std_lv, fixed_x, orthogonal, thresholds,
+                            orthogonal_efa)
     table = pd.DataFrame(rows, columns=COLUMNS + ["line"])
     table = _apply_group_equal(table, tuple(group_equal), tuple(group_partial), names, ngroups, std_lv,
                                thresholds, parameterization)
@@ -130,7 +131,7 @@ def _term_value(values: list, g: int, ngroups: int, what: str, line: int):
 
 
 def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstructure: bool, std_lv: bool,
-                fixed_x: bool, orthogonal: bool, thresholds: dict[str, int]) -> list[dict]:
+                fixed_x: bool, orthogonal: bool, thresholds: dict[str, int], orthogonal_efa: bool = False) -> list[dict]:
     user, where = [], {}
     order = {}
     for v in list(names.lv) + list(names.ov):
@@ -227,6 +228,8 @@ def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstruct
                 r["free"], r["ustart"] = 0, 0.0
             elif orthogonal and op == "~~" and lhs != rhs and lhs in names.lv and rhs in names.lv:
                 r["free"], r["ustart"] = 0, 0.0
+            elif orthogonal_efa and op == "~~" and lhs != rhs and lhs in efa_factors and rhs in efa_factors:
+                r["free"], r["ustart"] = 0, 0.0   # lavaan's orthogonal.efa: every efa factor pair, blocks apart too
             elif op == "~1" and lhs in names.lv:
                 r["free"], r["ustart"] = 0, 0.0
             if op == "~~" and lhs == rhs and lhs in efa_factors:
@@ -245,7 +248,7 @@ def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstruct
         if thresholds and op == "~" and rhs in names.ov_x and lhs not in names.ov_x:
             r["exo"] = 1  # lavaan's conditional.x marks the regressions on covariates
         del r["_fixed"], r["_start"]
-    _efa_identification(rows, efa_blocks)
+    _efa_identification(rows, efa_blocks, orthogonal_efa)
     return rows
 
 
@@ -267,10 +270,11 @@ def efa_sets(formulas: list[Formula]) -> dict[str, list[str]]:
     return blocks
 
 
-def _efa_identification(rows: list[dict], blocks: dict[str, list[str]]) -> None:
+def _efa_identification(rows: list[dict], blocks: dict[str, list[str]], orthogonal: bool = False) -> None:
     """lavaan's ``lav_partable_efa_constraints``: the unrotated solution of a block of m factors is
-    identified by an echelon pattern (the k-th factor's first k - 1 loadings fixed at 0) and zero
-    covariances among its factors; these rows are marked ``user = 7`` (rotation frees them)."""
+    identified by an echelon pattern (the k-th factor's first k - 1 loadings fixed at 0) and, for an
+    oblique rotation, zero covariances among its factors; these rows are marked ``user = 7``
+    (rotation frees them; an orthogonal rotation keeps the covariances at 0)."""
     for factors in blocks.values():
         if len(factors) < 2:
             continue
@@ -283,8 +287,8 @@ def _efa_identification(rows: list[dict], blocks: dict[str, list[str]]) -> None:
             for r in loadings[:k]:
                 r["free"], r["ustart"], r["user"] = 0, 0.0, 7
         for r in rows:
-            if r["op"] == "~~" and r["user"] == 0 and r["lhs"] != r["rhs"] and r["lhs"] in factors \
-                    and r["rhs"] in factors:
+            if not orthogonal and r["op"] == "~~" and r["user"] == 0 and r["lhs"] != r["rhs"] \
+                    and r["lhs"] in factors and r["rhs"] in factors:
                 r["free"], r["ustart"], r["user"] = 0, 0.0, 7
 
 

@@ -59,9 +59,6 @@ def _check(args: dict) -> None:
     for name in ("orthogonal", "std_ov", "reflect", "warn", "verbose", "jac_init_rot"):
         if not isinstance(args[name], bool):
             raise ValueError(f"rotation_args[{name!r}] must be True or False. Got {args[name]!r} instead.")
-    if args["orthogonal"]:
-        raise ValueError("rotation_args['orthogonal'] = True (orthogonal rotation of exploratory SEM blocks) is not "
-                         "available in this version; leave it False (oblique, lavaan's default).")
     if str(args["row_weights"]).lower() not in ("default", "none"):
         raise ValueError(f"rotation_args['row_weights'] = {args['row_weights']!r} is not available in this version; "
                          "use 'none' (lavaan's default for geomin and oblimin).")

@@ -228,7 +228,7 @@ def _rotation_block(result) -> list[str]:
     """lavaan's rotation lines of an ESEM summary (R/lav_print.R)."""
     rotation = result.options["rotation"]
     args = result.options["rotation_args"]
-    rows = [["Rotation method", f"{rotation.upper()} OBLIQUE"]]
+    rows = [["Rotation method", f"{rotation.upper()} {'ORTHOGONAL' if args['orthogonal'] else 'OBLIQUE'}"]]
     if rotation == "geomin":
         rows.append(["Geomin epsilon", f"{args['geomin_epsilon']:g}"])
     elif rotation == "oblimin":

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from govstats.measurement.gpa import criterion, factor_order, geomin, oblimin, rotate_oblique
+from govstats.measurement.gpa import criterion, factor_order, geomin, oblimin, rotate_gpa
 
 RNG = np.random.default_rng(7)
 LOADINGS = RNG.uniform(-1, 1, size=(8, 3))
@@ -35,7 +35,7 @@ def test_quartimin_recovers_an_exact_simple_structure():
         pattern[3 * j:3 * j + 3, j] = [0.8, 0.7, 0.6]
     phi = np.array([[1, 0.3, 0.4], [0.3, 1, 0.2], [0.4, 0.2, 1]])
     unrotated = pattern @ np.linalg.cholesky(phi)     # same implied covariance, correlations removed
-    res = rotate_oblique(unrotated, "quartimin", rstarts=10, seed=1, tol=1e-10)
+    res = rotate_gpa(unrotated, "quartimin", rstarts=10, seed=1, tol=1e-10)
     assert res.converged and res.value < 1e-12
     np.testing.assert_allclose(res.loadings, pattern, atol=1e-6)
     np.testing.assert_allclose(res.phi, phi, atol=1e-6)
@@ -44,16 +44,28 @@ def test_quartimin_recovers_an_exact_simple_structure():
     np.testing.assert_allclose(res.rot.T @ res.rot, res.phi, atol=1e-12)
 
 
+def test_orthogonal_rotation_recovers_an_orthogonal_simple_structure():
+    pattern = np.zeros((9, 3))
+    for j in range(3):
+        pattern[3 * j:3 * j + 3, j] = [0.8, 0.7, 0.6]
+    q, _ = np.linalg.qr(np.random.default_rng(2).standard_normal((3, 3)))
+    res = rotate_gpa(pattern @ q, "quartimin", orthogonal=True, rstarts=10, seed=1, tol=1e-10)
+    assert res.converged and res.value < 1e-12
+    np.testing.assert_allclose(res.loadings, pattern, atol=1e-6)
+    np.testing.assert_array_equal(res.phi, np.eye(3))
+    np.testing.assert_allclose(res.rot.T @ res.rot, np.eye(3), atol=1e-12)
+
+
 def test_random_starts_are_reproducible_and_keep_the_best():
-    one = rotate_oblique(LOADINGS, "geomin", rstarts=5, seed=3)
-    two = rotate_oblique(LOADINGS, "geomin", rstarts=5, seed=3)
+    one = rotate_gpa(LOADINGS, "geomin", rstarts=5, seed=3)
+    two = rotate_gpa(LOADINGS, "geomin", rstarts=5, seed=3)
     np.testing.assert_array_equal(one.loadings, two.loadings)
-    single = rotate_oblique(LOADINGS, "geomin", rstarts=0)
+    single = rotate_gpa(LOADINGS, "geomin", rstarts=0)
     assert one.value <= single.value + 1e-9
 
 
 def test_reflection_and_index_order():
-    res = rotate_oblique(-LOADINGS, "oblimin", rstarts=3, seed=0)
+    res = rotate_gpa(-LOADINGS, "oblimin", rstarts=3, seed=0)
     assert (res.loadings.sum(axis=0) > 0).all()
     loads = np.array([[0.0, 0.9], [0.1, 0.8], [0.9, 0.0], [0.9, 0.1]])  # sums of squares 1.63, 1.46
     np.testing.assert_array_equal(factor_order(loads, "index"), [1, 0])

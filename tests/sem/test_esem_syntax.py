@@ -72,7 +72,7 @@ def test_constraints_with_efa_blocks_are_refused():
     ({"rotation": "varimax"}, "rotation 'varimax' .* not available"),
     ({"rotation": "nonsense"}, "'rotation' parameter of fit must be one of"),
     ({"rotation_se": "delta"}, "'rotation_se' parameter of fit must be 'bordered'"),
-    ({"rotation_args": {"orthogonal": True}}, "orthogonal"),
+    ({"rotation_args": {"orthogonal": "yes"}}, "orthogonal"),
     ({"rotation_args": {"row.weights": "kaiser"}}, "row_weights"),
     ({"rotation_args": {"algorithm": "pairwise"}}, "algorithm"),
     ({"rotation_args": {"rstarts": -1}}, "rstarts"),

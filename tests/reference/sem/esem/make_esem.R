@@ -48,7 +48,14 @@ cases <- list(
        args = list(meanstructure = TRUE, std.lv = TRUE)),
   list(id = "esem_outcome_ml", data = "hs", model = esem_outcome, args = list()),
   list(id = "two_blocks_ml", data = "pd", model = two_blocks, args = list()),
-  list(id = "two_blocks_mlr", data = "pd", model = two_blocks, args = list(estimator = "MLR"))
+  list(id = "two_blocks_mlr", data = "pd", model = two_blocks, args = list(estimator = "MLR")),
+  # orthogonal rotation (rotation.args$orthogonal): efa factor covariances fixed at 0, Z symmetric
+  list(id = "esem3_geomin_orthogonal_ml", data = "hs", model = esem3,
+       args = list(rotation.args = list(orthogonal = TRUE))),
+  list(id = "esem_exo_quartimin_orthogonal_mlr", data = "hs", model = esem_exo,
+       args = list(estimator = "MLR", rotation = "quartimin", rotation.args = list(orthogonal = TRUE))),
+  list(id = "two_blocks_orthogonal_ml", data = "pd", model = two_blocks,
+       args = list(rotation.args = list(orthogonal = TRUE)))
 )
 measures <- c("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic", "logl",
               "chisq.scaled", "chisq.scaling.factor", "cfi.scaled", "cfi.robust", "rmsea.robust")
