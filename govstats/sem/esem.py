@@ -56,7 +56,7 @@ def check_efa_fit(formulas, options, ngroups: int) -> None:
     if options.estimator not in ("ML", "MLR"):
         raise ValueError(f"{where} with estimator={options.estimator!r} are not available in this version; use "
                          "estimator='ML' or 'MLR'.")
-    if options.missing != "listwise":
+    if options.missing not in ("listwise", "fiml"):
         raise ValueError(f"{where} with missing={options.missing!r} are not available in this version; use "
                          "missing='listwise'.")
     if options.cluster is not None:

@@ -4,6 +4,11 @@
 source("tests/reference/sem/lavaan_cases.R")
 hs <- read.csv("tests/reference/data/HolzingerSwineford1939.csv")
 pd <- read.csv("data/synthetic/platform_dilemma.csv")
+# blanks for FIML, placed by id (the Python tests blank the same cells)
+hs_na <- hs
+hs_na$x1[hs$id %% 7 == 0] <- NA
+hs_na$x5[hs$id %% 11 == 0] <- NA
+hs_na$x9[hs$id %% 13 == 0] <- NA
 esem3 <- 'efa("efa")*f1 + efa("efa")*f2 + efa("efa")*f3 =~ x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9'
 # an efa block of two factors, a CFA factor, and a regression of the CFA factor on the efa factors
 esem_cfa <- 'efa("b1")*f1 + efa("b1")*f2 =~ x1 + x2 + x3 + x4 + x5 + x6
@@ -55,16 +60,21 @@ cases <- list(
   list(id = "esem_exo_quartimin_orthogonal_mlr", data = "hs", model = esem_exo,
        args = list(estimator = "MLR", rotation = "quartimin", rotation.args = list(orthogonal = TRUE))),
   list(id = "two_blocks_orthogonal_ml", data = "pd", model = two_blocks,
-       args = list(rotation.args = list(orthogonal = TRUE)))
+       args = list(rotation.args = list(orthogonal = TRUE))),
+  # FIML (missing = "ml"): the unrotated fit on every answer, bordered SEs from the observed information
+  list(id = "esem_cfa_fiml_ml", data = "hs_na", model = esem_cfa, args = list(missing = "ml")),
+  list(id = "esem_cfa_fiml_mlr", data = "hs_na", model = esem_cfa, args = list(missing = "ml", estimator = "MLR"))
 )
 measures <- c("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic", "logl",
               "chisq.scaled", "chisq.scaling.factor", "cfi.scaled", "cfi.robust", "rmsea.robust")
 out <- list(lavaan_version = as.character(packageVersion("lavaan")),
             data_files = list(hs = "tests/reference/data/HolzingerSwineford1939.csv",
-                              pd = "data/synthetic/platform_dilemma.csv"), cases = list())
+                              pd = "data/synthetic/platform_dilemma.csv",
+                              hs_na = "tests/reference/data/HolzingerSwineford1939.csv"),
+            blanks = list(x1 = 7, x5 = 11, x9 = 13), cases = list())
 set.seed(20261203)  # the rotation's random starts
 for (cs in cases) {
-  f <- fit_case(cs, list(hs = hs, pd = pd), fun = "sem")
+  f <- fit_case(cs, list(hs = hs, pd = pd, hs_na = hs_na), fun = "sem")
   rec <- case_record(cs, f, measures)
   pt <- parTable(f)
   rec$partable <- pt[, c("id", "lhs", "op", "rhs", "user", "group", "free", "ustart", "exo", "label", "efa",
