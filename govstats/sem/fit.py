@@ -215,7 +215,8 @@ def compile_model(syntax: str, data: pd.DataFrame, options: FitOptions, levels: 
                                  std_lv=options.std_lv, fixed_x=options.fixed_x, orthogonal=options.orthogonal,
                                  group_equal=options.group_equal, group_partial=options.group_partial,
                                  least_squares=least_squares, formulas=formulas,
-                                 orthogonal_efa=options.rotation_settings["orthogonal"])
+                                 orthogonal_efa=options.rotation_settings["orthogonal"],
+                                 reorder_covariances=not options.auxiliary)
         if least_squares:
             if names.ov_x and options.fixed_x:
                 raise ValueError(f"estimator={options.estimator!r} with exogenous covariates ({', '.join(names.ov_x)}) "

@@ -46,19 +46,22 @@ class CompiledModel:
         ``syntax`` already parsed (``fit`` parses it once to find the variables).
     orthogonal_efa : bool
         Exploratory SEM blocks rotated orthogonally (lavaan's ``rotation.args$orthogonal``).
+    reorder_covariances : bool
+        Store user covariances lhs-first as lavaan's parser (off for semTools' auxiliary rows).
     """
 
     def __init__(self, syntax: str, *, ngroups: int = 1, meanstructure: bool = False, std_lv: bool = False,
                  fixed_x: bool = True, orthogonal: bool = False, group_equal=(), group_partial=(),
                  thresholds: dict | None = None, stat_names: list | None = None,
                  parameterization: str = "delta", least_squares: bool = False, formulas=None,
-                 orthogonal_efa: bool = False):
+                 orthogonal_efa: bool = False, reorder_covariances: bool = True):
         self.syntax = syntax
         self.formulas = parse_model(syntax) if formulas is None else formulas
         self.table, self.names = build_partable(
             self.formulas, ngroups=ngroups, meanstructure=meanstructure, std_lv=std_lv, fixed_x=fixed_x,
             orthogonal=orthogonal, group_equal=tuple(group_equal), group_partial=tuple(group_partial),
-            thresholds=thresholds, parameterization=parameterization, orthogonal_efa=orthogonal_efa)
+            thresholds=thresholds, parameterization=parameterization, orthogonal_efa=orthogonal_efa,
+            reorder_covariances=reorder_covariances)
         self.ngroups = ngroups
         self.parameterization = parameterization
         self.ordered = list(thresholds or {})

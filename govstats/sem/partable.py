@@ -72,8 +72,12 @@ def build_partable(formulas: list[Formula], *, ngroups: int = 1, meanstructure: 
                    std_lv: bool = False, fixed_x: bool = True, orthogonal: bool = False,
                    group_equal: tuple[str, ...] = (), group_partial: tuple[str, ...] = (),
                    thresholds: dict[str, int] | None = None,
-                   parameterization: str = "delta", orthogonal_efa: bool = False) -> tuple[pd.DataFrame, VariableNames]:
+                   parameterization: str = "delta", orthogonal_efa: bool = False,
+                   reorder_covariances: bool = True) -> tuple[pd.DataFrame, VariableNames]:
     """The full parameter table (one block of rows per group) and the variable names.
+
+    ``reorder_covariances``: user covariances are stored with the variable that comes first
+    (latent, then observed) on the left, as lavaan's parser does.
 
     ``thresholds`` maps each ordered item to its number of thresholds (categories - 1): the
     items get rows ``item | t1..tK`` (free), a fixed residual variance (1; in the delta
@@ -95,7 +99,7 @@ def build_partable(formulas: list[Formula], *, ngroups: int = 1, meanstructure: 
     rows: list[dict] = []
     for g in range(1, ngroups + 1):
         rows += _group_rows(formulas, names, g, ngroups, meanstructure, std_lv, fixed_x, orthogonal, thresholds,
-                            orthogonal_efa)
+                            orthogonal_efa, reorder_covariances)
     table = pd.DataFrame(rows, columns=COLUMNS + ["line"])
     table = _apply_group_equal(table, tuple(group_equal), tuple(group_partial), names, ngroups, std_lv,
                                thresholds, parameterization)
@@ -131,7 +135,8 @@ def _term_value(values: list, g: int, ngroups: int, what: str, line: int):
 
 
 def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstructure: bool, std_lv: bool,
-                fixed_x: bool, orthogonal: bool, thresholds: dict[str, int], orthogonal_efa: bool = False) -> list[dict]:
+                fixed_x: bool, orthogonal: bool, thresholds: dict[str, int], orthogonal_efa: bool = False,
+                reorder_covariances: bool = True) -> list[dict]:
     user, where = [], {}
     order = {}
     for v in list(names.lv) + list(names.ov):
@@ -144,9 +149,10 @@ def _group_rows(formulas, names: VariableNames, g: int, ngroups: int, meanstruct
         lhs = f.lhs
         if f.op == "~~" and (rhs, lhs) in where:
             lhs, rhs = rhs, lhs
-        elif f.op == "~~" and order.get(lhs, -1) > order.get(rhs, -1):
+        elif reorder_covariances and f.op == "~~" and order.get(lhs, -1) > order.get(rhs, -1):
             # lavaan 0.6's lav_partable_covariance_reorder: 'x9 ~~ x6' is stored as x6 ~~ x9
-            # (lhs first among the latent, then observed variables)
+            # (lhs first among the latent, then observed variables); semTools adds its auxiliary
+            # rows to the table as written, so fit(auxiliary=) turns this off
             lhs, rhs = rhs, lhs
         fixed = _term_value(term.fixed, g, ngroups, "values", f.line) if term.fixed else "unset"
         label = _term_value(term.label, g, ngroups, "labels", f.line)
