@@ -51,17 +51,15 @@ def check_efa_fit(formulas, options, ngroups: int) -> None:
     if ngroups > 1:
         raise ValueError(f"{where} with several groups are not available in this version; fit each group "
                          "separately or leave out 'group'.")
-    if options.ordered is not None:
-        raise ValueError(f"{where} with ordered items are not available in this version.")
-    if options.estimator not in ("ML", "MLR"):
+    if options.estimator not in ("ML", "MLR", "WLSMV"):
         raise ValueError(f"{where} with estimator={options.estimator!r} are not available in this version; use "
-                         "estimator='ML' or 'MLR'.")
+                         "estimator='ML' or 'MLR' (or 'WLSMV' with ordered items).")
     if options.missing not in ("listwise", "fiml"):
         raise ValueError(f"{where} with missing={options.missing!r} are not available in this version; use "
                          "missing='listwise'.")
     if options.cluster is not None:
         raise ValueError(f"{where} with 'cluster' are not available in this version.")
-    if options.se not in ("standard", "robust.huber.white", "none"):
+    if options.se not in ("standard", "robust.huber.white", "robust.sem", "none"):
         raise ValueError(f"{where} with se={options.se!r} are not available in this version; use the estimator's "
                          "default standard errors (ML: 'standard', MLR: 'robust.huber.white') or se='none'.")
     if options.bootstrap or options.ci == "monte_carlo":

@@ -231,7 +231,8 @@ def compile_model(syntax: str, data: pd.DataFrame, options: FitOptions, levels: 
                              orthogonal=options.orthogonal, group_equal=options.group_equal,
                              group_partial=options.group_partial, thresholds=threshold_counts(statistics),
                              stat_names=[b.names for b in statistics.blocks],
-                             parameterization=options.parameterization, formulas=formulas)
+                             parameterization=options.parameterization, formulas=formulas,
+                             orthogonal_efa=options.rotation_settings["orthogonal"])
     return compiled, statistics
 
 

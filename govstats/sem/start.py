@@ -30,6 +30,15 @@ def starting_values(table: pd.DataFrame, data_by_group, ov_by_group, n_free: int
             loadings.update({(lv, k): v for k, v in lam.items()})
             if phi is not None:
                 lv_var[lv] = phi
+        residual = {}
+        blocks: dict[str, list[str]] = {}
+        for r in rows:
+            if r["op"] == "=~" and isinstance(r.get("efa"), str) and r["efa"] and r["lhs"] not in blocks.get(r["efa"], []):
+                blocks.setdefault(r["efa"], []).append(r["lhs"])
+        for block in blocks.values():
+            lam, res = _efa_start(block, factors, index, data.cov)
+            loadings.update(lam)
+            residual.update(res)
         for r in rows:
             k = r["free"] - 1
             if k < 0 or not np.isnan(theta[k]):
@@ -37,6 +46,8 @@ def starting_values(table: pd.DataFrame, data_by_group, ov_by_group, n_free: int
             op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
             if op == "=~":
                 value = loadings.get((lhs, rhs), 1.0)
+            elif op == "~~" and lhs == rhs and lhs in residual:
+                value = residual[lhs]
             elif op == "~~" and lhs == rhs:
                 value = 0.5 * data.cov[index[lhs], index[lhs]] if lhs in index else lv_var.get(lhs, 0.05)
             elif op == "~1":
@@ -75,6 +86,29 @@ def _factor_start(items: list[dict], index: dict, cov: np.ndarray):
         root = np.sqrt(phi)
         return {v: ratio[v] * root for v in ind}, None
     return {v: ratio[v] * scale for v in ind}, phi / scale ** 2
+
+
+def _efa_start(block: list[str], factors: dict, index: dict, cov: np.ndarray) -> tuple[dict, dict]:
+    """An exploratory SEM block's start as lavaan's: an ML factor analysis of its items' covariances
+    turned to the echelon form of the unrotated model (the first m items' loadings lower
+    triangular); the residual variances what the factors leave. Without it every factor of the
+    block would start from the same instrumental-variable loadings, a symmetric point."""
+    items = list(dict.fromkeys(r["rhs"] for lv in block for r in factors[lv] if r["rhs"] in index))
+    m = len(block)
+    if m < 2 or len(items) < 2 * m:
+        return {}, {}
+    from govstats.measurement.factoring import extract
+
+    sub = cov[np.ix_([index[v] for v in items], [index[v] for v in items])]
+    sd = np.sqrt(np.diag(sub))
+    lam = extract(sub / np.outer(sd, sd), m, "ml") * sd[:, None]
+    q, r = np.linalg.qr(lam[:m].T)               # lam[:m] q = r' is lower triangular
+    lam = lam @ q * np.where(np.diag(r) < 0, -1.0, 1.0)[None, :]
+    if not np.isfinite(lam).all():
+        return {}, {}
+    loadings = {(lv, v): float(lam[i, j]) for j, lv in enumerate(block) for i, v in enumerate(items)}
+    residual = {v: float(max(sub[i, i] - (lam[i] ** 2).sum(), 0.05 * sub[i, i])) for i, v in enumerate(items)}
+    return loadings, residual
 
 
 def start_values(bound) -> np.ndarray:

@@ -36,6 +36,10 @@ x7 ~ f1 + f2'
 two_blocks <- 'efa("drivers")*d1 + efa("drivers")*d2 =~ DZ1 + DZ2 + DZ3 + DZ4 + GP1 + GP2 + GP3 + GP4
 efa("outcomes")*o1 + efa("outcomes")*o2 =~ EB1 + EB2 + EB3 + EB4 + EB5 + PP1 + PP2 + PP3 + PP4 + PP5
 o1 + o2 ~ d1 + d2'
+# ordered items (WLSMV, delta parameterization): an efa block of Likert items and a CFA factor on it
+ordinal <- 'efa("drivers")*d1 + efa("drivers")*d2 =~ DZ1 + DZ2 + DZ3 + DZ4 + GP1 + GP2 + GP3 + GP4
+AU =~ AU1 + AU2 + AU3 + AU4
+AU ~ d1 + d2'
 cases <- list(
   list(id = "esem3_geomin_ml", data = "hs", model = esem3, args = list()),
   list(id = "esem3_oblimin_ml", data = "hs", model = esem3, args = list(rotation = "oblimin")),
@@ -63,7 +67,10 @@ cases <- list(
        args = list(rotation.args = list(orthogonal = TRUE))),
   # FIML (missing = "ml"): the unrotated fit on every answer, bordered SEs from the observed information
   list(id = "esem_cfa_fiml_ml", data = "hs_na", model = esem_cfa, args = list(missing = "ml")),
-  list(id = "esem_cfa_fiml_mlr", data = "hs_na", model = esem_cfa, args = list(missing = "ml", estimator = "MLR"))
+  list(id = "esem_cfa_fiml_mlr", data = "hs_na", model = esem_cfa, args = list(missing = "ml", estimator = "MLR")),
+  list(id = "ordinal_wlsmv", data = "pd", model = ordinal, args = list(ordered = TRUE)),
+  list(id = "ordinal_oblimin_theta_wlsmv", data = "pd", model = ordinal,
+       args = list(ordered = TRUE, rotation = "oblimin", parameterization = "theta"))
 )
 measures <- c("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic", "logl",
               "chisq.scaled", "chisq.scaling.factor", "cfi.scaled", "cfi.robust", "rmsea.robust")
