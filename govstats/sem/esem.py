@@ -16,6 +16,29 @@
    inverse of the information bordered by the constraints' Jacobian, K (K' I K)^-1 K' with K a
    basis of the Jacobian's null space (:class:`govstats.sem.constraints.LinearConstraints`), and the
    sandwich around it for MLR, as lavaan's ``lav_model_information_augment_invert``.
+
+Examples
+--------
+Two drivers of platform governance as an exploratory block, an outcome factor regressed on them:
+
+>>> import pandas as pd
+>>> from govstats import fit
+>>> from govstats.resources import instruments_dir
+>>> data = pd.read_csv(instruments_dir().parent / "data" / "synthetic" / "platform_dilemma.csv")
+>>> model = '''efa("drivers")*d1 + efa("drivers")*d2 =~ DZ1 + DZ2 + DZ3 + DZ4 + GP1 + GP2 + GP3 + GP4
+... AU =~ AU1 + AU2 + AU3 + AU4
+... AU ~ d1 + d2'''
+>>> res = fit(model, data)                      # geomin, lavaan's default
+>>> rows = res.params.query("op == '~' or (lhs == 'd1' and rhs == 'd2')")
+>>> print(rows[["lhs", "op", "rhs", "est", "se"]].round(3).to_string(index=False))
+lhs op rhs    est    se
+ AU  ~  d1 -0.094 0.041
+ AU  ~  d2 -0.322 0.043
+ d1 ~~  d2  0.360 0.052
+>>> print(res.partable().query("user == 7")[["lhs", "op", "rhs", "free"]].to_string(index=False))
+lhs op rhs  free
+ d2 =~ DZ1     0
+ d1 ~~  d2     0
 """
 
 from __future__ import annotations
