@@ -218,7 +218,9 @@ def difference_test(larger, smaller, method: str = "standard") -> dict:
 
 def _ordinal_pieces(results):
     """Per group (Delta, W, Gamma, N_g) of a stage-1 (WLSMV/ULSMV) fit at its estimate."""
-    bound, theta = results._bound, results._theta
+    # with efa blocks the unrotated parameterization: the rotated one is not identified (its Jacobian
+    # has the rotation's directions), both span the same model
+    bound, theta = results._unrotated if results._unrotated is not None else (results._bound, results._theta)
     pieces = []
     for block, d in zip(bound.blocks, bound.statistics.blocks):
         if not hasattr(block, "jacobian") or getattr(d, "kind", None) != "ordinal":

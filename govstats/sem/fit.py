@@ -149,10 +149,10 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
         inference = infer(bound, opt, options)
         unrotated = None
         if has_efa(compiled.formulas):  # exploratory SEM blocks: rotate, bordered SEs (govstats.sem.esem)
-            unrotated = compiled.table
+            unrotated = (bound, opt.theta)
             bound, opt, inference, _ = fit_rotated(compiled, bound, opt, options, inference)
         results = SEMResults.from_estimate(bound, opt, options, inference, seconds=time.perf_counter() - started)
-        results._unrotated_table = unrotated
+        results._unrotated = unrotated
         if options.bootstrap:  # se="bootstrap" or test="bollen.stine": refits on resampled rows
             from govstats.sem.bootstrap import bootstrap_fit
 

@@ -65,9 +65,14 @@ class SEMResults:
     _vcov: np.ndarray | None = field(default=None, repr=False)
     # se="bootstrap" / test="bollen.stine": the draws (govstats.sem.bootstrap.BootstrapResult)
     bootstrap: object = field(default=None, repr=False)
-    # efa blocks: the unrotated model's table (lavaan's parTable: the user-7 rows fixed), while
-    # _bound is the rotated model (those rows free) that params, vcov and predict() use
-    _unrotated_table: object = field(default=None, repr=False)
+    # efa blocks: (bound model, estimate) of the unrotated model, whose table is lavaan's parTable
+    # (the user-7 rows fixed), while _bound is the rotated model (those rows free) that params,
+    # vcov and predict() use
+    _unrotated: tuple | None = field(default=None, repr=False)
+
+    @property
+    def _unrotated_table(self):
+        return None if self._unrotated is None else self._unrotated[0].model.table
 
     @classmethod
     def from_estimate(cls, bound, opt, options, inference, seconds: float) -> "SEMResults":

@@ -151,3 +151,20 @@ def test_rotated_vcov_satisfies_the_rotation_constraints(case_id, stationary):
     assert (np.abs(conditions).max() < 1e-4) == stationary
     jac = esem.jacobian(lambda t: esem.stationarity(res._bound, t, options, blocks), res._theta)
     assert np.abs(jac @ res._vcov).max() < 1e-10
+
+
+@pytest.mark.parametrize("comparison", FIXTURE["comparisons"], ids=lambda c: c["id"])
+def test_cfa_nested_in_esem_difference_test_as_lavtestlrt(comparison):
+    """compare() of a CFA and the ESEM it is nested in: Satorra (2000) with WLSMV (the Jacobian of
+    the unrotated parameterization), Satorra-Bentler (2001) with MLR, as lavaan's lavTestLRT."""
+    from govstats import compare
+
+    data = _data(comparison["data"])
+    kwargs = dict(comparison["args"])
+    result = compare(fit(comparison["smaller"], data, **kwargs), fit(comparison["larger"], data, **kwargs))
+    assert result.method == ("satorra.2000" if kwargs.get("ordered") else "satorra.bentler.2001")
+    table = result.table
+    row = table[table.chisq_diff.notna()].iloc[0]
+    assert row.chisq_diff == pytest.approx(comparison["chisq_diff"], rel=1e-3)
+    assert int(row.df_diff) == comparison["df_diff"]
+    assert row.pvalue_diff == pytest.approx(comparison["pvalue"], abs=1e-3)

@@ -92,3 +92,25 @@ for (cs in cases) {
   out$cases[[length(out$cases) + 1]] <- rec
 }
 write_fixture(out, "tests/reference/sem/esem/esem.json")
+
+# lavTestLRT of a CFA nested in an ESEM of the same items (Satorra 2000 with WLSMV, Satorra-Bentler
+# 2001 with MLR): govstats.compare uses the unrotated parameterization for the Jacobian
+cfa_drivers <- 'd1 =~ DZ1 + DZ2 + DZ3 + DZ4
+d2 =~ GP1 + GP2 + GP3 + GP4
+AU =~ AU1 + AU2 + AU3 + AU4
+AU ~ d1 + d2'
+comparisons <- list(
+  list(id = "cfa_in_esem_wlsmv", args = list(ordered = TRUE)),
+  list(id = "cfa_in_esem_mlr", args = list(estimator = "MLR"))
+)
+out$comparisons <- list()
+set.seed(20261203)
+for (cs in comparisons) {
+  esem <- do.call("sem", c(list(model = ordinal, data = pd), cs$args))
+  cfa <- do.call("sem", c(list(model = cfa_drivers, data = pd), cs$args))
+  lrt <- lavTestLRT(cfa, esem)
+  out$comparisons[[length(out$comparisons) + 1]] <- list(
+    id = cs$id, data = "pd", smaller = cfa_drivers, larger = ordinal, args = cs$args,
+    chisq_diff = lrt[["Chisq diff"]][2], df_diff = lrt[["Df diff"]][2], pvalue = lrt[["Pr(>Chisq)"]][2])
+}
+write_fixture(out, "tests/reference/sem/esem/esem.json")
