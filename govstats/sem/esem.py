@@ -71,9 +71,11 @@ def check_efa_fit(formulas, options, ngroups: int) -> None:
     """What this version fits with efa blocks (tested against lavaan), or a ValueError naming the rest."""
     line = next(f.line for f in formulas if f.efa)
     where = f"exploratory SEM blocks (efa(\"...\")*, line {line})"
-    if ngroups > 1:
-        raise ValueError(f"{where} with several groups are not available in this version; fit each group "
-                         "separately or leave out 'group'.")
+    if ngroups > 1 and options.group_equal:
+        # lavaan then leaves the later groups' echelon rows free (user 77) and rotates them jointly
+        raise ValueError(f"{where} with group_equal={list(options.group_equal)!r} are not available in this "
+                         "version; several groups are fitted configurally (each group rotated on its own), "
+                         "leave out group_equal.")
     if options.estimator not in ("ML", "MLR", "WLSMV"):
         raise ValueError(f"{where} with estimator={options.estimator!r} are not available in this version; use "
                          "estimator='ML' or 'MLR' (or 'WLSMV' with ordered items).")
@@ -122,15 +124,16 @@ def efa_blocks(table, formulas) -> list[EfaSet]:
 
 
 class _Matrices:
-    """Every variable's paths (A[i, j]: effect of j on i), (co)variances S and means m, from row values."""
+    """A group's paths (A[i, j]: effect of j on i), (co)variances S and means m over every variable,
+    from the table's row values (rows of other groups untouched)."""
 
-    def __init__(self, table, names):
+    def __init__(self, table, names, group: int = 1):
         self.variables = list(names.ov) + [v for v in names.lv if v not in set(names.ov)]
         self.index = {v: i for i, v in enumerate(self.variables)}
         op = table.op.to_numpy()
-        self.rows = [(k, o, self.index.get(l), self.index.get(r)) for k, (o, l, r)
-                     in enumerate(zip(op, table.lhs.to_numpy(), table.rhs.to_numpy()))
-                     if o in ("=~", "~", "<~", "~~", "~1")]
+        self.rows = [(k, o, self.index.get(l), self.index.get(r)) for k, (o, l, r, g)
+                     in enumerate(zip(op, table.lhs.to_numpy(), table.rhs.to_numpy(), table.group.to_numpy()))
+                     if o in ("=~", "~", "<~", "~~", "~1") and g == group]
 
     def fill(self, values: np.ndarray):
         n = len(self.variables)
@@ -172,23 +175,25 @@ def rotate(bound, theta: np.ndarray, options, formulas):
     table = bound.model.table
     args = options.rotation_settings
     values = bound.values(theta)
-    mats = _Matrices(table, bound.model.names)
-    a, s, m = mats.fill(values)
-    transform = np.eye(len(mats.variables))
+    new = values
     rotations = {}
-    for block in efa_blocks(table, formulas):
-        rows = [mats.index[v] for v in block.indicators]
-        cols = [mats.index[f] for f in block.factors]
-        loadings = a[np.ix_(rows, cols)]
-        ov_var = (loadings ** 2).sum(axis=1) + np.diag(s)[rows] if args["std_ov"] else None
-        res = rotate_gpa(loadings, options.rotation, orthogonal=args["orthogonal"], epsilon=args["geomin_epsilon"],
-                             gamma=args["oblimin_gamma"], ov_var=ov_var, rstarts=args["rstarts"],
-                             seed=ROTATION_SEED, tol=args["gpa_tol"], max_iter=args["max_iter"],
-                             reflect=args["reflect"], order_by=args["order_lv_by"])
-        transform[np.ix_(cols, cols)] = res.rot.T      # eta -> H' eta
-        rotations[block.name] = res
-    inverse = np.linalg.inv(transform)
-    new = mats.read(transform @ a @ inverse, transform @ s @ transform.T, transform @ m, values)
+    for g in range(1, bound.model.ngroups + 1):   # as lavaan: each group rotated on its own
+        mats = _Matrices(table, bound.model.names, g)
+        a, s, m = mats.fill(values)
+        transform = np.eye(len(mats.variables))
+        for block in efa_blocks(table, formulas):
+            rows = [mats.index[v] for v in block.indicators]
+            cols = [mats.index[f] for f in block.factors]
+            loadings = a[np.ix_(rows, cols)]
+            ov_var = (loadings ** 2).sum(axis=1) + np.diag(s)[rows] if args["std_ov"] else None
+            res = rotate_gpa(loadings, options.rotation, orthogonal=args["orthogonal"],
+                             epsilon=args["geomin_epsilon"], gamma=args["oblimin_gamma"], ov_var=ov_var,
+                             rstarts=args["rstarts"], seed=[ROTATION_SEED, g], tol=args["gpa_tol"],
+                             max_iter=args["max_iter"], reflect=args["reflect"], order_by=args["order_lv_by"])
+            transform[np.ix_(cols, cols)] = res.rot.T      # eta -> H' eta
+            rotations[block.name if bound.model.ngroups == 1 else f"{block.name} (group {g})"] = res
+        inverse = np.linalg.inv(transform)
+        new = mats.read(transform @ a @ inverse, transform @ s @ transform.T, transform @ m, new)
     _check_fixed(table, values, new)
     return new, rotations
 
@@ -216,23 +221,25 @@ def stationarity(bound_rot, theta: np.ndarray, options, blocks: list[EfaSet]) ->
 
     args = options.rotation_settings
     fun = criterion(options.rotation, args["geomin_epsilon"], args["oblimin_gamma"])
-    mats = _Matrices(bound_rot.model.table, bound_rot.model.names)
-    a, s, _ = mats.fill(bound_rot.values(theta))
+    values = bound_rot.values(theta)
     out = []
-    for block in blocks:
-        rows = [mats.index[v] for v in block.indicators]
-        cols = [mats.index[f] for f in block.factors]
-        lam = a[np.ix_(rows, cols)]
-        if args["std_ov"]:
-            lam = lam / np.sqrt((lam ** 2).sum(axis=1) + np.diag(s)[rows])[:, None]
-        _, grad = fun(lam)
-        z = lam.T @ grad
-        if args["orthogonal"]:  # Z symmetric
-            out.append((z - z.T)[np.tril_indices(len(cols), -1)])
-            continue
-        tmp = z - s[np.ix_(cols, cols)] * np.diag(z)[:, None]
-        off = ~np.eye(len(cols), dtype=bool)
-        out.append(tmp[off])
+    for g in range(1, bound_rot.model.ngroups + 1):
+        mats = _Matrices(bound_rot.model.table, bound_rot.model.names, g)
+        a, s, _ = mats.fill(values)
+        for block in blocks:
+            rows = [mats.index[v] for v in block.indicators]
+            cols = [mats.index[f] for f in block.factors]
+            lam = a[np.ix_(rows, cols)]
+            if args["std_ov"]:
+                lam = lam / np.sqrt((lam ** 2).sum(axis=1) + np.diag(s)[rows])[:, None]
+            _, grad = fun(lam)
+            z = lam.T @ grad
+            if args["orthogonal"]:  # Z symmetric
+                out.append((z - z.T)[np.tril_indices(len(cols), -1)])
+                continue
+            tmp = z - s[np.ix_(cols, cols)] * np.diag(z)[:, None]
+            off = ~np.eye(len(cols), dtype=bool)
+            out.append(tmp[off])
     return np.concatenate(out)
 
 

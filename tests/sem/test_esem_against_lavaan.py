@@ -4,7 +4,7 @@ Three-factor ESEM of x1..x9 (geomin, oblimin, geomin with epsilon 0.01 on unstan
 loadings); an efa block with a CFA factor regressed on it, with a defined parameter, with the
 CFA factor exogenous, with a cross-loading item, means and std.lv; efa factors on a covariate and
 an observed outcome on efa factors; two efa blocks with regressions between them (synthetic
-platform-governance data); orthogonal rotations; FIML on blanked cells; ordered Likert items
+platform-governance data); two groups (configural); orthogonal rotations; FIML on blanked cells; ordered Likert items
 (WLSMV, delta and theta); ML and MLR. Tolerances: estimates and
 std.all 1e-4, SEs 0.5%, fit measures 1e-3 (relative above 1). The rotation's random starts are
 drawn from numpy here and from R's generator in lavaan: the same minimum of the criterion is
@@ -56,7 +56,8 @@ def _merged(case_id: str) -> pd.DataFrame:
     ref = pd.DataFrame(CASES[case_id]["params"])
     ref["rhs"] = ref.rhs.fillna("")  # intercepts: R's "" is null in the JSON
     ours = _fit(case_id).params
-    merged = ref.merge(ours, on=["lhs", "op", "rhs"], suffixes=("_lav", ""), how="left", validate="one_to_one")
+    keys = ["lhs", "op", "rhs"] + (["group"] if "group" in ref else [])
+    merged = ref.merge(ours, on=keys, suffixes=("_lav", ""), how="left", validate="one_to_one")
     assert len(merged) == len(ref) and merged.est.notna().all()
     return merged
 
@@ -107,8 +108,9 @@ def test_rotation_reaches_lavaans_minimum(case_id):
     ours = _fit(case_id).params
     args = case["rotation_args"]
     fun = criterion(case["rotation"], args["geomin.epsilon"], args["oblimin.gamma"])
-    sigma = _fit(case_id).fitted()["cov"]
-    for _, loads in lav[(lav.op == "=~") & (lav.efa != "")].groupby("efa"):
+    for (group, _), loads in lav[(lav.op == "=~") & (lav.efa != "")].groupby(["group", "efa"]):
+        sigma = _fit(case_id).fitted(group=int(group))["cov"]
+        mine = ours[(ours.op == "=~") & (ours.group == group)]
         factors, items = list(dict.fromkeys(loads.lhs)), list(dict.fromkeys(loads.rhs))
         sd = np.sqrt(np.diag(sigma.loc[items, items])) if args["std.ov"] else np.ones(len(items))
 
@@ -116,7 +118,7 @@ def test_rotation_reaches_lavaans_minimum(case_id):
             out = frame[frame.lhs.isin(factors)].pivot(index="rhs", columns="lhs", values=column)
             return out.loc[items, factors].to_numpy() / sd[:, None]
 
-        ours_q = fun(matrix(ours[ours.op == "=~"], "est"))[0]
+        ours_q = fun(matrix(mine, "est"))[0]
         lavaan_q = fun(matrix(loads, "est"))[0]
         # 1e-5: the two unrotated estimates differ by about 1e-6 (their optimizers stop at different points)
         assert ours_q == pytest.approx(lavaan_q, rel=1e-5, abs=1e-6)

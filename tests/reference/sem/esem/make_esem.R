@@ -69,6 +69,9 @@ cases <- list(
   list(id = "esem_cfa_fiml_ml", data = "hs_na", model = esem_cfa, args = list(missing = "ml")),
   list(id = "esem_cfa_fiml_mlr", data = "hs_na", model = esem_cfa, args = list(missing = "ml", estimator = "MLR")),
   list(id = "ordinal_wlsmv", data = "pd", model = ordinal, args = list(ordered = TRUE)),
+  # several groups, configural: each group's echelon rows and rotation of its own
+  list(id = "esem3_groups_ml", data = "hs", model = esem3, args = list(group = "school")),
+  list(id = "esem_cfa_groups_mlr", data = "hs", model = esem_cfa, args = list(group = "school", estimator = "MLR")),
   list(id = "ordinal_oblimin_theta_wlsmv", data = "pd", model = ordinal,
        args = list(ordered = TRUE, rotation = "oblimin", parameterization = "theta"))
 )
