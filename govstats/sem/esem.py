@@ -47,6 +47,7 @@ import dataclasses
 
 import numpy as np
 
+from govstats.sem import trouble
 from govstats.sem.constraints import LinearConstraints
 from govstats.sem.partable import efa_sets
 from govstats.sem.syntax import ModelSyntaxError
@@ -259,15 +260,14 @@ def jacobian(fun, x: np.ndarray, h: float = 1e-4) -> np.ndarray:
     return out
 
 
-def bordered_constraints(bound_rot, theta: np.ndarray, options, blocks: list[EfaSet]) -> LinearConstraints:
-    """The rotation constraints linearized at the rotated estimate: theta in theta_rot + null(J)."""
+def bordered_constraints(bound_rot, theta: np.ndarray, options, blocks: list[EfaSet]) -> LinearConstraints | None:
+    """The rotation constraints linearized at the rotated estimate: theta in theta_rot + null(J);
+    None when they are not independent there (no bordered standard errors then)."""
     jac = jacobian(lambda t: stationarity(bound_rot, t, options, blocks), theta)
     _, sv, vt = np.linalg.svd(jac)
-    rank = int((sv > 1e-9 * sv[0]).sum())
+    rank = int((sv > 1e-9 * sv[0]).sum()) if len(sv) and sv[0] > 0 else 0
     if rank < jac.shape[0]:
-        raise ValueError("The rotation constraints of the exploratory SEM block(s) are not independent at the "
-                         "rotated solution (their Jacobian has rank "
-                         f"{rank} of {jac.shape[0]}); the bordered standard errors cannot be computed.")
+        return None
     return LinearConstraints(vt[rank:].T, theta.copy(), rank)
 
 
@@ -291,17 +291,19 @@ def fit_rotated(compiled, bound, opt, options, inference):
     messages = list(inference.messages)
     for name, res in rotations.items():
         if not res.converged:
-            messages.append(f"The rotation of efa block {name!r} did not converge (GPA, "
-                            f"{options.rotation_settings['max_iter']} iterations); the rotated estimates are not "
-                            "trustworthy.")
+            trouble.not_converged(f"the GPA rotation of efa block {name!r} stopped after "
+                                  f"{options.rotation_settings['max_iter']} iterations", messages, "rotation")
     constraints = bordered_constraints(bound_rot, theta, options, blocks)
     opt_rot = dataclasses.replace(opt, theta=theta, inverse_hessian=None, constraints=constraints,
                                   converged=opt.converged and all(r.converged for r in rotations.values()))
     vcov = None
-    if options.se != "none":
-        # only the covariance is wanted: the rotated model's own test would repeat the unrotated one
+    if options.se != "none" and constraints is None:
+        trouble.not_identified(messages, "the rotation constraints are not independent at the rotated solution")
+    elif options.se != "none":
+        # only the covariance is wanted: the rotated model's own test would repeat the unrotated one,
+        # and its convergence was reported above
         se_only = dataclasses.replace(options, test="standard")
-        vcov = infer(bound_rot, opt_rot, se_only).vcov
+        vcov = infer(bound_rot, dataclasses.replace(opt_rot, converged=True), se_only).vcov
         if vcov is None:
             messages.append("The bordered information of the rotated solution is singular; no standard errors.")
     return bound_rot, opt_rot, Inference(vcov, inference.fit_measures, inference.se_type, inference.test_type,

@@ -107,3 +107,12 @@ def test_a_one_factor_block_is_a_factor_with_unit_variance():
     res = fit('efa("b")*f1 =~ x1 + x2 + x3', HS)
     std_lv = fit("f1 =~ x1 + x2 + x3", HS, std_lv=True)
     pd.testing.assert_series_equal(res.params.est, std_lv.params.est, atol=1e-6)
+
+
+def test_a_rotation_that_does_not_converge_warns_and_says_so():
+    from govstats.errors import ConvergenceWarning
+
+    with pytest.warns(ConvergenceWarning, match="rotation"):
+        res = fit(ESEM, HS, rotation_args={"max_iter": 1, "rstarts": 2})
+    assert not res.converged
+    assert any("GPA rotation of efa block 'b1'" in w for w in res.warnings_)
