@@ -139,21 +139,25 @@ class Rotation:
 
 def rotate_gpa(a: np.ndarray, method: str = "geomin", *, orthogonal: bool = False, epsilon: float = 0.001,
                gamma: float = 0.0, ov_var: np.ndarray | None = None, rstarts: int = 30, seed=0, tol: float = 1e-5,
-               max_iter: int = 10000, reflect: bool = True, order_by: str = "index") -> Rotation:
+               max_iter: int = 10000, reflect: bool = True, order_by: str = "index",
+               start: np.ndarray | None = None) -> Rotation:
     """Oblique (or orthogonal) rotation of the unrotated loadings ``a`` (p x m) as lavaan's
     ``lav_matrix_rotate``. Orthogonal: loadings A T (= A inv(T)' for orthogonal T), phi = I.
 
     ``ov_var`` (the items' implied variances) rescales the rows before rotating (lavaan's
     ``std.ov = TRUE``); ``rstarts`` random orthogonal starts (0: one start from the identity),
     drawn from ``seed``, the best kept. lavaan draws its starts from R's generator: the two agree
-    where the best start reaches the same minimum, which is what is compared.
+    where the best start reaches the same minimum, which is what is compared. ``start``: one GPA
+    run from this rotation matrix instead (lavaan's ``init.ROT``, used for the delta-method SEs).
     """
     p, m = a.shape
     fun = criterion(method, epsilon, gamma)
     scale = np.ones(p) if ov_var is None else 1 / np.sqrt(ov_var)
     a_std = a * scale[:, None]
     gpa = gpa_orthogonal if orthogonal else gpa_oblique
-    if rstarts > 0:
+    if start is not None:
+        best = gpa(a_std, fun, start, tol, max_iter)
+    elif rstarts > 0:
         rng = np.random.default_rng(seed)
         fits = [gpa(a_std, fun, random_orthogonal(m, rng), tol, max_iter) for _ in range(rstarts)]
         best = min(fits, key=lambda r: r.value)   # first of equals, as R's which.min

@@ -15,7 +15,8 @@
    row-standardized loadings L) are the constraints that identify it. The covariance of the estimates is the
    inverse of the information bordered by the constraints' Jacobian, K (K' I K)^-1 K' with K a
    basis of the Jacobian's null space (:class:`govstats.sem.constraints.LinearConstraints`), and the
-   sandwich around it for MLR, as lavaan's ``lav_model_information_augment_invert``.
+   sandwich around it for MLR, as lavaan's ``lav_model_information_augment_invert``. Or lavaan's
+   ``rotation.se = "delta"`` (:func:`delta_vcov`).
 
 Examples
 --------
@@ -92,6 +93,12 @@ def check_efa_fit(formulas, options, ngroups: int) -> None:
         raise ValueError(f"{where} with the bootstrap or Monte Carlo intervals are not available in this version.")
     if options.auxiliary:
         raise ValueError(f"{where} with auxiliary variables are not available in this version.")
+    defined = next((f for f in formulas if f.op == ":="), None)
+    if defined is not None and options.rotation_se == "delta":
+        # lavaan's delta method leaves the := rows out of its Jacobian (their SEs come out 0)
+        raise ValueError(f"{where} with rotation_se='delta' and defined parameters ('{defined.lhs} := "
+                         f"{defined.expression}', line {defined.line}) are not available in this version; use "
+                         "rotation_se='bordered' (lavaan's default).")
     constraint = next((f for f in formulas if f.op in ("==", "<", ">")), None)
     if constraint is not None:
         raise ValueError(f"{where} with constraints ('{constraint.lhs} {constraint.op} {constraint.expression}', "
@@ -169,8 +176,9 @@ def rotated_table(table):
     return out
 
 
-def rotate(bound, theta: np.ndarray, options, formulas):
-    """(rotated table values, rotation per block): lavaan's rotation of the unrotated estimate."""
+def rotate(bound, theta: np.ndarray, options, formulas, starts: dict | None = None):
+    """(rotated table values, rotation per block): lavaan's rotation of the unrotated estimate;
+    ``starts`` (rotation matrix per block) runs GPA once from each instead of the random starts."""
     from govstats.measurement.gpa import rotate_gpa
 
     table = bound.model.table
@@ -187,12 +195,14 @@ def rotate(bound, theta: np.ndarray, options, formulas):
             cols = [mats.index[f] for f in block.factors]
             loadings = a[np.ix_(rows, cols)]
             ov_var = (loadings ** 2).sum(axis=1) + np.diag(s)[rows] if args["std_ov"] else None
+            key = block.name if bound.model.ngroups == 1 else f"{block.name} (group {g})"
             res = rotate_gpa(loadings, options.rotation, orthogonal=args["orthogonal"],
                              epsilon=args["geomin_epsilon"], gamma=args["oblimin_gamma"], ov_var=ov_var,
                              rstarts=args["rstarts"], seed=[ROTATION_SEED, g], tol=args["gpa_tol"],
-                             max_iter=args["max_iter"], reflect=args["reflect"], order_by=args["order_lv_by"])
+                             max_iter=args["max_iter"], reflect=args["reflect"], order_by=args["order_lv_by"],
+                             start=None if starts is None else starts[key])
             transform[np.ix_(cols, cols)] = res.rot.T      # eta -> H' eta
-            rotations[block.name if bound.model.ngroups == 1 else f"{block.name} (group {g})"] = res
+            rotations[key] = res
         inverse = np.linalg.inv(transform)
         new = mats.read(transform @ a @ inverse, transform @ s @ transform.T, transform @ m, new)
     _check_fixed(table, values, new)
@@ -271,6 +281,39 @@ def bordered_constraints(bound_rot, theta: np.ndarray, options, blocks: list[Efa
     return LinearConstraints(vt[rank:].T, theta.copy(), rank)
 
 
+def rotated_vector(values: np.ndarray, table_rot) -> np.ndarray:
+    """The rotated model's free parameters from the table's rotated row values."""
+    free = table_rot.free.to_numpy()
+    theta = np.zeros(int(free.max()))
+    theta[free[free > 0] - 1] = values[free > 0]
+    return theta
+
+
+def delta_vcov(bound, theta: np.ndarray, vcov: np.ndarray | None, options, formulas, rotations: dict,
+               table_rot) -> np.ndarray | None:
+    """lavaan's ``rotation.se = "delta"``: J V J' with V the unrotated estimates' covariance (made
+    positive definite at 1e-10, as lav_matrix_symmetric_force_pd) and J the Jacobian of the rotated
+    parameters in the unrotated ones by forward differences of step 0.005 (numDeriv's "simple", as
+    lavaan asks), each rotation one GPA run from the solution's rotation matrix."""
+    if vcov is None:
+        return None
+    starts = {key: res.rot for key, res in rotations.items()}
+
+    def rotated(x):
+        return rotated_vector(rotate(bound, x, options, formulas, starts)[0], table_rot)
+
+    eps = 0.005
+    base = rotated(theta)
+    jac = np.empty((len(base), len(theta)))
+    for k in range(len(theta)):
+        step = theta.copy()
+        step[k] += eps
+        jac[:, k] = (rotated(step) - base) / eps
+    values, vectors = np.linalg.eigh((vcov + vcov.T) / 2)
+    vcov_pd = (vectors * np.maximum(values, 1e-10)) @ vectors.T
+    return jac @ vcov_pd @ jac.T
+
+
 def fit_rotated(compiled, bound, opt, options, inference):
     """(rotated bound model, its Optimum with the bordered constraints, Inference with the rotated
     estimates' covariance and the unrotated fit measures, rotations per block)."""
@@ -285,9 +328,7 @@ def fit_rotated(compiled, bound, opt, options, inference):
     table_rot = rotated_table(compiled.table)
     model_rot = CompiledModel.from_table(compiled, table_rot)
     bound_rot = model_rot.bind(bound.statistics)
-    free = table_rot.free.to_numpy()
-    theta = np.zeros(model_rot.n_free)
-    theta[free[free > 0] - 1] = new_values[free > 0]
+    theta = rotated_vector(new_values, table_rot)
     messages = list(inference.messages)
     for name, res in rotations.items():
         if not res.converged:
@@ -297,7 +338,9 @@ def fit_rotated(compiled, bound, opt, options, inference):
     opt_rot = dataclasses.replace(opt, theta=theta, inverse_hessian=None, constraints=constraints,
                                   converged=opt.converged and all(r.converged for r in rotations.values()))
     vcov = None
-    if options.se != "none" and constraints is None:
+    if options.se != "none" and options.rotation_se == "delta":
+        vcov = delta_vcov(bound, opt.theta, inference.vcov, options, formulas, rotations, table_rot)
+    elif options.se != "none" and constraints is None:
         trouble.not_identified(messages, "the rotation constraints are not independent at the rotated solution")
     elif options.se != "none":
         # only the covariance is wanted: the rotated model's own test would repeat the unrotated one,

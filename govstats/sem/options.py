@@ -202,7 +202,7 @@ class FitOptions:
         lavaan's ``rotation.args`` ('_' for '.'), every default filled in
         (:mod:`govstats.sem.rotation_options`); pairs, so that the options stay hashable
         (:attr:`rotation_settings` is the mapping, ``to_dict`` writes a dict).
-    rotation_se : {"bordered"}
+    rotation_se : {"bordered", "delta"}
 
     Examples
     --------

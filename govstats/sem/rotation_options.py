@@ -1,7 +1,7 @@
 """lavaan's rotation options of exploratory SEM blocks, under their Python names.
 
 ``rotation`` (lavaan's default "geomin"), ``rotation_args`` (a mapping with lavaan's
-``rotation.args`` names, '.' or '_'), ``rotation_se`` ("bordered"). Defaults are lavaan
+``rotation.args`` names, '.' or '_'), ``rotation_se`` ("bordered", or "delta"). Defaults are lavaan
 0.6.14's (R/lav_options.R); what govstats does not do is refused by name.
 """
 
@@ -36,9 +36,10 @@ def rotation_options(rotation, rotation_args, rotation_se) -> dict:
                          f"the 'rotation' parameter of fit must be one of {CRITERIA}.")
     if rotation not in CRITERIA:
         raise ValueError(f"The 'rotation' parameter of fit must be one of {CRITERIA}. Got {rotation!r} instead.")
-    if rotation_se is not None and str(rotation_se).lower() != "bordered":
-        raise ValueError(f"The 'rotation_se' parameter of fit must be 'bordered' (lavaan's default; the delta "
-                         f"method variant is not available in this version). Got {rotation_se!r} instead.")
+    rotation_se = "bordered" if rotation_se is None else rotation_se
+    if not isinstance(rotation_se, str) or rotation_se.lower() not in ("bordered", "delta"):
+        raise ValueError(f"The 'rotation_se' parameter of fit must be one of {{'bordered', 'delta'}}. "
+                         f"Got {rotation_se!r} instead.")
     if rotation_args is None:
         rotation_args = {}
     if not isinstance(rotation_args, Mapping):
@@ -52,7 +53,7 @@ def rotation_options(rotation, rotation_args, rotation_se) -> dict:
                              f"rotation.args are {sorted(ROTATION_ARGS)}.")
         args[name] = value
     _check(args)
-    return {"rotation": rotation, "rotation_args": tuple(args.items()), "rotation_se": "bordered"}
+    return {"rotation": rotation, "rotation_args": tuple(args.items()), "rotation_se": rotation_se.lower()}
 
 
 def _check(args: dict) -> None:

@@ -27,11 +27,15 @@ from govstats.measurement.gpa import criterion
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = json.loads((REPO / "tests" / "reference" / "sem" / "esem" / "esem.json").read_text(encoding="utf-8"))
 CASES = {c["id"]: c for c in FIXTURE["cases"]}
+DELTA = [k for k, c in CASES.items() if "se_by_seed" in c]
+BORDERED = [k for k in CASES if k not in DELTA]
 
 
 def _kwargs(case: dict) -> dict:
     out = {}
     for key, value in (case["args"] or {}).items():
+        if key == "control":  # lavaan's optimizer tolerance (the delta-method references): govstats' own applies
+            continue
         if key == "rotation.args":
             value = {k.replace(".", "_"): v for k, v in value.items()}
         out[key.replace(".", "_")] = value
@@ -69,12 +73,27 @@ def test_rotated_estimates_and_standardized_solution(case_id):
     np.testing.assert_allclose(m.std_all, m["std.all"], atol=1e-4)
 
 
-@pytest.mark.parametrize("case_id", CASES)
+@pytest.mark.parametrize("case_id", BORDERED)
 def test_bordered_standard_errors(case_id):
     m = _merged(case_id)
     fixed = m.se_lav == 0
     np.testing.assert_array_equal(m.se[fixed], 0.0)
     np.testing.assert_allclose(m.se[~fixed], m.se_lav[~fixed], rtol=5e-3)
+
+
+@pytest.mark.parametrize("case_id", DELTA)
+def test_delta_standard_errors_within_lavaans_own_spread(case_id):
+    """rotation_se="delta": lavaan's Jacobian is a forward difference (step 0.005) through GPA runs
+    stopped at gradient norm 1e-5, so its SEs move with the seed of its random starts (by up to 0.8%
+    and 2.6% in these two cases over seeds 1-5). Ours must lie within that range, widened by 0.5%,
+    for every row; the fixture's own seed is compared at 1.5%."""
+    m = _merged(case_id)
+    by_seed = np.array(CASES[case_id]["se_by_seed"], dtype=float)
+    low, high = by_seed.min(axis=0) * (1 - 5e-3), by_seed.max(axis=0) * (1 + 5e-3)
+    assert ((m.se >= low - 1e-12) & (m.se <= high + 1e-12)).all()
+    fixed = m.se_lav == 0
+    np.testing.assert_array_equal(m.se[fixed], 0.0)
+    np.testing.assert_allclose(m.se[~fixed], m.se_lav[~fixed], rtol=1.5e-2)
 
 
 @pytest.mark.parametrize("case_id", CASES)

@@ -63,6 +63,11 @@ def test_fits_not_available_with_efa_blocks_are_refused_naming_the_line(kwargs, 
         fit(ESEM, HS, **kwargs)
 
 
+def test_delta_standard_errors_with_defined_parameters_are_refused():
+    with pytest.raises(ValueError, match="rotation_se='delta' and defined parameters .*line 3"):
+        fit(ESEM + "\nx1 ~~ a*x2\nd := 2*a", HS, rotation_se="delta")
+
+
 def test_constraints_with_efa_blocks_are_refused():
     with pytest.raises(ValueError, match="constraints .*line 2"):
         fit('efa("b1")*f1 + efa("b1")*f2 =~ x1 + a*x2 + b*x3 + x4 + x5 + x6\na == b', HS)
@@ -71,7 +76,7 @@ def test_constraints_with_efa_blocks_are_refused():
 @pytest.mark.parametrize("kwargs, message", [
     ({"rotation": "varimax"}, "rotation 'varimax' .* not available"),
     ({"rotation": "nonsense"}, "'rotation' parameter of fit must be one of"),
-    ({"rotation_se": "delta"}, "'rotation_se' parameter of fit must be 'bordered'"),
+    ({"rotation_se": "numerical"}, "'rotation_se' parameter of fit must be one of"),
     ({"rotation_args": {"orthogonal": "yes"}}, "orthogonal"),
     ({"rotation_args": {"row.weights": "kaiser"}}, "row_weights"),
     ({"rotation_args": {"algorithm": "pairwise"}}, "algorithm"),

@@ -69,6 +69,12 @@ cases <- list(
   list(id = "esem_cfa_fiml_ml", data = "hs_na", model = esem_cfa, args = list(missing = "ml")),
   list(id = "esem_cfa_fiml_mlr", data = "hs_na", model = esem_cfa, args = list(missing = "ml", estimator = "MLR")),
   list(id = "ordinal_wlsmv", data = "pd", model = ordinal, args = list(ordered = TRUE)),
+  # rotation.se = "delta": J V J' with J by forward differences (step 0.005) from the solution's rotation;
+  # that Jacobian depends on where GPA stopped (gradient norm 1e-5), so lavaan's own delta SEs move with
+  # the seed of its random starts: se_by_seed below records them for seeds 1-5
+  list(id = "esem3_geomin_delta_ml", data = "hs", model = esem3, args = list(rotation.se = "delta")),
+  list(id = "esem_cfa_oblimin_delta_mlr", data = "hs", model = esem_cfa,
+       args = list(rotation.se = "delta", rotation = "oblimin", estimator = "MLR")),
   # several groups, configural: each group's echelon rows and rotation of its own
   list(id = "esem3_groups_ml", data = "hs", model = esem3, args = list(group = "school")),
   list(id = "esem_cfa_groups_mlr", data = "hs", model = esem_cfa, args = list(group = "school", estimator = "MLR")),
@@ -89,6 +95,14 @@ for (cs in cases) {
   pt <- parTable(f)
   rec$partable <- pt[, c("id", "lhs", "op", "rhs", "user", "group", "free", "ustart", "exo", "label", "efa",
                          "est", "se", "est.unrotated")]
+  if (identical(cs$args$rotation.se, "delta")) {
+    state <- .Random.seed
+    rec$se_by_seed <- lapply(1:5, function(seed) {
+      set.seed(seed)
+      parameterEstimates(fit_case(cs, list(hs = hs, pd = pd, hs_na = hs_na), fun = "sem"))$se
+    })
+    .Random.seed <<- state
+  }
   rec$rotation <- lavInspect(f, "options")$rotation
   rec$rotation_args <- lavInspect(f, "options")$rotation.args[c("geomin.epsilon", "oblimin.gamma", "std.ov",
                                                                 "orthogonal", "rstarts")]
