@@ -276,5 +276,8 @@ def _constraint_basis(results):
     constraints = results._bound.model.constraints
     if constraints is None:
         return None
+    if not constraints.is_linear:
+        raise ValueError("compare: the Satorra (2000) difference test of models with nonlinear constraints (or "
+                         "constraints on := parameters) is not available in this version.")
     basis = constraints.basis()
     return None if basis is None else basis.basis

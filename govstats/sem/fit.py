@@ -10,7 +10,6 @@ statistics (bootstrap, power) without changing it.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import numpy as np
@@ -18,7 +17,7 @@ import pandas as pd
 
 from govstats._threads import single_threaded
 from govstats.sem.auxiliary import auxiliary_syntax, check_auxiliary
-from govstats.sem.constraints import ReducedObjective
+from govstats.sem.constrained_fit import minimize_constrained
 from govstats.sem.continuous_wls import WLS_ESTIMATORS, least_squares_statistics
 from govstats.sem.inference import infer
 from govstats.sem.model import CompiledModel
@@ -258,43 +257,10 @@ def refit(compiled: CompiledModel, statistics, start: np.ndarray | Optimum | Non
 
 
 def estimate(bound, start: np.ndarray, inverse_hessian: np.ndarray | None = None) -> Optimum:
-    """The optimizer on a bound model's objective; with linear constraints on the reduced
-    parameters x (theta = theta_p + K x; the Optimum's inverse Hessian is then x's).
-
-    Inequalities by an active set: fit with the equalities, make the most violated inequality an
-    equality and refit, and release a binding one whose Kuhn-Tucker multiplier has the wrong sign
-    (the objective would decrease moving into the feasible side)."""
+    """The optimizer on a bound model's objective; under explicit constraints see
+    :mod:`govstats.sem.constrained_fit` (with linear ones the Optimum's inverse Hessian is that of
+    the reduced parameters x, theta = theta_p + K x)."""
     objective = objective_for(bound)
-    constraint_set = bound.model.constraints
-    if constraint_set is None:
+    if bound.model.constraints is None:
         return minimize(objective, start, inverse_hessian=inverse_hessian)
-    active: tuple = ()
-    for _ in range(2 * len(constraint_set.inequalities) + 1):
-        constraints = constraint_set.basis(active)
-        if constraints is None:
-            opt = minimize(objective, start, inverse_hessian=inverse_hessian)
-        else:
-            opt = minimize(ReducedObjective(objective, constraints), constraints.reduce(start),
-                           inverse_hessian=inverse_hessian if not active else None)
-            opt = dataclasses.replace(opt, theta=constraints.expand(opt.theta), constraints=constraints)
-        slack = constraint_set.slack(opt.theta)
-        violated = [i for i in np.argsort(slack) if slack[i] < -1e-9 and i not in active]
-        if violated:
-            active = active + (int(violated[0]),)
-            continue
-        released = _wrong_sign_multipliers(objective, opt.theta, constraint_set, active)
-        if not released:
-            return opt
-        active = tuple(i for i in active if i not in released)
-    return dataclasses.replace(opt, converged=False, message="the inequality constraints did not settle")
-
-
-def _wrong_sign_multipliers(objective, theta, constraint_set, active) -> list[int]:
-    """Binding inequalities g_i = G_i theta - h_i >= 0 whose multiplier in grad F = sum mu_i G_i
-    (with the equalities' free multipliers) is negative."""
-    if not active:
-        return []
-    _, grad, _ = objective.evaluate(theta, information=False)
-    rows = np.vstack([constraint_set.equalities, constraint_set.inequalities[list(active)]])
-    multipliers = np.linalg.lstsq(rows.T, grad, rcond=None)[0][len(constraint_set.equalities):]
-    return [i for i, mu in zip(active, multipliers) if mu < -1e-8]
+    return minimize_constrained(objective, start, bound.model.constraints, inverse_hessian)

@@ -664,6 +664,7 @@ def _constraint_lines(result) -> list[str]:
 
     bound = result._bound
     scope = {k: float(v[0]) for k, v in bound.label_scope(bound.values(result._theta)[None, :]).items()}
+    scope.update(evaluate_defined(bound.model.definitions, scope))  # constraints may use := parameters
     out = ["", "Constraints:", " " + " " * 44 + " " + f"{'|Slack|':>8s}"]
     for lhs, op, rhs in zip(rows.lhs, rows.op, rows.rhs):
         rhs = str(rhs)
