@@ -31,14 +31,15 @@ FEASIBLE = 1e-10  # largest |c(theta)| accepted as satisfied
 
 
 def minimize_constrained(objective, start: np.ndarray, constraint_set,
-                         inverse_hessian: np.ndarray | None = None) -> Optimum:
+                         inverse_hessian: np.ndarray | None = None, tol: float = 1e-9) -> Optimum:
     """The constrained optimum, with :attr:`Optimum.constraints` the linear constraints that
-    hold at it (the equalities and binding inequalities, linearized there) for inference."""
+    hold at it (the equalities and binding inequalities, linearized there) for inference.
+    ``tol``: the optimizer's, for linear constraints (the nonlinear ones keep their own)."""
     active: tuple = ()
     opt = None
     for _ in range(2 * constraint_set.n_inequalities + 1):
         opt = _equality_constrained(objective, start, constraint_set, active,
-                                    inverse_hessian if not active else None)
+                                    inverse_hessian if not active else None, tol)
         if not opt.converged:
             return opt
         slack = constraint_set.slack(opt.theta)
@@ -53,13 +54,13 @@ def minimize_constrained(objective, start: np.ndarray, constraint_set,
     return dataclasses.replace(opt, converged=False, message="the inequality constraints did not settle")
 
 
-def _equality_constrained(objective, start, constraint_set, active, inverse_hessian) -> Optimum:
+def _equality_constrained(objective, start, constraint_set, active, inverse_hessian, tol) -> Optimum:
     if constraint_set.active_is_linear(active):
         constraints = constraint_set.basis(active)
         if constraints is None:
-            return minimize(objective, start, inverse_hessian=inverse_hessian)
+            return minimize(objective, start, inverse_hessian=inverse_hessian, tol=tol)
         opt = minimize(ReducedObjective(objective, constraints), constraints.reduce(start),
-                       inverse_hessian=inverse_hessian)
+                       inverse_hessian=inverse_hessian, tol=tol)
         return dataclasses.replace(opt, theta=constraints.expand(opt.theta), constraints=constraints)
     return _linearly_constrained_lagrangian(objective, start, constraint_set, active)
 

@@ -241,8 +241,10 @@ def ordered_items(names, ordered) -> tuple[list[str], list[str], list[str]]:
     return outcomes, numeric, covariates
 
 
-def refit(compiled: CompiledModel, statistics, start: np.ndarray | Optimum | None = None) -> Optimum:
-    """Estimates only: the compiled model on new statistics, warm-started from ``start``.
+def refit(compiled: CompiledModel, statistics, start: np.ndarray | Optimum | None = None,
+          tol: float = 1e-9) -> Optimum:
+    """Estimates only: the compiled model on new statistics, warm-started from ``start``; ``tol`` is
+    the optimizer's (a bootstrap draw's need not be the fit's: govstats.sem.bootstrap.DRAW_TOLERANCE).
 
     ``start`` is a parameter vector, or an earlier :class:`Optimum` (its estimates, and its
     curvature when it has one: then BFGS steps without scoring steps). The compiled model is not changed,
@@ -252,15 +254,15 @@ def refit(compiled: CompiledModel, statistics, start: np.ndarray | Optimum | Non
     with single_threaded():
         bound = compiled.bind(statistics)
         if isinstance(start, Optimum):
-            return estimate(bound, start.theta, start.inverse_hessian)
-        return estimate(bound, start_values(bound) if start is None else start)
+            return estimate(bound, start.theta, start.inverse_hessian, tol)
+        return estimate(bound, start_values(bound) if start is None else start, tol=tol)
 
 
-def estimate(bound, start: np.ndarray, inverse_hessian: np.ndarray | None = None) -> Optimum:
+def estimate(bound, start: np.ndarray, inverse_hessian: np.ndarray | None = None, tol: float = 1e-9) -> Optimum:
     """The optimizer on a bound model's objective; under explicit constraints see
     :mod:`govstats.sem.constrained_fit` (with linear ones the Optimum's inverse Hessian is that of
     the reduced parameters x, theta = theta_p + K x)."""
     objective = objective_for(bound)
     if bound.model.constraints is None:
-        return minimize(objective, start, inverse_hessian=inverse_hessian)
-    return minimize_constrained(objective, start, bound.model.constraints, inverse_hessian)
+        return minimize(objective, start, inverse_hessian=inverse_hessian, tol=tol)
+    return minimize_constrained(objective, start, bound.model.constraints, inverse_hessian, tol)
