@@ -100,12 +100,11 @@ def robust_measures(*, chisq, df, n, groups, c, trace_ugamma, baseline_chisq, ba
         "baseline_chisq_scaled": baseline_scaled, "baseline_df_scaled": float(baseline_df),
         "baseline_pvalue_scaled": float(chi2_sf(baseline_scaled, baseline_df)),
         "baseline_chisq_scaling_factor": c_null,
-        "cfi_scaled": _cfi(scaled, df, baseline_scaled, baseline_df),
-        "tli_scaled": _tli(scaled, df, baseline_scaled, baseline_df),
         "cfi_robust": _cfi(chisq, df, baseline_chisq, baseline_df, c, c_null),
         "tli_robust": _tli(chisq, df, baseline_chisq, baseline_df, c, c_null),
     }
-    out["nnfi_scaled"] = out["tli_scaled"]
+    # lavaan reports the whole CFI family (nnfi, rfi, nfi, pnfi, ifi, rni) for the scaled statistics
+    out.update(_incremental(scaled, df, baseline_scaled, baseline_df, "_scaled"))
     out["nnfi_robust"] = out["tli_robust"]
     out["rni_robust"] = 1 - (chisq - c * df) / (baseline_chisq - c_null * baseline_df)
     out["rmsea_scaled"] = _rmsea(chisq, trace_ugamma, n, groups)
