@@ -204,10 +204,10 @@ def compile_model(syntax: str, data: pd.DataFrame, options: FitOptions, levels: 
                                  group_equal=options.group_equal, group_partial=options.group_partial,
                                  least_squares=least_squares, formulas=formulas)
         if least_squares:
-            if names.ov_x and options.fixed_x:
-                raise ValueError(f"estimator={options.estimator!r} with exogenous covariates ({', '.join(names.ov_x)}) "
-                                 "is not available in this version; use estimator='ML' or 'MLR'.")
-            statistics.blocks = [least_squares_statistics(b, options.estimator, compiled.meanstructure)
+            # exogenous covariates: their moments are among the statistics (lavaan's conditional.x is FALSE
+            # for continuous data); fixed_x (default False for these estimators) fixes them at the sample's
+            exo = [i for i, v in enumerate(names.ov) if v in set(names.ov_x)] if options.fixed_x else []
+            statistics.blocks = [least_squares_statistics(b, options.estimator, compiled.meanstructure, exo)
                                  for b in statistics.blocks]
         return compiled, statistics
     items, numeric, covariates = ordered_items(names, options.ordered)

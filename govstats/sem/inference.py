@@ -163,8 +163,11 @@ def _infer_least_squares(bound, opt, options, messages) -> Inference:
     data = [least_squares.fitted_moments(d) for d in bound.statistics.blocks]
     implied = [block.implied(theta)[:2] for block in bound.blocks]
     meanstructure = bound.model.meanstructure
-    df = n_moments - q
-    base_chisq, base_df = least_squares.baseline_chisq(bound)
+    table = bound.model.table
+    n_exo = int(((table.exo == 1) & (table.free == 0)).sum())  # fixed.x moments are fitted exactly, not counted
+    df = n_moments - q - n_exo
+    x_index = [i for i, v in enumerate(bound.model.names.ov) if v in set(bound.model.names.ov_x)]
+    base_chisq, base_df = least_squares.baseline_chisq(bound, x_index, options.fixed_x)
     n_total, groups = bound.statistics.ntotal, len(bound.blocks)
     # lavaan's RMSEA for these estimators uses N - G (the statistic is (N - G) F with one group)
     measures = fm.standard_measures(chisq=chisq, df=df, n=n_total - groups, groups=groups, npar=q,
@@ -174,6 +177,9 @@ def _infer_least_squares(bound, opt, options, messages) -> Inference:
         measures.pop(name, None)
     measures["ntotal"] = float(n_total)
     measures["fmin"] = chisq / (2 * n_total)
+    if options.estimator == "ULS":
+        # lavaan: the ULS statistic has no chi-square distribution (unit weights), its p-values are NA
+        measures["pvalue"] = measures["baseline_pvalue"] = float("nan")
     return Inference(info_inv, measures, options.se, "standard", messages)
 
 
