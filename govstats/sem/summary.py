@@ -26,10 +26,12 @@ import numpy as np
 import pandas as pd
 
 SHOWN_OPS = ("=~", "<~", "~", "~~", "~1", "|", "~*~", ":=")  # the rows of SEMResults.params (tables.py)
-ESTIMATOR_NAMES = {"ML": "ML", "MLR": "ML", "MLM": "ML", "WLSMV": "DWLS", "ULSMV": "ULS"}
+ESTIMATOR_NAMES = {"ML": "ML", "MLR": "ML", "MLM": "ML", "MLMV": "ML", "MLMVS": "ML", "WLSMV": "DWLS",
+                   "ULSMV": "ULS"}
 TEST_LABELS = {"yuan.bentler.mplus": "Yuan-Bentler correction (Mplus variant)",
                "satorra.bentler": "Satorra-Bentler correction",
-               "scaled.shifted": "simple second-order correction"}
+               "scaled.shifted": "simple second-order correction",
+               "mean.var.adjusted": "mean and variance adjusted correction"}
 
 
 # -- text helpers ------------------------------------------------------------------------------
