@@ -47,11 +47,13 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
         are found by id, other columns ignored).
     data : DataFrame
         One row per respondent.
-    estimator : {"ML", "MLR", "MLM", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV"}, optional
+    estimator : {"ML", "MLR", "MLM", "MLMV", "MLMVS", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV"}, optional
         Maximum likelihood; MLR adds sandwich standard errors and the Yuan-Bentler (Mplus
         variant) scaled test, as lavaan's ``estimator = "MLR"``; MLM the robust.sem standard
-        errors and the Satorra-Bentler scaled test. GLS, WLS, DWLS and ULS fit continuous data by
-        least squares, as lavaan's estimators of these names. WLSMV (the default with
+        errors and the Satorra-Bentler scaled test, MLMV the same SEs with the scaled-shifted
+        test, MLMVS with the mean-and-variance adjusted (Satterthwaite) test. GLS, WLS, DWLS and
+        ULS fit continuous data by least squares, as lavaan's estimators of these names (exogenous
+        covariates free by default, as lavaan's ``fixed.x = FALSE`` for them). WLSMV (the default with
         ``ordered``) and ULSMV fit ordered items through their thresholds and polychoric
         correlations, with robust SEs and the scaled-shifted test, as lavaan. Default: ML, or
         WLSMV when ``ordered`` is given.
