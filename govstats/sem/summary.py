@@ -314,8 +314,8 @@ def _test_block(result) -> list[str]:
     no_df = not np.isfinite(df) or df == 0
     if not scaled:
         rows = [["", ""], ["Test statistic", num(f["chisq"])], ["Degrees of freedom", _df(df)]]
-        if not no_df:
-            rows.append(["P-value (Chi-square)", num(f["pvalue"])])
+        if not no_df:  # lavaan: ULS's statistic has no known distribution, "P-value (Unknown)   NA"
+            rows.append(["P-value (Unknown)" if np.isnan(f["pvalue"]) else "P-value (Chi-square)", num(f["pvalue"])])
         lines += _block(rows, (43, 8))
     else:
         rows = [["", "Standard", "Scaled"],
