@@ -44,3 +44,17 @@ def test_difference_test_matches_lavTestLRT(hs, ref):
     assert row["scale"] == pytest.approx(ref["scale"], rel=1e-5)
     assert row["shift"] == pytest.approx(ref["shift"], rel=1e-5)
     assert row["pvalue_diff"] == pytest.approx(ref["pvalue"], rel=1e-4)
+
+
+def test_score_tests_of_mlmv_fits_are_the_ordinary_ones(hs):
+    """lavaan's lavTestScore after MLM, MLMV or MLMVS falls back to the ordinary score test (it warns
+    "se is not `standard'"): HolzingerSwineford1939 by school with equal loadings, total X2 = 7.256 on
+    6 df for ML, MLM, MLMV and MLMVS alike (lavaan 0.6.14, make_mlmv_lrt.R's data)."""
+    from govstats.sem.score_tests import score_tests
+
+    model = FIXTURE["cases"][0]["larger"]
+    totals = [score_tests(fit(model, hs, estimator=e, group="school", group_equal="loadings")).total
+              for e in ("ML", "MLMV", "MLMVS")]
+    for total in totals:
+        assert int(total["df"]) == 6
+        assert float(total["X2"]) == pytest.approx(7.256, abs=5e-4)
