@@ -66,12 +66,27 @@ def test_least_squares_refuses_what_it_does_not_compute():
     data = pd.read_csv(DATA["pd"])
     with pytest.raises(ValueError, match="se"):
         fit("ind60 =~ x1 + x2 + x3", data, estimator="GLS", se="robust.huber.white")
-    # lavaan 0.6.14 refuses least squares with cluster too (no first-order information for ULS/DWLS,
-    # no Yuan-Bentler test for GLS/WLS)
-    data["c"] = np.arange(len(data)) % 5
-    for estimator in ("GLS", "WLS", "DWLS", "ULS"):
-        with pytest.raises(ValueError, match=f"estimator='{estimator}' with 'cluster' is refused, as lavaan 0.6.14"):
-            fit("ind60 =~ x1 + x2 + x3", data, estimator=estimator, cluster="c")
+
+
+REFUSALS = json.loads((REPO / "tests" / "reference" / "sem" / "least_squares" / "ls_cluster_refusals.json")
+                      .read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("ref", REFUSALS["cases"], ids=lambda c: c["estimator"])
+def test_cluster_is_refused_as_lavaan_refuses_it(ref):
+    """lavaan 0.6.14 stops on least squares with cluster= (make_ls_cluster_refusals.R records its
+    messages); fit() refuses the same fits and names lavaan's reason."""
+    assert ref["refused"] and ref["message"].startswith("lavaan ERROR")
+    hs = pd.read_csv(DATA["hs"])
+    model = (REPO / "tests" / "reference" / "sem" / "models" / "hs_cfa.lav").read_text(encoding="utf-8")
+    with pytest.raises(ValueError) as info:
+        fit(model, hs, estimator=ref["estimator"], cluster=REFUSALS["cluster"])
+    text = str(info.value)
+    assert f"estimator={ref['estimator']!r} with 'cluster' is refused, as lavaan 0.6.14 refuses it" in text
+    if "first.order" in ref["message"]:
+        assert "first-order information" in text
+    else:
+        assert "yuan.bentler.mplus" in ref["message"] and "Yuan-Bentler test" in text
 
 
 def test_covariates_are_free_by_default_and_fixed_on_request():
