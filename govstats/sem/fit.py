@@ -46,11 +46,13 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
         are found by id, other columns ignored).
     data : DataFrame
         One row per respondent.
-    estimator : {"ML", "MLR", "MLM", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV"}, optional
+    estimator : {"ML", "MLR", "MLM", "MLMV", "MLMVS", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV"}, optional
         Maximum likelihood; MLR adds sandwich standard errors and the Yuan-Bentler (Mplus
         variant) scaled test, as lavaan's ``estimator = "MLR"``; MLM the robust.sem standard
-        errors and the Satorra-Bentler scaled test. GLS, WLS, DWLS and ULS fit continuous data by
-        least squares, as lavaan's estimators of these names. WLSMV (the default with
+        errors and the Satorra-Bentler scaled test, MLMV the same SEs with the scaled-shifted
+        test, MLMVS with the mean-and-variance adjusted (Satterthwaite) test. GLS, WLS, DWLS and
+        ULS fit continuous data by least squares, as lavaan's estimators of these names (exogenous
+        covariates free by default, as lavaan's ``fixed.x = FALSE`` for them). WLSMV (the default with
         ``ordered``) and ULSMV fit ordered items through their thresholds and polychoric
         correlations, with robust SEs and the scaled-shifted test, as lavaan. Default: ML, or
         WLSMV when ``ordered`` is given.
@@ -203,10 +205,10 @@ def compile_model(syntax: str, data: pd.DataFrame, options: FitOptions, levels: 
                                  group_equal=options.group_equal, group_partial=options.group_partial,
                                  least_squares=least_squares, formulas=formulas)
         if least_squares:
-            if names.ov_x and options.fixed_x:
-                raise ValueError(f"estimator={options.estimator!r} with exogenous covariates ({', '.join(names.ov_x)}) "
-                                 "is not available in this version; use estimator='ML' or 'MLR'.")
-            statistics.blocks = [least_squares_statistics(b, options.estimator, compiled.meanstructure)
+            # exogenous covariates: their moments are among the statistics (lavaan's conditional.x is FALSE
+            # for continuous data); fixed_x (default False for these estimators) fixes them at the sample's
+            exo = [i for i, v in enumerate(names.ov) if v in set(names.ov_x)] if options.fixed_x else []
+            statistics.blocks = [least_squares_statistics(b, options.estimator, compiled.meanstructure, exo)
                                  for b in statistics.blocks]
         return compiled, statistics
     items, numeric, covariates = ordered_items(names, options.ordered)

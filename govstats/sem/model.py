@@ -175,7 +175,10 @@ class BoundModel:
         table = model.table
         for k in np.flatnonzero(rows.exo):
             stats = statistics.blocks[rows.group[k] - 1]
-            mean, cov = stats.x_moments if stats.kind == "ordinal" else (stats.mean, stats.cov)
+            if stats.kind == "ordinal":
+                mean, cov = stats.x_moments
+            else:  # least squares fix them at the N - 1 covariances they fit
+                mean, cov = stats.mean, getattr(stats, "fitted_cov", stats.cov)
             lhs, rhs, op = table.lhs.iat[k], table.rhs.iat[k], table.op.iat[k]
             fixed[k] = mean[index[lhs]] if op == "~1" else cov[index[lhs], index[rhs]]
         self.fixed = fixed
