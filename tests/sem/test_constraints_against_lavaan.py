@@ -17,7 +17,7 @@ import pytest
 
 from govstats import fit
 from govstats.sem.syntax import ModelSyntaxError
-from tests_support import assert_estimates_match, assert_fit_measures_match
+from tests_support import assert_estimates_match, assert_fit_measures_match, assert_partable_matches
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = json.loads((REPO / "tests" / "reference" / "sem" / "constraints" / "constraints.json")
@@ -84,3 +84,8 @@ def test_summary_constraints_section_as_lavaan():
         "    c - (0.1)                                    0.451",
         "    2 - (a)                                      1.351",
     ]
+
+
+def test_parameter_table_as_lavaan(case):
+    ref, res = case
+    assert_partable_matches(ref["partable"], res.partable())

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from govstats import fit
-from tests_support import assert_estimates_match, assert_fit_measures_match
+from tests_support import assert_estimates_match, assert_fit_measures_match, assert_partable_matches
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = json.loads((REPO / "tests" / "reference" / "sem" / "least_squares" / "least_squares.json")
@@ -112,3 +112,8 @@ def test_results_accessors_work_for_least_squares_fits():
     assert res.predict().shape == (75, 2) and res.fitted()["cov"].shape == (7, 7)
     with pytest.raises(ValueError, match="Modification indices are available for ML-family fits"):
         res.modindices()
+
+
+def test_parameter_table_as_lavaan(case):
+    ref, res = case
+    assert_partable_matches(ref["partable"], res.partable())

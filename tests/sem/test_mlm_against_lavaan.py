@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from govstats import fit
-from tests_support import assert_estimates_match, assert_fit_measures_match
+from tests_support import assert_estimates_match, assert_fit_measures_match, assert_partable_matches
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = json.loads((REPO / "tests" / "reference" / "sem" / "mlm" / "mlm.json").read_text(encoding="utf-8"))
@@ -92,3 +92,8 @@ def test_scaled_test_record(case):
     assert fm["chisq_scaling_factor"] == pytest.approx(test["scaling.factor"], rel=1e-5)
     if "shift.parameter" in test:
         assert fm["chisq_shift_parameter"] == pytest.approx(test["shift.parameter"], rel=1e-4)
+
+
+def test_parameter_table_as_lavaan(case):
+    ref, res = case
+    assert_partable_matches(ref["partable"], res.partable())

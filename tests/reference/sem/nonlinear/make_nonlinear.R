@@ -47,8 +47,6 @@ for (cs in cases) {
   rec <- case_record(cs, f, measures)
   rec$fun <- cs$fun
   rec$converged <- lavInspect(f, "converged")
-  pt <- parTable(f)
-  rec$partable <- pt[, c("lhs", "op", "rhs", "group", "free", "label")]
   out$cases[[length(out$cases) + 1]] <- rec
 }
 write_fixture(out, "tests/reference/sem/nonlinear/nonlinear.json")
