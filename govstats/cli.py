@@ -709,7 +709,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "XLS or SPSS .sav; with an instrument also KoboToolbox and "
                                                   "Wenjuanxing exports")
     fitp.add_argument("--estimator", default=None,
-                      choices=("ML", "MLR", "MLM", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV"),
+                      choices=("ML", "MLR", "MLM", "MLMV", "MLMVS", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV"),
                       help="default: ML, or WLSMV with --ordered")
     fitp.add_argument("--ordered", metavar="all|a,b,c",
                       help="treat the items as ordinal (Likert codes): 'all' observed variables or their names")
@@ -732,7 +732,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="exceptions to --group-equal, e.g. 'f=~x2,x3~1'")
     fitp.add_argument("--se", default=None, help="lavaan's se: standard, robust.huber.white, robust.cluster, "
                                                  "robust.sem, none (default: the estimator's)")
-    fitp.add_argument("--test", default=None, help="lavaan's test: standard, yuan.bentler.mplus, scaled.shifted")
+    fitp.add_argument("--test", default=None, help="lavaan's test: standard, yuan.bentler.mplus, satorra.bentler, "
+                                                   "scaled.shifted, mean.var.adjusted")
     fitp.add_argument("--std-lv", action="store_true", help="fix factor variances to 1 instead of first loadings")
     fitp.add_argument("--json", help="write estimates and fit measures as JSON")
     add_read_arguments(fitp)
@@ -745,7 +746,7 @@ def build_parser() -> argparse.ArgumentParser:
     invp.add_argument("data", metavar="DATA", help="responses: CSV (UTF-8, GBK, ...), XLSX or SPSS .sav")
     invp.add_argument("--group", required=True, help="column of group labels (district, role)")
     invp.add_argument("--estimator", default=None,
-                      choices=("ML", "MLR", "MLM", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV"),
+                      choices=("ML", "MLR", "MLM", "MLMV", "MLMVS", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV"),
                       help="default: ML, or WLSMV with --ordered")
     invp.add_argument("--ordered", metavar="all", help="'all': ordered items, the Wu & Estabrook (2016) sequence")
     invp.add_argument("--levels", metavar="a,b", default="",
@@ -767,7 +768,7 @@ def build_parser() -> argparse.ArgumentParser:
     effp.add_argument("model", metavar="INSTRUMENT", help="instrument YAML file, or a lavaan-style model syntax file")
     effp.add_argument("data", metavar="DATA", help="responses: CSV (UTF-8, GBK, ...), XLSX or SPSS .sav")
     effp.add_argument("--estimator", default=None,
-                      choices=("ML", "MLR", "MLM", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV"),
+                      choices=("ML", "MLR", "MLM", "MLMV", "MLMVS", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV"),
                       help="default: ML, or WLSMV with --ordered")
     effp.add_argument("--ordered", metavar="all|a,b,c", help="treat the items as ordinal: 'all' or their names")
     effp.add_argument("--cluster", help="column of cluster ids: the bootstrap resamples whole clusters")

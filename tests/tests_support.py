@@ -124,3 +124,60 @@ def assert_estimates_match(params, lavaan_rows: list, est_atol: float = 1e-4, se
     free = lav.se.to_numpy() > 0
     np.testing.assert_allclose(ours.se.to_numpy()[free], lav.se.to_numpy()[free], rtol=se_rtol)
     np.testing.assert_allclose(ours.std_all, lav["std.all"], atol=std_atol)
+
+
+def assert_partable_matches(lavaan_rows, ours, same_order: bool = True) -> None:
+    """Our ``partable()`` against lavaan's ``parTable()`` rows: the same rows in the same order
+    (or, with ``same_order=False``, in any order), which are free, the fixed values, user and exo
+    flags, user labels, the defined parameters, and which free parameters are held equal (lavaan
+    numbers each and adds '==' rows or shares a label; here equal parameters share one free
+    number, so the partitions are compared)."""
+    import numpy as np
+    import pandas as pd
+
+    lav = pd.DataFrame(lavaan_rows)
+    lav["rhs"] = lav["rhs"].fillna("")
+    if "group" not in lav:
+        lav["group"] = 1
+    skip = ["==", "<", ">", ":="]
+    body = lav[~lav.op.isin(skip)].reset_index(drop=True)
+    mine = ours[~ours.op.isin(skip)].reset_index(drop=True)
+    key = ["lhs", "op", "rhs", "group"]
+    if not same_order:
+        position = {tuple(r): k for k, r in enumerate(body[key].astype({"group": int}).itertuples(index=False))}
+        order = [position.get(tuple(r), len(position)) for r in mine[key].itertuples(index=False)]
+        mine = mine.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+    assert [tuple(r) for r in mine[key].itertuples(index=False)] == \
+        [tuple(r) for r in body[key].astype({"group": int}).itertuples(index=False)]
+    np.testing.assert_array_equal(mine.free > 0, body.free > 0)
+    for column in ("user", "exo"):
+        if column in body:
+            np.testing.assert_array_equal(mine[column], body[column], err_msg=column)
+    if "ustart" in body:
+        fixed = (body.free == 0) & body.ustart.notna() & (body.get("exo", 0) == 0)
+        np.testing.assert_allclose(mine.ustart[fixed].astype(float), body.ustart[fixed].astype(float))
+    assert list(ours[ours.op == ":="].lhs) == list(lav[lav.op == ":="].lhs)
+    user_labels = body.label.fillna("").astype(str)
+    user_labels = user_labels.where(~user_labels.str.startswith(".p"), "")
+    np.testing.assert_array_equal(mine.label.where(~mine.label.str.startswith("."), ""), user_labels)
+    if "plabel" not in body:
+        return
+    parent = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    plabel = dict(zip(body.plabel, range(len(body))))
+    for r in lav[lav.op == "=="].itertuples():
+        if r.lhs in plabel and r.rhs in plabel:
+            parent[find(plabel[r.lhs])] = find(plabel[r.rhs])
+    for label, rows in body[body.free > 0].groupby(body.label.fillna("")):
+        if label:
+            for k in rows.index[1:]:
+                parent[find(k)] = find(rows.index[0])
+    free = body.index[body.free > 0]
+    lav_classes = {frozenset(k for k in free if find(k) == root) for root in {find(k) for k in free}}
+    our_classes = {frozenset(rows.index) for _, rows in mine[mine.free > 0].groupby("free")}
+    assert our_classes == lav_classes

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ESTIMATORS = ("ML", "MLR", "MLM", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV")
+ESTIMATORS = ("ML", "MLR", "MLM", "MLMV", "MLMVS", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV")
 MISSING = ("listwise", "pairwise", "fiml", "fiml.x")
 CI_TYPES = ("perc", "bc", "bca", "norm", "basic")
 

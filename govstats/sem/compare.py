@@ -8,13 +8,15 @@ The test follows the models' test statistic, as lavaan's ``method = "default"``:
 - Satorra-Bentler or Yuan-Bentler scaled tests (MLM, MLR): the Satorra-Bentler (2001) scaled
   difference, c_d = (df0 c0 - df1 c1) / (df0 - df1), T = (T0 - T1) / c_d from the unscaled
   statistics;
-- the scaled-shifted test (WLSMV, ULSMV): Satorra (2000) as lavaan computes it (``A.method =
+- the scaled-shifted (WLSMV, ULSMV, MLMV) or mean-and-variance adjusted (MLMVS) tests: for both
+  lavaan's default is Satorra (2000) scaled and shifted, as lavaan computes it (``A.method =
   "delta"``, ``scaled.shifted = TRUE``): A spans the directions of the larger model's
   parameters that the smaller one cannot follow (the orthogonal complement of
   ginv(Delta1) Delta0), U = V Delta P^-1 A' (A P^-1 A')^+ A P^-1 Delta' V with P the larger
   model's expected information, and T = a (T0 - T1) + b with a = sqrt(m / tr((U Gamma)^2)),
   b = m - a tr(U Gamma), the group blocks weighted by N_g / N (lavaan's 0.6-13 global
-  approach for the squared trace).
+  approach for the squared trace). For ML fits (MLMV, MLMVS) W is the normal-theory weight at the
+  larger model's implied moments and Gamma the sample's (fixed.x version with covariates).
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ import pandas as pd
 from scipy.linalg import block_diag
 
 from govstats.errors import GovstatsWarning
+from govstats.sem.continuous_wls import weighted
 from govstats.sem.distributions import chi2_sf
+from govstats.sem.robust_test import moment_deviations, moment_weight
 
 __all__ = ["Comparison", "compare", "difference_test", "CHEN_2007"]
 
@@ -216,25 +220,45 @@ def difference_test(larger, smaller, method: str = "standard") -> dict:
     return out
 
 
-def _ordinal_pieces(results):
-    """Per group (Delta, W, Gamma, N_g) of a stage-1 (WLSMV/ULSMV) fit at its estimate."""
+def _pieces(results):
+    """Per group (Delta, W, Gamma, N_g) of a fit at its estimate: stage-1 statistics (WLSMV/ULSMV;
+    W a vector of diagonal weights), or complete-data ML moments (MLMV/MLMVS; W the normal-theory
+    weight at the implied moments, Gamma the sample's)."""
     # with efa blocks the unrotated parameterization: the rotated one is not identified (its Jacobian
     # has the rotation's directions), both span the same model
     bound, theta = results._unrotated if results._unrotated is not None else (results._bound, results._theta)
+    kind = getattr(bound.statistics.blocks[0], "kind", None)
+    if kind == "moments" and results.test_type in ("scaled.shifted", "mean.var.adjusted"):
+        return _ml_pieces(bound, theta, results.options["fixed_x"])
     pieces = []
     for block, d in zip(bound.blocks, bound.statistics.blocks):
         if not hasattr(block, "jacobian") or getattr(d, "kind", None) != "ordinal":
             raise ValueError("compare: the Satorra (2000) difference test is implemented for fits on stage-1 "
-                             "(ordinal) statistics only.")
+                             "(ordinal) statistics and complete-data ML fits (MLMV, MLMVS) only.")
         _, sigma, parts = block.moments(theta)
         pieces.append((block.jacobian(theta, sigma, parts), d.weights, d.gamma, float(d.n)))
+    return pieces
+
+
+def _ml_pieces(bound, theta, fixed_x: bool):
+    meanstructure = bound.model.meanstructure
+    names = bound.model.names
+    exo = [i for i, v in enumerate(names.ov) if v in set(names.ov_x)] if fixed_x else []
+    pieces = []
+    for model, d in zip(bound.blocks, bound.statistics.blocks):
+        sigma, mu, B, C, M = model.implied(theta)
+        dS, dmu = model.jacobian(theta, B, C, M)
+        rows, cols = np.tril_indices(model.p)
+        delta = np.vstack([dmu, dS[rows, cols, :]]) if meanstructure else dS[rows, cols, :]
+        z = moment_deviations(d, meanstructure, exo)
+        pieces.append((delta, moment_weight(np.linalg.inv(sigma), meanstructure), z.T @ z / d.n, float(d.n)))
     return pieces
 
 
 def satorra_2000_traces(larger, smaller) -> tuple[float, float]:
     """tr(U Gamma) and tr((U Gamma)^2) of the difference between two nested stage-1 fits
     (lavaan's ``lav_test_diff_Satorra2000`` with ``A.method = "delta"``, H1 = the larger model)."""
-    p1, p0 = _ordinal_pieces(larger), _ordinal_pieces(smaller)
+    p1, p0 = _pieces(larger), _pieces(smaller)
     n_total = sum(p[3] for p in p1)
     fg = np.array([p[3] / n_total for p in p1])
     delta1 = np.vstack([p[0] for p in p1])
@@ -249,7 +273,7 @@ def satorra_2000_traces(larger, smaller) -> tuple[float, float]:
     u, s, _ = np.linalg.svd(h, full_matrices=True)
     rank = int(np.sum(s > 1e-7 * s[0])) if len(s) and s[0] > 0 else 0
     a = u[:, rank:].T                                         # rows: directions model 0 cannot follow
-    info = sum(f * (d.T @ (w[:, None] * d)) for f, (d, w, _, _) in zip(fg, p1))
+    info = sum(f * (d.T @ weighted(w, d)) for f, (d, w, _, _) in zip(fg, p1))
     if basis1 is not None:
         info = basis1.T @ info @ basis1
     p_inv = np.linalg.inv(info)
@@ -261,13 +285,14 @@ def satorra_2000_traces(larger, smaller) -> tuple[float, float]:
     blocks = [(d if basis1 is None else d @ basis1, w, g) for d, w, g, _ in p1]
     trace = 0.0
     for f, (d, w, g) in zip(fg, blocks):
-        wd = w[:, None] * d
+        wd = weighted(w, d)
         # tr(W Gamma W Delta PAAAP Delta') = tr(PAAAP Delta' W Gamma W Delta)
         trace += f * float(np.sum(paaap * (wd.T @ g @ wd)))
-    v_all = np.concatenate([w for _, w, _ in blocks])
+    v_all = block_diag(*[np.diag(w) if w.ndim == 1 else w for _, w, _ in blocks])
     pi_all = np.vstack([d for d, _, _ in blocks])
     gamma_all = block_diag(*[f * g for f, (_, _, g) in zip(fg, blocks)])
-    u_all = (v_all[:, None] * pi_all) @ paaap @ (pi_all.T * v_all[None, :])
+    vpi = v_all @ pi_all
+    u_all = vpi @ paaap @ vpi.T
     ug = u_all @ gamma_all
     trace2 = float(np.sum(ug * ug.T))
     return trace, trace2
@@ -278,5 +303,8 @@ def _constraint_basis(results):
     constraints = results._bound.model.constraints
     if constraints is None:
         return None
+    if not constraints.is_linear:
+        raise ValueError("compare: the Satorra (2000) difference test of models with nonlinear constraints (or "
+                         "constraints on := parameters) is not available in this version.")
     basis = constraints.basis()
     return None if basis is None else basis.basis

@@ -725,6 +725,17 @@ def _check_order(definitions: Sequence[tuple[str, Expression]], available: Colle
         seen.add(name)
 
 
+def parse_definitions(table) -> list[tuple[str, Expression]]:
+    """A parameter table's ``:=`` rows as (name, Expression), in syntax order; a definition may use
+    the labels of the model's parameters and earlier definitions."""
+    labels = {lab for lab, op in zip(table.label, table.op) if lab and op != ":="}
+    out: list[tuple[str, Expression]] = []
+    defined = table[table.op == ":="]
+    for lhs, rhs, line in zip(defined.lhs, defined.rhs, defined.line):
+        out.append((lhs, parse_definition(lhs, rhs, line=int(line), known=labels | {d for d, _ in out})))
+    return out
+
+
 def evaluate_defined(definitions: Sequence[tuple[str, Expression]],
                      values: Mapping[str, float | np.ndarray]) -> dict[str, float | np.ndarray]:
     """Values of ``:=`` parameters, in order; a definition may use any earlier one.

@@ -10,7 +10,6 @@ statistics (bootstrap, power) without changing it.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import time
 
@@ -19,7 +18,7 @@ import pandas as pd
 
 from govstats._threads import single_threaded
 from govstats.sem.auxiliary import auxiliary_syntax, check_auxiliary
-from govstats.sem.constraints import ReducedObjective
+from govstats.sem.constrained_fit import minimize_constrained
 from govstats.sem.continuous_wls import WLS_ESTIMATORS, least_squares_statistics
 from govstats.sem.esem import check_efa_fit, fit_rotated, has_efa
 from govstats.sem.inference import infer
@@ -49,11 +48,13 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
         are found by id, other columns ignored).
     data : DataFrame
         One row per respondent.
-    estimator : {"ML", "MLR", "MLM", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV"}, optional
+    estimator : {"ML", "MLR", "MLM", "MLMV", "MLMVS", "GLS", "WLS", "DWLS", "ULS", "WLSMV", "ULSMV"}, optional
         Maximum likelihood; MLR adds sandwich standard errors and the Yuan-Bentler (Mplus
         variant) scaled test, as lavaan's ``estimator = "MLR"``; MLM the robust.sem standard
-        errors and the Satorra-Bentler scaled test. GLS, WLS, DWLS and ULS fit continuous data by
-        least squares, as lavaan's estimators of these names. WLSMV (the default with
+        errors and the Satorra-Bentler scaled test, MLMV the same SEs with the scaled-shifted
+        test, MLMVS with the mean-and-variance adjusted (Satterthwaite) test. GLS, WLS, DWLS and
+        ULS fit continuous data by least squares, as lavaan's estimators of these names (exogenous
+        covariates free by default, as lavaan's ``fixed.x = FALSE`` for them). WLSMV (the default with
         ``ordered``) and ULSMV fit ordered items through their thresholds and polychoric
         correlations, with robust SEs and the scaled-shifted test, as lavaan. Default: ML, or
         WLSMV when ``ordered`` is given.
@@ -218,10 +219,10 @@ def compile_model(syntax: str, data: pd.DataFrame, options: FitOptions, levels: 
                                  orthogonal_efa=options.rotation_settings["orthogonal"],
                                  reorder_covariances=not options.auxiliary)
         if least_squares:
-            if names.ov_x and options.fixed_x:
-                raise ValueError(f"estimator={options.estimator!r} with exogenous covariates ({', '.join(names.ov_x)}) "
-                                 "is not available in this version; use estimator='ML' or 'MLR'.")
-            statistics.blocks = [least_squares_statistics(b, options.estimator, compiled.meanstructure)
+            # exogenous covariates: their moments are among the statistics (lavaan's conditional.x is FALSE
+            # for continuous data); fixed_x (default False for these estimators) fixes them at the sample's
+            exo = [i for i, v in enumerate(names.ov) if v in set(names.ov_x)] if options.fixed_x else []
+            statistics.blocks = [least_squares_statistics(b, options.estimator, compiled.meanstructure, exo)
                                  for b in statistics.blocks]
         return compiled, statistics
     items, numeric, covariates = ordered_items(names, options.ordered)
@@ -257,8 +258,10 @@ def ordered_items(names, ordered) -> tuple[list[str], list[str], list[str]]:
     return outcomes, numeric, covariates
 
 
-def refit(compiled: CompiledModel, statistics, start: np.ndarray | Optimum | None = None) -> Optimum:
-    """Estimates only: the compiled model on new statistics, warm-started from ``start``.
+def refit(compiled: CompiledModel, statistics, start: np.ndarray | Optimum | None = None,
+          tol: float = 1e-9) -> Optimum:
+    """Estimates only: the compiled model on new statistics, warm-started from ``start``; ``tol`` is
+    the optimizer's (a bootstrap draw's need not be the fit's: govstats.sem.bootstrap.DRAW_TOLERANCE).
 
     ``start`` is a parameter vector, or an earlier :class:`Optimum` (its estimates, and its
     curvature when it has one: then BFGS steps without scoring steps). The compiled model is not changed,
@@ -268,48 +271,15 @@ def refit(compiled: CompiledModel, statistics, start: np.ndarray | Optimum | Non
     with single_threaded():
         bound = compiled.bind(statistics)
         if isinstance(start, Optimum):
-            return estimate(bound, start.theta, start.inverse_hessian)
-        return estimate(bound, start_values(bound) if start is None else start)
+            return estimate(bound, start.theta, start.inverse_hessian, tol)
+        return estimate(bound, start_values(bound) if start is None else start, tol=tol)
 
 
-def estimate(bound, start: np.ndarray, inverse_hessian: np.ndarray | None = None) -> Optimum:
-    """The optimizer on a bound model's objective; with linear constraints on the reduced
-    parameters x (theta = theta_p + K x; the Optimum's inverse Hessian is then x's).
-
-    Inequalities by an active set: fit with the equalities, make the most violated inequality an
-    equality and refit, and release a binding one whose Kuhn-Tucker multiplier has the wrong sign
-    (the objective would decrease moving into the feasible side)."""
+def estimate(bound, start: np.ndarray, inverse_hessian: np.ndarray | None = None, tol: float = 1e-9) -> Optimum:
+    """The optimizer on a bound model's objective; under explicit constraints see
+    :mod:`govstats.sem.constrained_fit` (with linear ones the Optimum's inverse Hessian is that of
+    the reduced parameters x, theta = theta_p + K x)."""
     objective = objective_for(bound)
-    constraint_set = bound.model.constraints
-    if constraint_set is None:
-        return minimize(objective, start, inverse_hessian=inverse_hessian)
-    active: tuple = ()
-    for _ in range(2 * len(constraint_set.inequalities) + 1):
-        constraints = constraint_set.basis(active)
-        if constraints is None:
-            opt = minimize(objective, start, inverse_hessian=inverse_hessian)
-        else:
-            opt = minimize(ReducedObjective(objective, constraints), constraints.reduce(start),
-                           inverse_hessian=inverse_hessian if not active else None)
-            opt = dataclasses.replace(opt, theta=constraints.expand(opt.theta), constraints=constraints)
-        slack = constraint_set.slack(opt.theta)
-        violated = [i for i in np.argsort(slack) if slack[i] < -1e-9 and i not in active]
-        if violated:
-            active = active + (int(violated[0]),)
-            continue
-        released = _wrong_sign_multipliers(objective, opt.theta, constraint_set, active)
-        if not released:
-            return opt
-        active = tuple(i for i in active if i not in released)
-    return dataclasses.replace(opt, converged=False, message="the inequality constraints did not settle")
-
-
-def _wrong_sign_multipliers(objective, theta, constraint_set, active) -> list[int]:
-    """Binding inequalities g_i = G_i theta - h_i >= 0 whose multiplier in grad F = sum mu_i G_i
-    (with the equalities' free multipliers) is negative."""
-    if not active:
-        return []
-    _, grad, _ = objective.evaluate(theta, information=False)
-    rows = np.vstack([constraint_set.equalities, constraint_set.inequalities[list(active)]])
-    multipliers = np.linalg.lstsq(rows.T, grad, rcond=None)[0][len(constraint_set.equalities):]
-    return [i for i, mu in zip(active, multipliers) if mu < -1e-8]
+    if bound.model.constraints is None:
+        return minimize(objective, start, inverse_hessian=inverse_hessian, tol=tol)
+    return minimize_constrained(objective, start, bound.model.constraints, inverse_hessian, tol)

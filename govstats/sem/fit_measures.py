@@ -100,12 +100,11 @@ def robust_measures(*, chisq, df, n, groups, c, trace_ugamma, baseline_chisq, ba
         "baseline_chisq_scaled": baseline_scaled, "baseline_df_scaled": float(baseline_df),
         "baseline_pvalue_scaled": float(chi2_sf(baseline_scaled, baseline_df)),
         "baseline_chisq_scaling_factor": c_null,
-        "cfi_scaled": _cfi(scaled, df, baseline_scaled, baseline_df),
-        "tli_scaled": _tli(scaled, df, baseline_scaled, baseline_df),
         "cfi_robust": _cfi(chisq, df, baseline_chisq, baseline_df, c, c_null),
         "tli_robust": _tli(chisq, df, baseline_chisq, baseline_df, c, c_null),
     }
-    out["nnfi_scaled"] = out["tli_scaled"]
+    # lavaan reports the whole CFI family (nnfi, rfi, nfi, pnfi, ifi, rni) for the scaled statistics
+    out.update(_incremental(scaled, df, baseline_scaled, baseline_df, "_scaled"))
     out["nnfi_robust"] = out["tli_robust"]
     out["rni_robust"] = 1 - (chisq - c * df) / (baseline_chisq - c_null * baseline_df)
     out["rmsea_scaled"] = _rmsea(chisq, trace_ugamma, n, groups)
@@ -116,6 +115,63 @@ def robust_measures(*, chisq, df, n, groups, c, trace_ugamma, baseline_chisq, ba
     out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = _rmsea_ci(scaled, df, n, groups, c)
     out["rmsea_pvalue_robust"] = _rmsea_pvalue(scaled, df, n, groups, c)
     out["rmsea_notclose_pvalue_robust"] = _rmsea_pvalue(scaled, df, n, groups, c, h0=0.08, close=False)
+    return {k: float(v) for k, v in out.items()}
+
+
+def scaled_shifted(chisq, df, trace, trace2) -> tuple[float, float, float]:
+    """(statistic, scaling factor 1/a, shift) of the scaled-shifted test (Asparouhov and Muthen's
+    simple second-order correction, lavaan's "scaled.shifted"): a = sqrt(df / tr((UG)^2)),
+    T = a chisq + df - a tr(UG)."""
+    a = np.sqrt(df / trace2)
+    return a * chisq + df - a * trace, 1.0 / a, df - a * trace
+
+
+def mean_var_adjusted(chisq, trace, trace2) -> tuple[float, float, float]:
+    """(statistic, Satterthwaite df, scaling factor) of lavaan's "mean.var.adjusted" test:
+    df = tr(UG)^2 / tr((UG)^2) (fractional, as lavaan unless mimic = "Mplus"), c = tr(UG) / df."""
+    df = trace ** 2 / trace2
+    c = trace / df
+    return chisq / c, df, c
+
+
+def second_order_measures(*, test, chisq, df, n, groups, trace, trace2, baseline_chisq, baseline_df,
+                          baseline_trace, baseline_trace2) -> dict:
+    """The scaled and robust measures of ML with MLMV's scaled-shifted or MLMVS's mean-and-variance
+    adjusted test, as lavaan 0.6.14 (lav_fit_cfi.R, lav_fit_rmsea.R) reports them.
+
+    scaled.shifted: the scaled statistics in the usual formulas with the model's df; the robust
+    CFI/TLI/RNI/RMSEA use c = a (df - shift) / df = tr(UG) / df (the Satorra-Bentler factor) with
+    the unscaled chi-square, while the robust RMSEA's interval and p-values put the scaled-shifted
+    statistic with c = 1/a (lavaan's ``c.hat``, not ``c.hat3``). mean.var.adjusted: the scaled CFI
+    family with the fractional dfs, the scaled RMSEA from the unscaled chi-square on tr(UG) degrees
+    of freedom, and no robust measures at all (lavaan's robust.flag is FALSE for this test).
+    """
+    if test == "scaled.shifted":
+        scaled, factor, shift = scaled_shifted(chisq, df, trace, trace2)
+        base_scaled, base_factor, _ = scaled_shifted(baseline_chisq, baseline_df, baseline_trace, baseline_trace2)
+        df_scaled, base_df_scaled = df, baseline_df
+    else:
+        scaled, df_scaled, factor = mean_var_adjusted(chisq, trace, trace2)
+        base_scaled, base_df_scaled, base_factor = mean_var_adjusted(baseline_chisq, baseline_trace, baseline_trace2)
+    out = {"chisq_scaled": scaled, "df_scaled": df_scaled, "pvalue_scaled": float(chi2_sf(scaled, df_scaled)),
+           "chisq_scaling_factor": factor,
+           "baseline_chisq_scaled": base_scaled, "baseline_df_scaled": base_df_scaled,
+           "baseline_pvalue_scaled": float(chi2_sf(base_scaled, base_df_scaled)),
+           "baseline_chisq_scaling_factor": base_factor}
+    out.update(_incremental(scaled, df_scaled, base_scaled, base_df_scaled, "_scaled"))
+    if test == "mean.var.adjusted":
+        out.update(_rmsea_block(chisq, trace, n, groups, "_scaled"))
+        return {k: float(v) for k, v in out.items()}
+    out["chisq_shift_parameter"] = shift
+    out.update(_rmsea_block(scaled, df, n, groups, "_scaled"))
+    c, c_null = trace / df, baseline_trace / baseline_df
+    out["cfi_robust"] = _cfi(chisq, df, baseline_chisq, baseline_df, c, c_null)
+    out["tli_robust"] = out["nnfi_robust"] = _tli(chisq, df, baseline_chisq, baseline_df, c, c_null)
+    out["rni_robust"] = 1 - (chisq - c * df) / (baseline_chisq - c_null * baseline_df)
+    out["rmsea_robust"] = _rmsea(chisq, df, n, groups, c)
+    out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = _rmsea_ci(scaled, df, n, groups, factor)
+    out["rmsea_pvalue_robust"] = _rmsea_pvalue(scaled, df, n, groups, factor)
+    out["rmsea_notclose_pvalue_robust"] = _rmsea_pvalue(scaled, df, n, groups, factor, h0=0.08, close=False)
     return {k: float(v) for k, v in out.items()}
 
 
@@ -255,12 +311,8 @@ def ordinal_measures(*, chisq, df, npar, n, trace, trace2, baseline_chisq, basel
     RMSEA: the ML statistic of the polychoric matrix with its scaling factors, in the formulas of
     the continuous robust indices (RMSEA with N - G).
     """
-    def scaled(x2, d, t1, t2):
-        a = np.sqrt(d / t2)
-        return a * x2 + d - a * t1, 1.0 / a, d - a * t1
-
-    chisq_s, factor, shift = scaled(chisq, df, trace, trace2)
-    base_s, base_factor, _ = scaled(baseline_chisq, baseline_df, baseline_trace, baseline_trace2)
+    chisq_s, factor, shift = scaled_shifted(chisq, df, trace, trace2)
+    base_s, base_factor, _ = scaled_shifted(baseline_chisq, baseline_df, baseline_trace, baseline_trace2)
     out = {
         "npar": float(npar), "fmin": chisq / (2 * n),
         "chisq": chisq, "df": float(df),

@@ -6,7 +6,8 @@ One step for every estimator, dispatched on the kind of statistics:
   (``robust.huber.white``, ``robust.cluster``) uses the observed information and the casewise
   (cluster-summed) scores, with the Yuan-Bentler (Mplus) scaled test, as lavaan's MLR;
   ``robust.sem`` uses the expected information and the sample's Gamma, with the Satorra-Bentler
-  scaled test, as lavaan's MLM.
+  scaled test, as lavaan's MLM, or the scaled-shifted (MLMV) or mean-and-variance adjusted
+  (MLMVS) test from the traces of U Gamma and its square.
 - DWLS/ULS on stage-1 statistics: ``robust.sem`` SEs and the scaled-shifted test.
 - GLS, WLS, DWLS, ULS on continuous moments: standard SEs and test, as lavaan.
 """
@@ -29,7 +30,8 @@ from govstats.sem import trouble
 from govstats.sem.ml_inference import (casewise_scores, expected_information, first_order_information,
                                        gamma_middle, observed_information)
 from govstats.sem.ordinal import estimation as wls
-from govstats.sem.robust_test import baseline_scaling, h1_information, satorra_bentler_trace, trace_ugamma
+from govstats.sem.robust_test import (baseline_scaling, baseline_second_order_traces, h1_information,
+                                      satorra_bentler_trace, second_order_traces, trace_ugamma)
 
 
 @dataclass
@@ -161,8 +163,11 @@ def _infer_least_squares(bound, opt, options, messages) -> Inference:
     data = [least_squares.fitted_moments(d) for d in bound.statistics.blocks]
     implied = [block.implied(theta)[:2] for block in bound.blocks]
     meanstructure = bound.model.meanstructure
-    df = n_moments - q
-    base_chisq, base_df = least_squares.baseline_chisq(bound)
+    table = bound.model.table
+    n_exo = int(((table.exo == 1) & (table.free == 0)).sum())  # fixed.x moments are fitted exactly, not counted
+    df = n_moments - q - n_exo
+    x_index = [i for i, v in enumerate(bound.model.names.ov) if v in set(bound.model.names.ov_x)]
+    base_chisq, base_df = least_squares.baseline_chisq(bound, x_index, options.fixed_x)
     n_total, groups = bound.statistics.ntotal, len(bound.blocks)
     # lavaan's RMSEA for these estimators uses N - G (the statistic is (N - G) F with one group)
     measures = fm.standard_measures(chisq=chisq, df=df, n=n_total - groups, groups=groups, npar=q,
@@ -172,6 +177,9 @@ def _infer_least_squares(bound, opt, options, messages) -> Inference:
         measures.pop(name, None)
     measures["ntotal"] = float(n_total)
     measures["fmin"] = chisq / (2 * n_total)
+    if options.estimator == "ULS":
+        # lavaan: the ULS statistic has no chi-square distribution (unit weights), its p-values are NA
+        measures["pvalue"] = measures["baseline_pvalue"] = float("nan")
     return Inference(info_inv, measures, options.se, "standard", messages)
 
 
@@ -201,6 +209,7 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
     if options.information == "observed" or (scaled and options.observed_information == "hessian"):
         observed = observed_information(models, data, theta, meanstructure)
     satorra_bentler = options.test == "satorra.bentler"
+    second_order = options.test in ("scaled.shifted", "mean.var.adjusted")
     exo_names = set(bound.model.names.ov_x) if options.fixed_x else set()
     exo_index = [[i for i, v in enumerate(bound.model.names.ov) if v in exo_names] for _ in models]
     b0 = None
@@ -216,7 +225,7 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
     vcov = None
     constraints = opt.constraints
     inverse = np.linalg.inv if constraints is None else constraints.inverse
-    needs_inverse = options.se != "none" or scaled or satorra_bentler
+    needs_inverse = options.se != "none" or scaled or satorra_bentler or second_order
     info_inv = checked_inverse(information, messages, constraints) if needs_inverse else None
     if info_inv is not None and options.se != "none":
         if robust:
@@ -273,6 +282,15 @@ def _infer_ml(bound, opt, options, messages) -> Inference:
         measures.update(fm.robust_measures(chisq=chisq, df=df, n=n_total, groups=len(models), c=trace / df,
                                            trace_ugamma=trace, baseline_chisq=base_chisq, baseline_df=base_df,
                                            c_null=c_null))
+    if second_order and info_inv is not None and df > 0:
+        # MLMV / MLMVS (or ML with that test): the expected information is the only one allowed (options)
+        test_type = options.test
+        trace, trace2 = second_order_traces(models, data, theta, meanstructure, info_inv, exo_index[0])
+        base_trace, base_trace2 = baseline_second_order_traces(data, meanstructure, exo_index[0], free_x)
+        measures.update(fm.second_order_measures(test=test_type, chisq=chisq, df=df, n=n_total, groups=len(models),
+                                                 trace=trace, trace2=trace2, baseline_chisq=base_chisq,
+                                                 baseline_df=base_df, baseline_trace=base_trace,
+                                                 baseline_trace2=base_trace2))
     return Inference(vcov, measures, options.se, test_type, messages)
 
 

@@ -11,6 +11,8 @@ resampling counts instead.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from govstats.sem.distributions import norm_ppf, norm_sf
@@ -53,7 +55,8 @@ def bootstrap_se(draws: np.ndarray) -> np.ndarray:
     draws = np.asarray(draws, dtype=float)
     if len(draws) < 2:
         return np.full(draws.shape[1], np.nan)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a column with no finite draw: NaN, said elsewhere
         return np.nanstd(draws, axis=0)
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from govstats.sem.constraints import linear_constraints
+from govstats.sem.constraints import constraint_set
 from govstats.sem.continuous_wls import LeastSquaresBlock
-from govstats.sem.expressions import parse_definition
+from govstats.sem.expressions import parse_definitions
 from govstats.sem.ordinal.model import OrdinalBlock
 from govstats.sem.partable import build_partable
 from govstats.sem.ram import RAMModel
@@ -84,16 +84,11 @@ class CompiledModel:
     def _compile_table(self) -> None:
         ngroups, stat_names, parameterization = self.ngroups, self._stat_names, self.parameterization
         self.n_free = int(self.table.free.max()) if len(self.table) else 0
-        self.constraints = linear_constraints(self.table, self.formulas)
+        self.definitions = parse_definitions(self.table)
+        self.constraints = constraint_set(self.table, self.formulas, self.definitions)
         # lavaan's npar: free parameters less independent equality constraints
         self.n_parameters = self.n_free - (self.constraints.count if self.constraints else 0)
         self.meanstructure = bool((self.table.op == "~1").any())
-        labels = [lab for lab, op in zip(self.table.label, self.table.op) if lab and op != ":="]
-        self.definitions = []
-        defined = self.table[self.table.op == ":="]
-        for lhs, rhs, line in zip(defined.lhs, defined.rhs, defined.line):
-            self.definitions.append((lhs, parse_definition(lhs, rhs, line=int(line),
-                                                           known=set(labels) | {d for d, _ in self.definitions})))
         if self.ordered:
             derived = [self._derived_count(g) for g in range(1, ngroups + 1)]
             self.n_extended = self.n_free + sum(derived)
@@ -186,7 +181,10 @@ class BoundModel:
         table = model.table
         for k in np.flatnonzero(rows.exo):
             stats = statistics.blocks[rows.group[k] - 1]
-            mean, cov = stats.x_moments if stats.kind == "ordinal" else (stats.mean, stats.cov)
+            if stats.kind == "ordinal":
+                mean, cov = stats.x_moments
+            else:  # least squares fix them at the N - 1 covariances they fit
+                mean, cov = stats.mean, getattr(stats, "fitted_cov", stats.cov)
             lhs, rhs, op = table.lhs.iat[k], table.rhs.iat[k], table.op.iat[k]
             fixed[k] = mean[index[lhs]] if op == "~1" else cov[index[lhs], index[rhs]]
         self.fixed = fixed

@@ -33,7 +33,7 @@ from govstats.sem.rotation_options import ROTATION_ARGS, rotation_options
 
 __all__ = ["FitOptions", "normalize_options", "ESTIMATORS", "ORDINAL_ESTIMATORS"]
 
-CONTINUOUS_ESTIMATORS = ("ML", "MLR", "MLM", "GLS", "WLS", "DWLS", "ULS")
+CONTINUOUS_ESTIMATORS = ("ML", "MLR", "MLM", "MLMV", "MLMVS", "GLS", "WLS", "DWLS", "ULS")
 LEAST_SQUARES = ("GLS", "WLS", "DWLS", "ULS")
 ORDINAL_ESTIMATORS = ("WLSMV", "ULSMV")
 ESTIMATORS = CONTINUOUS_ESTIMATORS + ORDINAL_ESTIMATORS
@@ -42,7 +42,7 @@ ESTIMATORS = CONTINUOUS_ESTIMATORS + ORDINAL_ESTIMATORS
 # names other SEM software uses for estimators lavaan lacks in 0.6.14 (Bayes: blavaan;
 # IV/2SLS/MIIV: lavaan >= 0.6-18 and MIIVsem).
 OTHER_ESTIMATORS = frozenset({
-    "WLSM", "WLSMVS", "ULSM", "ULSMVS", "MLMV", "MLMVS", "MLF", "PML",
+    "WLSM", "WLSMVS", "ULSM", "ULSMVS", "MLF", "PML",
     "MML", "FML", "UMN", "REML", "NTRLS", "CATML", "DLS", "FABIN", "FABIN2", "FABIN3", "GUTTMAN",
     "GUTMAN", "GUTTMAN1952", "BENTLER", "BENTLER1982", "NONE", "BAYES", "IV", "2SLS", "MIIV",
 })
@@ -68,7 +68,11 @@ SE_ALIASES = {"robust.mlm": "robust.sem", "robust.mlr": "robust.huber.white", "s
 # ... and se values that mean "standard SEs from this information"
 SE_INFORMATION = ("observed", "expected", "first.order")
 
-TESTS = ("standard", "satorra.bentler", "yuan.bentler.mplus", "scaled.shifted")
+TESTS = ("standard", "satorra.bentler", "yuan.bentler.mplus", "scaled.shifted", "mean.var.adjusted")
+# lavaan's ML estimators with a second-order test: ML estimates, robust.sem SEs and that test
+SECOND_ORDER = {"MLMV": "scaled.shifted", "MLMVS": "mean.var.adjusted"}
+# the tests lavaan computes from the sample's Gamma (lav_test_satorra_bentler.R)
+GAMMA_TESTS = ("satorra.bentler", "scaled.shifted", "mean.var.adjusted")
 # lav_test_rename(): every spelling lavaan accepts, to its canonical name
 _TEST_RENAME = {
     **dict.fromkeys(("standard", "chisq", "chi", "chi-square", "chi.square"), "standard"),
@@ -325,7 +329,8 @@ def normalize_options(*, estimator=None, ordered=None, missing=None, cluster=Non
     Parameters
     ----------
     estimator : str, optional
-        ``ML``, ``MLR``, ``WLSMV`` or ``ULSMV``. Default ML, or WLSMV with ``ordered``.
+        ``ML``, ``MLR``, ``MLM``, ``MLMV``, ``MLMVS``, ``GLS``, ``WLS``, ``DWLS``, ``ULS`` (continuous
+        data), ``WLSMV`` or ``ULSMV`` (ordered items). Default ML, or WLSMV with ``ordered``.
     ordered : True, str or list of str, optional
         Ordered items: True for all; an empty list or False for none.
     missing : {"listwise", "pairwise", "fiml", "fiml.x"}, optional
@@ -345,7 +350,9 @@ def normalize_options(*, estimator=None, ordered=None, missing=None, cluster=Non
         ``robust.sem`` (WLSMV/ULSMV), ``none``, or ``robust`` (lavaan's meaning: robust.sem, or
         robust.cluster with ``cluster``). Default: the estimator's.
     test : str, optional
-        ``standard``, ``yuan.bentler.mplus`` (ML family) or ``scaled.shifted`` (WLSMV/ULSMV).
+        ``standard``, ``yuan.bentler.mplus``, ``satorra.bentler``, ``scaled.shifted`` or
+        ``mean.var.adjusted`` (ML family: the estimator's own test or, with ML, one added beside the
+        standard one), ``scaled.shifted`` (WLSMV/ULSMV).
     information : {"expected", "observed", "first.order"}, optional
         Default: observed for robust.huber.white and robust.cluster SEs, else expected.
     bootstrap : int
@@ -366,7 +373,9 @@ def normalize_options(*, estimator=None, ordered=None, missing=None, cluster=Non
     parameterization : {"delta", "theta"}, optional
         ``theta`` with ordered items only.
     fixed_x : bool, optional
-        Default True; False is not possible with ordered items (lavaan: conditional.x).
+        Default as lavaan's: True for the ML family and ordered items, False for GLS, WLS, DWLS and
+        ULS (their covariates' variances are free parameters); False is not possible with ordered
+        items (lavaan: conditional.x).
     **other
         Refused: lavaan options this version does not have are named as such, anything else
         gets a close-match suggestion.
@@ -411,7 +420,7 @@ def normalize_options(*, estimator=None, ordered=None, missing=None, cluster=Non
     group = _column("group", group)
     std_lv = _bool("std_lv", std_lv)
     orthogonal = _bool("orthogonal", orthogonal)
-    fixed_x = True if fixed_x is None else _bool("fixed_x", fixed_x)
+    fixed_x = None if fixed_x is None else _bool("fixed_x", fixed_x)
     if isinstance(meanstructure, str) and meanstructure.lower() == "default":
         meanstructure = None
     meanstructure = None if meanstructure is None else _bool("meanstructure", meanstructure)
@@ -431,6 +440,10 @@ def normalize_options(*, estimator=None, ordered=None, missing=None, cluster=Non
 
     # --- estimator and ordered items -----------------------------------------------------
     estimator = _estimator(estimator, ordered)
+    if fixed_x is None:
+        # lavaan (lav_options_set): fixed.x = "default" is TRUE for ML (MLR, MLM, MLMV, ... are ML there)
+        # and with conditional.x (ordered items), FALSE for GLS, WLS, DWLS, ULS on continuous data
+        fixed_x = categorical or estimator not in LEAST_SQUARES
 
     # --- the bootstrap and Monte Carlo intervals ------------------------------------------
     se_given = se
@@ -701,8 +714,9 @@ def _fiml_checks(estimator: str, se, test, information, meanstructure):
         # lavaan: MLM (and se="robust.sem") switch to listwise deletion with a warning; least squares refuse
         raise ValueError(f"estimator={estimator!r} cannot be combined with missing='fiml' (lavaan would switch to "
                          "listwise deletion or refuse); use estimator='ML' or 'MLR' with FIML.")
-    if se == "robust.sem" or test == "satorra.bentler":
-        raise ValueError("MLM-type standard errors (se='robust.sem') and the Satorra-Bentler test need complete data; "
+    if se == "robust.sem" or test in GAMMA_TESTS:
+        raise ValueError("MLM-type standard errors (se='robust.sem') and the Satorra-Bentler (or MLMV-type "
+                         "scaled-shifted, mean-and-variance adjusted) tests need complete data; "
                          "with missing='fiml' lavaan silently switches to listwise deletion. Use estimator='MLR' "
                          "(sandwich standard errors and the Yuan-Bentler test with FIML), or missing='listwise'.")
     if meanstructure is False:
@@ -870,6 +884,15 @@ def _inference_continuous(estimator: str, se, test, information, cluster, asked)
     _check_se_value(se)
     if test == "none":
         raise _not_available("test='none'")
+    if cluster is not None and (estimator in SECOND_ORDER or test in SECOND_ORDER.values()):
+        # lavaan 0.6.14: ML with cluster stops ("`test' argument must one of "none", "yuan.bentler",
+        # "yuan.bentler.mplus" or "satorra.bentler" in the clustered case"); MLMV/MLMVS with cluster
+        # silently switch to robust.cluster SEs and add the Yuan-Bentler test
+        name = f"estimator={estimator!r}" if estimator in SECOND_ORDER else f"test={test!r}"
+        raise ValueError(f"{name} with 'cluster' is refused: lavaan 0.6.14 allows only the Yuan-Bentler or "
+                         "Satorra-Bentler test in the clustered case (with MLMV/MLMVS it silently replaces the "
+                         "standard errors by robust.cluster and adds the Yuan-Bentler test). Use estimator='MLR' "
+                         "with 'cluster'.")
     if cluster is not None and (estimator == "MLM" or se == "robust.sem" or test == "satorra.bentler"):
         # lavaan: MLM (or robust.sem) with cluster is se="robust.cluster.sem"
         raise ValueError("MLM-type standard errors and the Satorra-Bentler test with 'cluster' (lavaan's "
@@ -877,8 +900,15 @@ def _inference_continuous(estimator: str, se, test, information, cluster, asked)
     if estimator in LEAST_SQUARES:
         # lavaan 0.6.14 on continuous data: se="standard", test="standard", information "expected"
         if cluster is not None:
-            raise ValueError(f"estimator={estimator!r} with 'cluster' is not available in this version; use "
-                             "estimator='MLR' with 'cluster'.")
+            # lavaan 0.6.14 stops too: for ULS and DWLS 'information = "first.order" not available for
+            # estimator ULS', for GLS and WLS 'invalid value(s) in test= argument when estimator is GLS:
+            # yuan.bentler.mplus' (cluster asks for cluster-robust SEs and the Yuan-Bentler test)
+            reason = ("its cluster-robust standard errors need the first-order information, which lavaan does "
+                      f"not have for {estimator}" if estimator in ("ULS", "DWLS") else
+                      f"the Yuan-Bentler test that 'cluster' asks for is not defined for {estimator}")
+            raise ValueError(f"estimator={estimator!r} with 'cluster' is refused, as lavaan 0.6.14 refuses it "
+                             f"({reason}); use estimator='MLR' with 'cluster' (cluster-robust standard errors "
+                             "and test), or a two-level model (level: blocks).")
         if se not in (None, "standard", "none"):
             raise ValueError(f"The 'se' parameter of fit must be one of {_show(('standard', 'none'))} with "
                              f"estimator={estimator!r} in this version. Got {asked!r} instead.")
@@ -897,6 +927,18 @@ def _inference_continuous(estimator: str, se, test, information, cluster, asked)
                              f"with estimator='MLM'. Got {asked!r} instead.")
         _check_test_value(test, estimator, ("standard", "satorra.bentler"))
         se, test = se or "robust.sem", "satorra.bentler"
+    elif estimator in SECOND_ORDER:
+        # lavaan: MLMV is ML with se="robust.sem" and test="scaled.shifted", MLMVS the same with
+        # test="mean.var.adjusted" (test="standard" adds the standard test, which is always reported)
+        own = SECOND_ORDER[estimator]
+        if se == "robust":
+            se = "robust.sem"
+        if se not in (None, "robust.sem", "standard", "none"):
+            # lavaan also takes robust.huber.white (then with the observed information); not computed here
+            raise ValueError(f"The 'se' parameter of fit must be one of {_show(('robust.sem', 'standard', 'none'))} "
+                             f"with estimator={estimator!r} in this version. Got {asked!r} instead.")
+        _check_test_value(test, estimator, ("standard", own))
+        se, test = se or "robust.sem", own
     elif cluster is not None:
         if estimator == "MLR":
             # lavaan: MLR with cluster sets se="robust.cluster" and test="yuan.bentler.mplus" whatever was asked
@@ -929,7 +971,9 @@ def _inference_continuous(estimator: str, se, test, information, cluster, asked)
             se = "standard" if estimator == "ML" else "robust.huber.white"
         if estimator == "ML":
             # lavaan: test="yuan.bentler.mplus" with ML computes it beside the standard test
-            _check_test_value(test, estimator, ("standard", "satorra.bentler", "yuan.bentler.mplus"))
+            # ... and test="scaled.shifted" or "mean.var.adjusted" (MLMV's and MLMVS's tests) beside it too
+            _check_test_value(test, estimator, ("standard", "satorra.bentler", "yuan.bentler.mplus", "scaled.shifted",
+                                                "mean.var.adjusted"))
             test = test or "standard"
         else:
             if test == "standard":
@@ -945,11 +989,11 @@ def _inference_continuous(estimator: str, se, test, information, cluster, asked)
     # ML-family estimators), else expected (se="none" and se="standard" included)
     if information is None:
         information = "observed" if se in ("robust.huber.white", "robust.cluster") else "expected"
-    if information == "observed" and (se == "robust.sem" or test == "satorra.bentler"):
+    if information == "observed" and (se == "robust.sem" or test in GAMMA_TESTS):
         # lavaan then takes the h1 weights from the observed information too; not computed here
         raise ValueError("The 'information' parameter of fit cannot be 'observed' with MLM-type standard errors "
-                         "(se='robust.sem') or the Satorra-Bentler test in this version; leave out 'information' "
-                         "(lavaan's default for them is 'expected').")
+                         f"(se='robust.sem') or the {'Satorra-Bentler' if test == 'satorra.bentler' else test} test "
+                         "in this version; leave out 'information' (lavaan's default for them is 'expected').")
     if information == "first.order":
         if se not in ("standard", "none"):
             # lavaan: "information must be either expected or observed if robust standard errors are requested"

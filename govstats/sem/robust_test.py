@@ -56,11 +56,11 @@ def _explicit_saturated_trace(d, meanstructure: bool, clustered: bool, exo) -> f
     return float(np.sum(b1 * np.linalg.inv(info).T))
 
 
-def gamma_trace(d, inv: np.ndarray, meanstructure: bool, exo=()) -> float:
-    """tr(A1 Gamma) for one group: Gamma the sample's asymptotic covariance of (means, vech S)
-    (N divisor; under fixed.x lavaan's, from the moments less those of the fit on the covariates)
-    and A1 the normal-theory weight at the covariance matrix whose inverse is ``inv`` (the implied
-    one for the model, the diagonal one for the baseline). The Satorra-Bentler test's first term."""
+def moment_deviations(d, meanstructure: bool, exo=()) -> np.ndarray:
+    """The n x k casewise sample moments, centred: (means,) then the covariances in
+    ``np.tril_indices`` order. Their cross product over n is the sample's Gamma (N divisor); with
+    fixed.x covariates (``exo``) lavaan's, from the moments less those of the fit on the
+    covariates, so that the covariates' own moments drop out."""
     p = d.cov.shape[0]
     rows, cols = np.tril_indices(p)
     dev = d.raw - d.mean
@@ -71,11 +71,24 @@ def gamma_trace(d, inv: np.ndarray, meanstructure: bool, exo=()) -> float:
         moments = moments - fitted[:, rows] * fitted[:, cols]
         means = dev - fitted
     moments = moments - moments.mean(axis=0)
+    return np.hstack([means, moments]) if meanstructure else moments
+
+
+def moment_weight(inv: np.ndarray, meanstructure: bool) -> np.ndarray:
+    """A1, the normal-theory weight of (means,) vech(Sigma) at the covariance matrix whose inverse
+    is ``inv``, in the order of :func:`moment_deviations`."""
+    rows, cols = np.tril_indices(inv.shape[0])
     weight = normal_theory_weight(inv, rows, cols)
-    total = float(np.sum((moments @ weight) * moments)) / d.n
-    if meanstructure:
-        total += float(np.sum((means @ inv) * means)) / d.n
-    return total
+    return block_diag(inv, weight) if meanstructure else weight
+
+
+def gamma_trace(d, inv: np.ndarray, meanstructure: bool, exo=()) -> float:
+    """tr(A1 Gamma) for one group: Gamma the sample's asymptotic covariance of (means, vech S)
+    (N divisor; under fixed.x lavaan's, from the moments less those of the fit on the covariates)
+    and A1 the normal-theory weight at the covariance matrix whose inverse is ``inv`` (the implied
+    one for the model, the diagonal one for the baseline). The Satorra-Bentler test's first term."""
+    z = moment_deviations(d, meanstructure, exo)
+    return float(np.sum((z @ moment_weight(inv, meanstructure)) * z)) / d.n
 
 
 def satorra_bentler_trace(models, data, theta, meanstructure, middle, e_inv, exo=()) -> float:
@@ -183,3 +196,78 @@ def baseline_scaling(data, meanstructure: bool, base_df: float, clustered: bool,
         # per group: the information and the first-order information carry the same weight n_g / N
         trace_h0 += np.sum(outer / d.n * inv_info)
     return (trace_h1 - trace_h0) / base_df
+
+
+def second_order_traces(models, data, theta, meanstructure, e_inv, exo=()) -> tuple[float, float]:
+    """tr(U Gamma) and tr((U Gamma)^2) of the model, as lavaan's ``lav_test_satorra_bentler_trace_original``
+    (every group at once, as lavaan since 0.6-13): U = V - V Delta E^-1 Delta' V with V the
+    groups' A1 (at the implied moments) weighted f_g = N_g / N and Gamma the groups' Gamma over
+    f_g, ``e_inv`` the inverse of the expected information. The two traces make MLMV's
+    scaled-shifted and MLMVS's mean-and-variance adjusted tests."""
+    n_total = sum(d.n for d in data)
+    parts = []
+    for model, d in zip(models, data):
+        sigma, mu, B, C, M = model.implied(theta)
+        dS, dmu = model.jacobian(theta, B, C, M)
+        rows, cols = np.tril_indices(model.p)
+        delta = dS[rows, cols, :]
+        if meanstructure:
+            delta = np.vstack([dmu, delta])
+        z = moment_deviations(d, meanstructure, exo)
+        parts.append((d.n / n_total, delta, moment_weight(np.linalg.inv(sigma), meanstructure), z.T @ z / d.n))
+    return ugamma_traces(parts, e_inv)
+
+
+def ugamma_traces(parts, e_inv: np.ndarray) -> tuple[float, float]:
+    """tr(U Gamma), tr((U Gamma)^2) from per-group (f_g, Delta_g, A1_g, Gamma_g), without the
+    k x k matrix U: with H = Gamma W Delta and P = E^-1 sum f_g Delta' W H,
+    tr(UG) = sum tr(W Gamma) - tr(P) and
+    tr((UG)^2) = sum tr(W Gamma W Gamma) - 2 tr(E^-1 sum f_g H' W H) + tr(P P)
+    (V and Gamma are block diagonal, so the f_g cancel in W Gamma)."""
+    first = square = 0.0
+    middle = cross = 0.0
+    for f, delta, w, gamma in parts:
+        wg = w @ gamma
+        first += float(np.trace(wg))
+        square += float(np.sum(wg * wg.T))
+        h = gamma @ (w @ delta)
+        middle = middle + f * (delta.T @ (w @ h))
+        cross = cross + f * (h.T @ (w @ h))
+    p_mat = e_inv @ middle
+    trace = first - float(np.trace(p_mat))
+    trace2 = square - 2 * float(np.sum(e_inv * cross)) + float(np.sum(p_mat * p_mat.T))
+    return trace, trace2
+
+
+def baseline_second_order_traces(data, meanstructure: bool, exo=(), free_x=()) -> tuple[float, float]:
+    """tr(U Gamma) and tr((U Gamma)^2) of the independence model (lavaan's baseline, fitted by ML):
+    free means (with a mean structure) and variances, the covariates' block as in
+    :func:`baseline_scaling` (fixed.x: fixed at the sample moments; ``free_x``: free). Its
+    parameters are moments, so Delta selects them and the estimates are the sample's (N divisor)."""
+    n_total = sum(d.n for d in data)
+    blocks = []
+    for d in data:
+        p = d.cov.shape[0]
+        rows, cols = np.tril_indices(p)
+        is_exo = np.zeros(p, dtype=bool)
+        is_exo[list(exo)] = True
+        in_x = np.zeros(p, dtype=bool)
+        in_x[list(exo) + list(free_x)] = True
+        sigma0 = np.diag(np.diag(d.cov))
+        sigma0[np.ix_(in_x, in_x)] = d.cov[np.ix_(in_x, in_x)]
+        free = ((rows == cols) & ~is_exo[rows]) | (np.isin(rows, list(free_x)) & np.isin(cols, list(free_x)))
+        if meanstructure:
+            free = np.concatenate([~is_exo, free])
+        selection = np.eye(len(free))[:, free]
+        z = moment_deviations(d, meanstructure, exo)
+        blocks.append((d.n / n_total, selection, moment_weight(np.linalg.inv(sigma0), meanstructure), z.T @ z / d.n))
+    # the groups' parameters are their own: Delta is block diagonal across groups
+    widths = [b[1].shape[1] for b in blocks]
+    offsets = np.concatenate([[0], np.cumsum(widths)])
+    parts, information = [], np.zeros((offsets[-1], offsets[-1]))
+    for (f, selection, w, gamma), start, stop in zip(blocks, offsets[:-1], offsets[1:]):
+        delta = np.zeros((selection.shape[0], offsets[-1]))
+        delta[:, start:stop] = selection
+        information += f * (delta.T @ w @ delta)
+        parts.append((f, delta, w, gamma))
+    return ugamma_traces(parts, np.linalg.inv(information))

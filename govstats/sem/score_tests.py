@@ -108,9 +108,10 @@ def score_tests(results) -> ScoreTests:
     """
     bound = results._bound
     model = bound.model
-    if results.estimator not in ("ML", "MLR", "MLM") or bound.statistics.blocks[0].kind != "moments":
-        raise ValueError(f"score_tests: defined here for ML, MLR and MLM fits on complete data; this fit is "
-                         f"{results.estimator} with missing={results.options.get('missing', 'listwise')!r}.")
+    # lavaan: with robust SEs (MLM, MLMV, MLMVS) lavTestScore falls back to the ordinary score test
+    if results.estimator not in ("ML", "MLR", "MLM", "MLMV", "MLMVS") or bound.statistics.blocks[0].kind != "moments":
+        raise ValueError(f"score_tests: defined here for ML, MLR, MLM, MLMV and MLMVS fits on complete data; this "
+                         f"fit is {results.estimator} with missing={results.options.get('missing', 'listwise')!r}.")
     if model.constraints is not None:
         raise ValueError("score_tests: the model has explicit constraints (==, <, >); score tests are implemented "
                          "for equalities by shared labels and group_equal only.")

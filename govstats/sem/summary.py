@@ -26,10 +26,12 @@ import numpy as np
 import pandas as pd
 
 SHOWN_OPS = ("=~", "<~", "~", "~~", "~1", "|", "~*~", ":=")  # the rows of SEMResults.params (tables.py)
-ESTIMATOR_NAMES = {"ML": "ML", "MLR": "ML", "MLM": "ML", "WLSMV": "DWLS", "ULSMV": "ULS"}
+ESTIMATOR_NAMES = {"ML": "ML", "MLR": "ML", "MLM": "ML", "MLMV": "ML", "MLMVS": "ML", "WLSMV": "DWLS",
+                   "ULSMV": "ULS"}
 TEST_LABELS = {"yuan.bentler.mplus": "Yuan-Bentler correction (Mplus variant)",
                "satorra.bentler": "Satorra-Bentler correction",
-               "scaled.shifted": "simple second-order correction"}
+               "scaled.shifted": "simple second-order correction",
+               "mean.var.adjusted": "mean and variance adjusted correction"}
 
 
 # -- text helpers ------------------------------------------------------------------------------
@@ -330,8 +332,8 @@ def _test_block(result) -> list[str]:
     no_df = not np.isfinite(df) or df == 0
     if not scaled:
         rows = [["", ""], ["Test statistic", num(f["chisq"])], ["Degrees of freedom", _df(df)]]
-        if not no_df:
-            rows.append(["P-value (Chi-square)", num(f["pvalue"])])
+        if not no_df:  # lavaan: ULS's statistic has no known distribution, "P-value (Unknown)   NA"
+            rows.append(["P-value (Unknown)" if np.isnan(f["pvalue"]) else "P-value (Chi-square)", num(f["pvalue"])])
         lines += _block(rows, (43, 8))
     else:
         rows = [["", "Standard", "Scaled"],
@@ -688,6 +690,7 @@ def _constraint_lines(result) -> list[str]:
 
     bound = result._bound
     scope = {k: float(v[0]) for k, v in bound.label_scope(bound.values(result._theta)[None, :]).items()}
+    scope.update(evaluate_defined(bound.model.definitions, scope))  # constraints may use := parameters
     out = ["", "Constraints:", " " + " " * 44 + " " + f"{'|Slack|':>8s}"]
     for lhs, op, rhs in zip(rows.lhs, rows.op, rows.rhs):
         rhs = str(rhs)

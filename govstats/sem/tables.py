@@ -35,6 +35,11 @@ def results_tables(bound, theta: np.ndarray, vcov: np.ndarray | None):
         se = np.where(free > 0, diag[np.maximum(free, 1) - 1], 0.0)
         if defined.any():
             se[defined] = delta_se(lambda ts: row_values_batch(bound, ts)[:, defined], theta, vcov)
+            if bound.model.constraints is not None:
+                # a := parameter the constraints hold constant (ab := a*b with ab == 0.6) has SE 0, as in
+                # lavaan; the numerical delta method leaves ~1e-10 there, a z of 1e9
+                constant = defined & (np.nan_to_num(se, nan=1.0) < 1e-7 * np.maximum(1.0, np.abs(values[0])))
+                se[constant] = 0.0
         std_se = delta_se(lambda ts: standardize_batch(bound, ts, "std.all"), theta, vcov)
         std_se[(free == 0) & ~defined & (np.nan_to_num(std_se) < 1e-10)] = 0.0
         std_se[table.op.to_numpy() == "~*~"] = 0.0

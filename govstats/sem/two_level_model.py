@@ -18,8 +18,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from govstats.sem.constraints import linear_constraints
-from govstats.sem.expressions import parse_definition
+from govstats.sem.constraints import constraint_set
+from govstats.sem.expressions import parse_definitions
 from govstats.sem.model import BoundModel, RowMap
 from govstats.sem.partable import VariableNames, build_partable
 from govstats.sem.ram import RAMModel
@@ -193,14 +193,9 @@ class TwoLevelModel:
                                    lvov_y=level_names[0].lvov_y + level_names[1].lvov_y)
         self.n_free = int(table.free.max()) if len(table) else 0
         self.n_extended = self.n_free
-        self.constraints = linear_constraints(table, formulas)
+        self.definitions = parse_definitions(table)
+        self.constraints = constraint_set(table, formulas, self.definitions)
         self.n_parameters = self.n_free - (self.constraints.count if self.constraints else 0)
-        labels = [lab for lab, op in zip(table.label, table.op) if lab and op != ":="]
-        self.definitions = []
-        defined = table[table.op == ":="]
-        for lhs, rhs, line in zip(defined.lhs, defined.rhs, defined.line):
-            self.definitions.append((lhs, parse_definition(lhs, rhs, line=int(line),
-                                                           known=set(labels) | {d for d, _ in self.definitions})))
         self.blocks = [RAMModel(table, level_names[b], b + 1, self.n_free) for b in range(2)]
         self.row_map = RowMap(self)
         within = list(level_names[0].ov)

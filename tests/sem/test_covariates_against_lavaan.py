@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from govstats import fit
-from tests_support import assert_estimates_match, assert_fit_measures_match
+from tests_support import assert_estimates_match, assert_fit_measures_match, assert_partable_matches
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = json.loads((REPO / "tests" / "reference" / "sem" / "covariates" / "covariates.json")
@@ -43,3 +43,8 @@ def test_estimates_and_standard_errors(case):
 def test_fit_measures(case):
     ref, res = case
     assert_fit_measures_match(res.fit_measures, ref["fit"])
+
+
+def test_parameter_table_as_lavaan(case):
+    ref, res = case
+    assert_partable_matches(ref["partable"], res.partable())

@@ -78,7 +78,7 @@ def test_a_non_recursive_model_has_no_causal_order():
 def test_a_warm_refitted_draw_matches_a_cold_fit_of_its_rows():
     # each draw starts from the fit's estimates (scoring steps, then BFGS) with the same stopping
     # rule as fit(): its estimates must be those of a fit of the resampled rows from scratch
-    from govstats.sem.bootstrap import _bootstrap_draw, _payload, warm_start
+    from govstats.sem.bootstrap import _bootstrap_draws, _payload, warm_start
     from govstats.sem.fit import estimate
     from govstats.sem.options import normalize_options
     from govstats.sem.start import start_values
@@ -89,14 +89,21 @@ def test_a_warm_refitted_draw_matches_a_cold_fit_of_its_rows():
     observed = list(compiled.names.ov)
     frame = DATA[observed].dropna().reset_index(drop=True)
     payload = _payload(CHAIN, normalize_options(**res.options), None, compiled,
-                       warm_start(bound, estimate(bound, start_values(bound))), frame, observed, None)
+                       warm_start(bound, estimate(bound, start_values(bound))), frame, observed, None, bound=bound)
     shown = compiled.table.op.isin(set(res.params.op)).to_numpy()
-    for seed in np.random.SeedSequence(3).spawn(3):
-        status, values, _, _ = _bootstrap_draw(payload, seed)
+    seeds = np.random.SeedSequence(3).spawn(3)
+    assert payload.curvature is not None
+    stacked = _bootstrap_draws(payload, seeds)  # the three refitted together (govstats.sem.batch_refit)
+    payload.curvature = None
+    one_by_one = _bootstrap_draws(payload, seeds)
+    for seed, (status, values, std, chisq), single in zip(seeds, stacked, one_by_one):
         rows = np.random.default_rng(seed).integers(0, len(frame), len(frame))
         cold = fit(CHAIN, frame.iloc[rows].reset_index(drop=True))
-        assert status == "ok"
+        assert status == "ok" and single[0] == "ok"
         assert np.allclose(values[shown], cold.params.est, atol=1e-6)
+        assert np.allclose(single[1][shown], cold.params.est, atol=1e-6)
+        assert np.allclose(std[shown], cold.params.std_all, atol=1e-6)
+        assert chisq == pytest.approx(cold.fit_measures["chisq"], rel=1e-8)
 
 
 def test_a_constant_column_is_found_exactly():

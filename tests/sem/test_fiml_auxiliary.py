@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from govstats import fit
-from tests_support import assert_estimates_match
+from tests_support import assert_estimates_match, assert_partable_matches
 
 FOLDER = Path(__file__).resolve().parents[2] / "tests" / "reference" / "sem" / "fiml"
 FIXTURE = json.loads((FOLDER / "auxiliary.json").read_text(encoding="utf-8"))
@@ -70,3 +70,9 @@ def test_auxiliary_needs_fiml_and_a_column_outside_the_model():
         fit("visual =~ x1 + x2 + x3", data, missing="fiml", auxiliary=["income"])
     with pytest.raises(ValueError, match="need fixed_x=False"):
         fit("visual =~ x1 + x2 + x3\nvisual ~ sexc", data, missing="fiml", auxiliary=["agec"])
+
+
+def test_parameter_table_as_lavaan(case):
+    """semTools appends the auxiliary rows to lavaan's table; here they come with the model's rows."""
+    ref, res = case
+    assert_partable_matches(ref["partable"], res.partable(), same_order=False)

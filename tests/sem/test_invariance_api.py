@@ -90,7 +90,7 @@ def test_score_tests_refuse_what_they_do_not_compute(likert):
         govstats.score_tests(a)
     w = govstats.fit("IS =~ IS1 + IS2 + IS3 + IS4", likert, group="district", ordered=True,
                      group_equal=["loadings"])
-    with pytest.raises(ValueError, match="ML, MLR and MLM"):
+    with pytest.raises(ValueError, match="ML, MLR, MLM, MLMV and MLMVS"):
         govstats.score_tests(w)
 
 

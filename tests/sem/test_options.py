@@ -44,8 +44,22 @@ RESOLVED = [
     (dict(estimator="MLR", se="robust"), dict(se="robust.sem", test="yuan.bentler.mplus", information="expected")),
     (dict(test="sb"), dict(estimator="ML", se="standard", test="satorra.bentler")),
     # GLS, WLS, DWLS, ULS on continuous data: standard SEs and test, expected information (lavaan 0.6.14)
-    *[(dict(estimator=e.lower()), dict(estimator=e, se="standard", test="standard", information="expected"))
+    # (and lavaan's fixed.x default FALSE for them; TRUE for the ML family and ordered items)
+    *[(dict(estimator=e.lower()), dict(estimator=e, se="standard", test="standard", information="expected",
+                                       fixed_x=False))
       for e in ("GLS", "WLS", "DWLS", "ULS")],
+    (dict(estimator="ULS", fixed_x=True), dict(fixed_x=True)),
+    # MLMV = ML, robust.sem, scaled.shifted; MLMVS the same with mean.var.adjusted (lavInspect, lavaan 0.6.14)
+    (dict(estimator="mlmv"), dict(estimator="MLMV", se="robust.sem", test="scaled.shifted", information="expected",
+                                  fixed_x=True)),
+    (dict(estimator="MLMVS"), dict(estimator="MLMVS", se="robust.sem", test="mean.var.adjusted",
+                                   information="expected")),
+    (dict(estimator="MLMV", test="standard"), dict(test="scaled.shifted")),  # lavaan: both, standard first
+    (dict(estimator="MLMV", se="standard"), dict(se="standard", test="scaled.shifted")),
+    (dict(estimator="MLMVS", se="robust"), dict(se="robust.sem")),
+    (dict(test="scaled.shifted"), dict(estimator="ML", se="standard", test="scaled.shifted")),  # lavaan: + standard
+    (dict(test="mv"), dict(estimator="ML", se="standard", test="mean.var.adjusted")),
+    (dict(se="robust.sem", test="mean.var.adjusted"), dict(se="robust.sem", test="mean.var.adjusted")),
     (dict(ordered=True), dict(estimator="WLSMV", ordered=True, se="robust.sem", test="scaled.shifted",
                               information="expected", meanstructure=True)),
     (dict(ordered=["q1", "q2", "q1"]), dict(estimator="WLSMV", ordered=("q1", "q2"))),
@@ -181,14 +195,30 @@ def test_to_dict_round_trips_through_json(kwargs):
 
 ERRORS = [
     # estimators lavaan has and fit() lacks, unknown ones, and estimator/ordered mismatches
-    (dict(estimator="XYZ"), "'estimator' parameter of fit must be one of {'ML', 'MLR', 'MLM', 'GLS', 'WLS', 'DWLS', "
-                            "'ULS', 'WLSMV', 'ULSMV'}"),
+    (dict(estimator="XYZ"), "'estimator' parameter of fit must be one of {'ML', 'MLR', 'MLM', 'MLMV', 'MLMVS', 'GLS', "
+                            "'WLS', 'DWLS', 'ULS', 'WLSMV', 'ULSMV'}"),
     (dict(estimator="LS"), "'estimator' parameter"),
     *[(dict(estimator=e), f"estimator='{e}' ({e.upper()}) is not available in this version")
-      for e in ("MLMV", "MLMVS", "MLF", "PML", "MML", "Bayes", "IV", "2SLS",
+      for e in ("MLF", "PML", "MML", "Bayes", "IV", "2SLS",
                 "wlsm", "catML", "none")],
     (dict(estimator="PML"), "'ML', 'MLR'"),
-    (dict(estimator="GLS", cluster="c"), "with 'cluster' is not available"),
+    # lavaan 0.6.14 refuses least squares with cluster: 'information = "first.order" not available for
+    # estimator ULS' (ULS, DWLS), 'invalid value(s) in test= argument when estimator is GLS' (GLS, WLS)
+    *[(dict(estimator=e, cluster="c"), f"estimator='{e}' with 'cluster' is refused, as lavaan 0.6.14 refuses it")
+      for e in ("GLS", "WLS", "DWLS", "ULS")],
+    # MLMV / MLMVS: lavaan accepts robust.huber.white (observed information), not computed here
+    (dict(estimator="MLMV", se="robust.huber.white"), "with estimator='MLMV' in this version"),
+    (dict(estimator="MLMVS", test="satorra.bentler"), "not available with estimator MLMVS"),  # lavaan: adds it
+    (dict(estimator="MLMV", test="mean.var.adjusted"), "not available with estimator MLMV"),  # lavaan: adds it
+    (dict(estimator="MLMV", information="observed"), "cannot be 'observed' with MLM-type"),  # lavaan: observed h1
+    (dict(test="mean.var.adjusted", information="observed"), "cannot be 'observed' with MLM-type"),
+    (dict(estimator="MLMV", cluster="c"), "with 'cluster' is refused"),  # lavaan: robust.cluster SEs + Y-B test
+    (dict(test="scaled.shifted", cluster="c"), "in the clustered case"),  # lavaan: error, the same reason
+    (dict(estimator="MLMVS", missing="ml"), "cannot be combined with missing='fiml'"),
+    (dict(missing="ml", test="scaled.shifted"), "need complete data"),
+    (dict(estimator="MLMV", ordered=True), "With ordered items the estimator must be one of"),
+    (dict(estimator="MLR", test="scaled.shifted"), "not available with estimator MLR"),  # lavaan: a third test
+    (dict(estimator="MLM", test="mean.var.adjusted"), "not available with estimator MLM"),
     (dict(estimator="ULS", se="robust.sem"), "with estimator='ULS'"),  # lavaan: robust.sem; not computed here
     (dict(estimator="DWLS", test="satorra.bentler"), "not available with estimator DWLS"),
     (dict(estimator="WLS", information="observed"), "must be 'expected' with estimator='WLS'"),
@@ -226,13 +256,11 @@ ERRORS = [
     (dict(se="observed", information="expected"), "lavaan's shorthand for se='standard', information='observed'"),
     # test
     (dict(test="xyz"), "The 'test' parameter of fit must be one of {'standard', 'satorra.bentler', "
-                       "'yuan.bentler.mplus', 'scaled.shifted'}. Got 'xyz' instead."),
+                       "'yuan.bentler.mplus', 'scaled.shifted', 'mean.var.adjusted'}. Got 'xyz' instead."),
     (dict(test=["standard"]), "'test' parameter of fit must be a string"),
     (dict(estimator="MLR", test="standard"), "cannot be 'standard' with estimator='MLR'"),  # lavaan: a different Y-B
     (dict(estimator="MLR", test="satorra.bentler"), "'satorra.bentler', which is not available with estimator MLR"),
     (dict(test="yuan.bentler"), "not available with estimator ML"),
-    (dict(test="scaled.shifted"), "not available with estimator ML"),
-    (dict(test="mean.var.adjusted"), "not available with estimator ML"),
     (dict(test="browne.residual.adf"), "not available with estimator ML"),
     (dict(test="none"), "test='none' is not available in this version"),
     (dict(ordered=True, test="none"), "test='none' with estimator WLSMV is not available"),
@@ -413,6 +441,9 @@ def test_fit_options_and_lavaan_only_options_do_not_overlap():
     (dict(cluster="c", test="standard"), ("standard",), "hessian"),
     (dict(cluster="c", estimator="MLR"), ("yuan.bentler.mplus",), "hessian"),
     (dict(ordered=True), ("scaled.shifted",), "h1"),
+    (dict(estimator="MLMV"), ("scaled.shifted",), "h1"),
+    (dict(estimator="MLMVS"), ("mean.var.adjusted",), "h1"),
+    (dict(test="scaled.shifted"), ("standard", "scaled.shifted"), "h1"),
 ])
 def test_lavaan_test_vector_and_observed_information(kwargs, lavaan_test, observed_information):
     opts = normalize_options(**kwargs)
@@ -424,12 +455,12 @@ def test_lavaan_test_vector_and_observed_information(kwargs, lavaan_test, observ
 # every combination: a FitOptions that normalizes to itself, or a ValueError
 
 GRID = dict(
-    estimator=[None, "ML", "MLR", "MLM", "WLSMV", "ULSMV", "GLS", "PML"],
+    estimator=[None, "ML", "MLR", "MLM", "MLMV", "MLMVS", "WLSMV", "ULSMV", "GLS", "PML"],
     ordered=[None, True, ["q1"]],
     cluster=[None, "c"],
     se=[None, "standard", "robust", "robust.huber.white", "robust.cluster", "robust.sem", "none", "observed",
         "bootstrap"],
-    test=[None, "standard", "yuan.bentler.mplus", "scaled.shifted", "satorra.bentler", "none"],
+    test=[None, "standard", "yuan.bentler.mplus", "scaled.shifted", "satorra.bentler", "mean.var.adjusted", "none"],
     information=[None, "expected", "observed", "first.order"],
 )
 
@@ -454,13 +485,18 @@ def test_every_combination_is_resolved_consistently_or_refused():
                                                               ("bootstrap", "scaled.shifted", "expected")}
             assert opts.meanstructure is True
         else:
-            assert opts.estimator in ("ML", "MLR", "MLM", "GLS", "WLS", "DWLS", "ULS")
+            assert opts.estimator in ("ML", "MLR", "MLM", "MLMV", "MLMVS", "GLS", "WLS", "DWLS", "ULS")
             if opts.estimator in ("GLS", "WLS", "DWLS", "ULS"):
                 assert opts.test == "standard" and opts.se in ("standard", "none", "bootstrap")
                 assert opts.cluster is None
             assert opts.se in ("standard", "robust.huber.white", "robust.cluster", "robust.sem", "none", "bootstrap")
-            assert opts.test in ("standard", "yuan.bentler.mplus", "satorra.bentler")
-            if opts.se == "robust.sem" or opts.test == "satorra.bentler":
+            assert opts.test in ("standard", "yuan.bentler.mplus", "satorra.bentler", "scaled.shifted",
+                                 "mean.var.adjusted")
+            if opts.test in ("scaled.shifted", "mean.var.adjusted"):
+                assert opts.estimator in ("ML", "MLMV", "MLMVS")
+                assert opts.test == {"MLMV": "scaled.shifted", "MLMVS": "mean.var.adjusted"}.get(opts.estimator,
+                                                                                                opts.test)
+            if opts.se == "robust.sem" or opts.test in ("satorra.bentler", "scaled.shifted", "mean.var.adjusted"):
                 assert opts.cluster is None and opts.information == "expected"
             if opts.estimator == "MLM":
                 assert opts.test == "satorra.bentler"

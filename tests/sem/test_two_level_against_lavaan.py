@@ -69,7 +69,7 @@ def _merged(case, res):
     return merged
 
 
-@pytest.mark.parametrize("case", _cases())
+@pytest.mark.parametrize("case", list(_cases()))
 def test_parameter_table_as_lavaan(case):
     """Rows, free/fixed, fixed values (fixed.x at lavaan's sample moments) and exo flags of parTable()."""
     res = _fit(case)
@@ -88,7 +88,7 @@ def test_parameter_table_as_lavaan(case):
         assert (merged.free == merged.free_r).all()
 
 
-@pytest.mark.parametrize("case", _cases())
+@pytest.mark.parametrize("case", list(_cases()))
 def test_estimates_and_standard_errors(case):
     res = _fit(case)
     m = _merged(case, res)
@@ -102,7 +102,7 @@ def test_estimates_and_standard_errors(case):
     np.testing.assert_allclose(m.std_all[both], m["std.all"].astype(float)[both], atol=1e-3, rtol=3e-3)
 
 
-@pytest.mark.parametrize("case", _cases())
+@pytest.mark.parametrize("case", list(_cases()))
 def test_standardized_solution_per_level(case):
     res = _fit(case)
     ref = pd.DataFrame(case["standardized"])
@@ -119,7 +119,7 @@ def test_standardized_solution_per_level(case):
     np.testing.assert_allclose(merged.se[se], merged.se_r.astype(float)[se], rtol=0.01)
 
 
-@pytest.mark.parametrize("case", _cases())
+@pytest.mark.parametrize("case", list(_cases()))
 def test_fit_measures_and_icc(case):
     res = _fit(case)
     fm = res.fit_measures

@@ -65,7 +65,7 @@ def _fit(case):
     return _FITS[case["id"]]
 
 
-@pytest.mark.parametrize("case", _cases())
+@pytest.mark.parametrize("case", list(_cases()))
 def test_estimates_and_standard_errors(case):
     res = _fit(case)
     ref = pd.DataFrame(case["params"])
@@ -81,7 +81,7 @@ def test_estimates_and_standard_errors(case):
     np.testing.assert_allclose(m.std_all[both], m["std.all"].astype(float)[both], atol=1e-3, rtol=3e-3)
 
 
-@pytest.mark.parametrize("case", _cases())
+@pytest.mark.parametrize("case", list(_cases()))
 def test_fixed_x_values_are_the_unrestricted_moments(case):
     """lavaan takes the fixed.x covariates' moments from its h1: at the maximum (h1_tight) they are
     the covariates' sample moments, which govstats uses."""
@@ -98,7 +98,7 @@ def test_fixed_x_values_are_the_unrestricted_moments(case):
         assert est == pytest.approx(value, abs=2e-4), (lhs, rhs, level)
 
 
-@pytest.mark.parametrize("case", _cases())
+@pytest.mark.parametrize("case", list(_cases()))
 def test_fit_measures_and_icc(case):
     res = _fit(case)
     fm, ref, tight = res.fit_measures, case["fit"], case["h1_tight"]

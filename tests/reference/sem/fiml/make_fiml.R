@@ -67,7 +67,7 @@ record <- function(cs) {
   rec <- withCallingHandlers(
     tryCatch({
       f <- fit_case(cs, datasets)
-      r <- case_record(cs, f)
+      r <- case_record(cs, f, partable = FALSE)  # its own, fuller record below
       fiml <- lavInspect(f, "options")$missing %in% c("ml", "ml.x")
       c(r, list(
         options = options_record(f),
