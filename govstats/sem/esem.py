@@ -3,20 +3,23 @@
 1. The unrotated model is fitted as any other: every indicator of a block loads on every factor
    of the block, factor variances 1, and the echelon zeros and zero factor covariances of
    :mod:`govstats.sem.partable` (``user = 7``; with an orthogonal rotation the covariances are
-   plain fixed zeros) identify it. Its fit measures are the
-   model's (rotation leaves the implied moments unchanged).
+   plain fixed zeros) identify it. Its fit measures are the model's (rotation leaves the
+   implied moments unchanged). It starts from an ML factor analysis of each block.
 2. Each block's loadings are rotated (:func:`govstats.measurement.gpa.rotate_gpa`, lavaan's
    ``lav_model_efa_rotate_x``): with H the block's rotation matrix, the latent variables become
    H' eta, so loadings become Lambda inv(H)', factor (co)variances H' Psi H, regressions on the
    factors B inv(H)', of the factors H' B, latent means H' alpha.
 3. Standard errors: lavaan's ``rotation.se = "bordered"``. The rotated model, with the user-7
-   rows free, is not identified on its own; the rotation's stationarity conditions (oblique: the
-   off-diagonal elements of Z - diag(Z) Psi, orthogonal: Z symmetric; Z = L' dQ/dL on the
-   row-standardized loadings L) are the constraints that identify it. The covariance of the estimates is the
-   inverse of the information bordered by the constraints' Jacobian, K (K' I K)^-1 K' with K a
-   basis of the Jacobian's null space (:class:`govstats.sem.constraints.LinearConstraints`), and the
-   sandwich around it for MLR, as lavaan's ``lav_model_information_augment_invert``. Or lavaan's
-   ``rotation.se = "delta"`` (:func:`delta_vcov`).
+   rows free, is not identified on its own; the rotation's stationarity conditions (oblique:
+   the off-diagonal elements of Z - diag(Z) Psi, orthogonal: Z symmetric; Z = L' dQ/dL on the
+   row-standardized loadings L) are the constraints that identify it. The covariance of the
+   estimates is the inverse of the information bordered by the constraints' Jacobian,
+   K (K' I K)^-1 K' with K a basis of the Jacobian's null space
+   (:class:`govstats.sem.constraints.LinearConstraints`), and the sandwich around it for MLR
+   (the robust WLS covariance for WLSMV), as lavaan's ``lav_model_information_augment_invert``.
+   Or lavaan's ``rotation.se = "delta"`` (:func:`delta_vcov`).
+4. Several groups: each group's block is identified, rotated and constrained on its own
+   (configural; lavaan's rotation is per group too).
 
 Examples
 --------
@@ -78,17 +81,20 @@ def check_efa_fit(formulas, options, ngroups: int) -> None:
         raise ValueError(f"{where} with group_equal={list(options.group_equal)!r} are not available in this "
                          "version; several groups are fitted configurally (each group rotated on its own), "
                          "leave out group_equal.")
-    if options.estimator not in ("ML", "MLR", "WLSMV"):
-        raise ValueError(f"{where} with estimator={options.estimator!r} are not available in this version; use "
-                         "estimator='ML' or 'MLR' (or 'WLSMV' with ordered items).")
+    ordinal = options.ordered is not None
+    if options.estimator not in (("WLSMV",) if ordinal else ("ML", "MLR")):
+        raise ValueError(f"{where} with estimator={options.estimator!r}{' and ordered items' if ordinal else ''} are "
+                         "not available in this version; use estimator='ML' or 'MLR' (or 'WLSMV' with ordered "
+                         "items).")
     if options.missing not in ("listwise", "fiml"):
         raise ValueError(f"{where} with missing={options.missing!r} are not available in this version; use "
                          "missing='listwise'.")
     if options.cluster is not None:
         raise ValueError(f"{where} with 'cluster' are not available in this version.")
-    if options.se not in ("standard", "robust.huber.white", "robust.sem", "none"):
+    if options.se not in (("robust.sem", "none") if ordinal else ("standard", "robust.huber.white", "none")):
         raise ValueError(f"{where} with se={options.se!r} are not available in this version; use the estimator's "
-                         "default standard errors (ML: 'standard', MLR: 'robust.huber.white') or se='none'.")
+                         "default standard errors (ML: 'standard', MLR: 'robust.huber.white', WLSMV: 'robust.sem') "
+                         "or se='none'.")
     if options.bootstrap or options.ci == "monte_carlo":
         raise ValueError(f"{where} with the bootstrap or Monte Carlo intervals are not available in this version.")
     if options.auxiliary:

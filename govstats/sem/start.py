@@ -31,10 +31,11 @@ def starting_values(table: pd.DataFrame, data_by_group, ov_by_group, n_free: int
             if phi is not None:
                 lv_var[lv] = phi
         residual = {}
-        blocks: dict[str, list[str]] = {}
+        blocks: dict[str, list[str]] = {}   # exploratory SEM blocks: name -> factors
         for r in rows:
-            if r["op"] == "=~" and isinstance(r.get("efa"), str) and r["efa"] and r["lhs"] not in blocks.get(r["efa"], []):
-                blocks.setdefault(r["efa"], []).append(r["lhs"])
+            block = r.get("efa")
+            if r["op"] == "=~" and isinstance(block, str) and block and r["lhs"] not in blocks.get(block, []):
+                blocks.setdefault(block, []).append(r["lhs"])
         for block in blocks.values():
             lam, res = _efa_start(block, factors, index, data.cov)
             loadings.update(lam)

@@ -53,7 +53,9 @@ def test_a_factor_in_two_blocks_is_refused():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"group": "school", "group_equal": "loadings"}, "group_equal"), ({"ordered": ["x1", "x2"], "estimator": "ULSMV"}, "estimator='ULSMV'"),
+    ({"group": "school", "group_equal": "loadings"}, "group_equal"),
+    ({"ordered": ["x1", "x2"], "estimator": "ULSMV"}, "estimator='ULSMV'"),
+    ({"estimator": "ML", "se": "robust.sem"}, "se='robust.sem'"),
     ({"estimator": "ULS"}, "estimator='ULS'"), ({"missing": "fiml.x"}, "missing='fiml.x'"),
     ({"se": "bootstrap", "bootstrap": 10}, "se='bootstrap'|bootstrap"),
     ({"estimator": "MLM"}, "estimator='MLM'"),
