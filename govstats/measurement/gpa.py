@@ -18,7 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CRITERIA = ("geomin", "oblimin", "quartimin")
+# lavaan's criteria done here (R/lav_matrix_rotate_methods.R); "pst" is a target with NaN (free) cells
+CRITERIA = ("geomin", "oblimin", "quartimin", "varimax", "quartimax", "orthomax", "cf", "cf-quartimax",
+            "cf-varimax", "cf-equamax", "cf-parsimax", "cf-facparsim", "oblimax", "entropy", "target", "pst")
+# lavaan forces an orthogonal rotation for these (lav_options: rotation.args$orthogonal <- TRUE)
+ORTHOGONAL_ONLY = ("varimax", "entropy")
 
 
 def geomin(loadings: np.ndarray, epsilon: float = 0.001) -> tuple[float, np.ndarray]:
@@ -41,14 +45,73 @@ def oblimin(loadings: np.ndarray, gamma: float = 0.0) -> tuple[float, np.ndarray
     return float((l2 * tmp).sum() / 4), loadings * tmp
 
 
-def criterion(method: str, epsilon: float = 0.001, gamma: float = 0.0):
-    """The criterion function of a rotation method: loadings -> (value, gradient)."""
+def orthomax(loadings: np.ndarray, gamma: float = 1.0) -> tuple[float, np.ndarray]:
+    """The orthomax family (gamma 0: quartimax, 1: varimax), lavaan's minimized form."""
+    l2 = loadings * loadings
+    centered = l2 - gamma * l2.mean(axis=0)
+    return float(-(l2 * centered).sum() / 4), -loadings * centered
+
+
+def crawford_ferguson(loadings: np.ndarray, gamma: float = 0.0) -> tuple[float, np.ndarray]:
+    """The Crawford-Ferguson family: (1 - gamma) row complexity + gamma column complexity."""
+    p, m = loadings.shape
+    l2 = loadings * loadings
+    lr = l2 @ (np.ones((m, m)) - np.eye(m))
+    lc = (np.ones((p, p)) - np.eye(p)) @ l2
+    value = (1 - gamma) * (l2 * lr).sum() / 4 + gamma * (l2 * lc).sum() / 4
+    return float(value), (1 - gamma) * loadings * lr + gamma * loadings * lc
+
+
+def oblimax_criterion(loadings: np.ndarray) -> tuple[float, np.ndarray]:
+    l2 = loadings * loadings
+    s4, s2 = (l2 * l2).sum(), l2.sum()
+    return float(-np.log(s4) + 2 * np.log(s2)), -4 * l2 * loadings / s4 + 4 * loadings / s2
+
+
+def entropy_criterion(loadings: np.ndarray) -> tuple[float, np.ndarray]:
+    l2 = loadings * loadings
+    l2 = np.where(l2 == 0, 1.0, l2)   # log(1) = 0, as lavaan
+    return float(-(l2 * np.log(l2)).sum() / 2), -loadings * np.log(l2) - loadings
+
+
+def target_criterion(loadings: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+    """(Partially specified) target: squared distances to the target's non-NaN cells (lavaan's
+    target and pst; a pst mask's zeros are NaN cells here)."""
+    diff = np.where(np.isnan(target), 0.0, loadings - np.nan_to_num(target))
+    return float((diff * diff).sum()), 2 * diff
+
+
+def criterion(method: str, epsilon: float = 0.001, gamma: float = 0.0, *, orthomax_gamma: float = 1.0,
+              target=None):
+    """The criterion function of a rotation method: loadings -> (value, gradient). ``gamma`` is
+    oblimin's; lavaan passes ``orthomax_gamma`` to both orthomax and "cf" (its cf.gamma is set only
+    for the named cf-* variants, from the loadings' size)."""
     if method == "geomin":
         return lambda a: geomin(a, epsilon)
     if method == "oblimin":
         return lambda a: oblimin(a, gamma)
     if method == "quartimin":
         return lambda a: oblimin(a, 0.0)
+    if method == "varimax":
+        return lambda a: orthomax(a, 1.0)
+    if method == "quartimax":
+        return lambda a: orthomax(a, 0.0)
+    if method == "orthomax":
+        return lambda a: orthomax(a, orthomax_gamma)
+    if method == "cf":
+        return lambda a: crawford_ferguson(a, orthomax_gamma)
+    named = {"cf-quartimax": lambda p, m: 0.0, "cf-varimax": lambda p, m: 1 / p,
+             "cf-equamax": lambda p, m: m / (2 * p), "cf-parsimax": lambda p, m: (m - 1) / (p + m - 2),
+             "cf-facparsim": lambda p, m: 1.0}
+    if method in named:
+        return lambda a: crawford_ferguson(a, named[method](*a.shape))
+    if method == "oblimax":
+        return oblimax_criterion
+    if method == "entropy":
+        return entropy_criterion
+    if method in ("target", "pst"):
+        goal = np.array(target, dtype=float)
+        return lambda a: target_criterion(a, goal)
     raise ValueError(f"The rotation must be one of {CRITERIA}. Got {method!r} instead.")
 
 
@@ -140,7 +203,8 @@ class Rotation:
 def rotate_gpa(a: np.ndarray, method: str = "geomin", *, orthogonal: bool = False, epsilon: float = 0.001,
                gamma: float = 0.0, ov_var: np.ndarray | None = None, rstarts: int = 30, seed=0, tol: float = 1e-5,
                max_iter: int = 10000, reflect: bool = True, order_by: str = "index",
-               start: np.ndarray | None = None) -> Rotation:
+               start: np.ndarray | None = None, row_weights: str = "none", orthomax_gamma: float = 1.0,
+               target=None) -> Rotation:
     """Oblique (or orthogonal) rotation of the unrotated loadings ``a`` (p x m) as lavaan's
     ``lav_matrix_rotate``. Orthogonal: loadings A T (= A inv(T)' for orthogonal T), phi = I.
 
@@ -149,10 +213,13 @@ def rotate_gpa(a: np.ndarray, method: str = "geomin", *, orthogonal: bool = Fals
     drawn from ``seed``, the best kept. lavaan draws its starts from R's generator: the two agree
     where the best start reaches the same minimum, which is what is compared. ``start``: one GPA
     run from this rotation matrix instead (lavaan's ``init.ROT``, used for the delta-method SEs).
+    ``row_weights="kaiser"``: rows scaled to unit length before rotating (lavaan's default for varimax).
     """
     p, m = a.shape
-    fun = criterion(method, epsilon, gamma)
+    fun = criterion(method, epsilon, gamma, orthomax_gamma=orthomax_gamma, target=target)
     scale = np.ones(p) if ov_var is None else 1 / np.sqrt(ov_var)
+    if row_weights == "kaiser":   # after the std.ov rescaling, as lavaan
+        scale = scale * kaiser_weights(a * scale[:, None])
     a_std = a * scale[:, None]
     gpa = gpa_orthogonal if orthogonal else gpa_oblique
     if start is not None:
@@ -174,6 +241,11 @@ def rotate_gpa(a: np.ndarray, method: str = "geomin", *, orthogonal: bool = Fals
     order = factor_order(loadings, order_by)
     return Rotation(loadings[:, order], phi[np.ix_(order, order)], rot[:, order], order, best.value,
                     best.converged)
+
+
+def kaiser_weights(a: np.ndarray) -> np.ndarray:
+    """1 / the rows' lengths (lavaan's lav_matrix_rotate_kaiser_weights)."""
+    return 1 / np.sqrt((a * a).sum(axis=1))
 
 
 def factor_order(loadings: np.ndarray, order_by: str = "index") -> np.ndarray:

@@ -170,6 +170,20 @@ class _Matrices:
         return out
 
 
+def block_target(options, block: EfaSet) -> np.ndarray | None:
+    """The target matrix of a target/pst rotation (NaN: free cells), checked against the block
+    (lavaan applies the one target to every block)."""
+    target = options.rotation_settings["target"]
+    if options.rotation not in ("target", "pst"):
+        return None
+    out = np.array([[np.nan if v is None else v for v in row] for row in target], dtype=float)
+    if out.shape != (len(block.indicators), len(block.factors)):
+        raise ValueError(f"rotation_args['target'] is {out.shape[0]} x {out.shape[1]}, but efa block "
+                         f"{block.name!r} has {len(block.indicators)} items and {len(block.factors)} factors "
+                         f"(rows: {', '.join(block.indicators)}; columns: {', '.join(block.factors)}).")
+    return out
+
+
 def rotated_table(table):
     """The parameter table with the user-7 rows free (numbered after the others), lavaan's PT.new."""
     out = table.copy()
@@ -206,7 +220,8 @@ def rotate(bound, theta: np.ndarray, options, formulas, starts: dict | None = No
                              epsilon=args["geomin_epsilon"], gamma=args["oblimin_gamma"], ov_var=ov_var,
                              rstarts=args["rstarts"], seed=[ROTATION_SEED, g], tol=args["gpa_tol"],
                              max_iter=args["max_iter"], reflect=args["reflect"], order_by=args["order_lv_by"],
-                             start=None if starts is None else starts[key])
+                             start=None if starts is None else starts[key], row_weights=args["row_weights"],
+                             orthomax_gamma=args["orthomax_gamma"], target=block_target(options, block))
             transform[np.ix_(cols, cols)] = res.rot.T      # eta -> H' eta
             rotations[key] = res
         inverse = np.linalg.inv(transform)
@@ -234,21 +249,24 @@ def stationarity(bound_rot, theta: np.ndarray, options, blocks: list[EfaSet]) ->
     oblique rotation the off-diagonal elements of Z - diag(Z) Psi, for an orthogonal one those of
     Z - Z', with Z = L' dQ/dL (L: loadings over the items'
     implied sds, which lavaan takes as sqrt(diag(L L' + Theta)) at the rotated values too)."""
-    from govstats.measurement.gpa import criterion
+    from govstats.measurement.gpa import criterion, kaiser_weights
 
     args = options.rotation_settings
-    fun = criterion(options.rotation, args["geomin_epsilon"], args["oblimin_gamma"])
+    funs = [criterion(options.rotation, args["geomin_epsilon"], args["oblimin_gamma"],
+                      orthomax_gamma=args["orthomax_gamma"], target=block_target(options, block)) for block in blocks]
     values = bound_rot.values(theta)
     out = []
     for g in range(1, bound_rot.model.ngroups + 1):
         mats = _Matrices(bound_rot.model.table, bound_rot.model.names, g)
         a, s, _ = mats.fill(values)
-        for block in blocks:
+        for block, fun in zip(blocks, funs):
             rows = [mats.index[v] for v in block.indicators]
             cols = [mats.index[f] for f in block.factors]
             lam = a[np.ix_(rows, cols)]
             if args["std_ov"]:
                 lam = lam / np.sqrt((lam ** 2).sum(axis=1) + np.diag(s)[rows])[:, None]
+            if args["row_weights"] == "kaiser":
+                lam = lam * kaiser_weights(lam)[:, None]
             _, grad = fun(lam)
             z = lam.T @ grad
             if args["orthogonal"]:  # Z symmetric

@@ -231,12 +231,14 @@ def _rotation_block(result) -> list[str]:
     rotation = result.options["rotation"]
     args = result.options["rotation_args"]
     rows = [["Rotation method", f"{rotation.upper()} {'ORTHOGONAL' if args['orthogonal'] else 'OBLIQUE'}"]]
-    if rotation == "geomin":
-        rows.append(["Geomin epsilon", f"{args['geomin_epsilon']:g}"])
-    elif rotation == "oblimin":
-        rows.append(["Oblimin gamma", f"{args['oblimin_gamma']:g}"])
+    gamma = {"geomin": ("Geomin epsilon", "geomin_epsilon"), "orthomax": ("Orthomax gamma", "orthomax_gamma"),
+             "cf": ("Crawford-Ferguson gamma", "cf_gamma"), "oblimin": ("Oblimin gamma", "oblimin_gamma")}
+    if rotation in gamma:
+        label, key = gamma[rotation]
+        rows.append([label, f"{args[key]:g}"])
     rows += [["Rotation algorithm (rstarts)", f"{str(args['algorithm']).upper()} ({args['rstarts']})"],
-             ["Standardized metric", "TRUE" if args["std_ov"] else "FALSE"], ["Row weights", "None"]]
+             ["Standardized metric", "TRUE" if args["std_ov"] else "FALSE"],
+             ["Row weights", str(args["row_weights"]).capitalize()]]
     return _block(rows, (33, 18))
 
 

@@ -7,16 +7,24 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from govstats.measurement.gpa import criterion, factor_order, geomin, oblimin, rotate_gpa
+from govstats.measurement.gpa import criterion, factor_order, rotate_gpa
 
 RNG = np.random.default_rng(7)
 LOADINGS = RNG.uniform(-1, 1, size=(8, 3))
 
 
-@pytest.mark.parametrize("method, kwargs", [("geomin", {"epsilon": 0.001}), ("geomin", {"epsilon": 0.01}),
-                                            ("oblimin", {"gamma": 0.0}), ("oblimin", {"gamma": 0.5})])
+TARGET = np.where(RNG.uniform(size=(8, 3)) < 0.5, np.nan, 0.0)
+
+
+@pytest.mark.parametrize("method, kwargs", [
+    ("geomin", {"epsilon": 0.001}), ("geomin", {"epsilon": 0.01}), ("oblimin", {"gamma": 0.0}),
+    ("oblimin", {"gamma": 0.5}), ("varimax", {}), ("quartimax", {}), ("orthomax", {"orthomax_gamma": 0.3}),
+    ("cf", {"orthomax_gamma": 0.2}), ("cf-varimax", {}), ("cf-equamax", {}), ("cf-parsimax", {}),
+    ("cf-facparsim", {}), ("oblimax", {}), ("entropy", {}), ("pst", {"target": TARGET}),
+])
 def test_gradient_matches_finite_differences(method, kwargs):
-    fun = (lambda a: geomin(a, kwargs["epsilon"])) if method == "geomin" else (lambda a: oblimin(a, kwargs["gamma"]))
+    args = dict(kwargs)
+    fun = criterion(method, args.pop("epsilon", 0.001), args.pop("gamma", 0.0), **args)
     _, grad = fun(LOADINGS)
     h = 1e-6
     numeric = np.zeros_like(LOADINGS)
@@ -75,4 +83,4 @@ def test_reflection_and_index_order():
 
 def test_unknown_criterion_is_refused():
     with pytest.raises(ValueError, match="rotation must be one of"):
-        criterion("varimax")
+        criterion("promax")

@@ -4,7 +4,8 @@ Three-factor ESEM of x1..x9 (geomin, oblimin, geomin with epsilon 0.01 on unstan
 loadings); an efa block with a CFA factor regressed on it, with a defined parameter, with the
 CFA factor exogenous, with a cross-loading item, means and std.lv; efa factors on a covariate and
 an observed outcome on efa factors; two efa blocks with regressions between them (synthetic
-platform-governance data); two groups (configural); orthogonal rotations; FIML on blanked cells; ordered Likert items
+platform-governance data); two groups (configural); orthogonal rotations; varimax, cf-equamax,
+oblimax and a partially specified target; FIML on blanked cells; ordered Likert items
 (WLSMV, delta and theta); ML and MLR. Tolerances: estimates and
 std.all 1e-4, SEs 0.5%, fit measures 1e-3 (relative above 1). The rotation's random starts are
 drawn from numpy here and from R's generator in lavaan: the same minimum of the criterion is
@@ -124,7 +125,10 @@ def test_rotation_reaches_lavaans_minimum(case_id):
     lav = pd.DataFrame(case["partable"])
     ours = _fit(case_id).params
     args = case["rotation_args"]
-    fun = criterion(case["rotation"], args["geomin.epsilon"], args["oblimin.gamma"])
+    target = ((case["args"] or {}).get("rotation.args") or {}).get("target")  # R writes an empty list as []
+    target = None if target is None else np.array([[np.nan if v is None else v for v in r] for r in target])
+    fun = criterion(case["rotation"], args["geomin.epsilon"], args["oblimin.gamma"],
+                    orthomax_gamma=args["orthomax.gamma"], target=target)
     for (group, _), loads in lav[(lav.op == "=~") & (lav.efa != "")].groupby(["group", "efa"]):
         sigma = _fit(case_id).fitted(group=int(group))["cov"]
         mine = ours[(ours.op == "=~") & (ours.group == group)]

@@ -76,11 +76,16 @@ def test_constraints_with_efa_blocks_are_refused():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"rotation": "varimax"}, "rotation 'varimax' .* not available"),
+    ({"rotation": "promax"}, "rotation 'promax' .* not available"),
+    ({"rotation": "quartimax"}, "oblique rotation .* has no minimum"),
+    ({"rotation": "target"}, "needs rotation_args\\['target'\\]"),
+    ({"rotation": "target", "rotation_args": {"target": [[0.5, 0.0]] * 5}}, "target'\\] is 5 x 2, but efa block"),
+    ({"rotation_args": {"target": [[0.5, 0.0]] * 6}}, "applies to rotation='target'"),
+    ({"rotation_args": {"cf_gamma": 0.3}}, "has no effect"),
     ({"rotation": "nonsense"}, "'rotation' parameter of fit must be one of"),
     ({"rotation_se": "numerical"}, "'rotation_se' parameter of fit must be one of"),
     ({"rotation_args": {"orthogonal": "yes"}}, "orthogonal"),
-    ({"rotation_args": {"row.weights": "kaiser"}}, "row_weights"),
+    ({"rotation_args": {"row.weights": "cureton-mulaik"}}, "row_weights"),
     ({"rotation_args": {"algorithm": "pairwise"}}, "algorithm"),
     ({"rotation_args": {"rstarts": -1}}, "rstarts"),
     ({"rotation_args": {"bogus": 1}}, "unknown entry 'bogus'"),

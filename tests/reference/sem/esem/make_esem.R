@@ -75,6 +75,18 @@ cases <- list(
   list(id = "esem3_geomin_delta_ml", data = "hs", model = esem3, args = list(rotation.se = "delta")),
   list(id = "esem_cfa_oblimin_delta_mlr", data = "hs", model = esem_cfa,
        args = list(rotation.se = "delta", rotation = "oblimin", estimator = "MLR")),
+  # other lavaan rotations: varimax (orthogonal, Kaiser's row weights), a Crawford-Ferguson member,
+  # oblimax (orthogonal: oblique, lavaan's loadings run off to 1e5 with factor correlations of -1),
+  # and a partially specified target (NA cells free) as ESEM studies use
+  list(id = "esem3_varimax_ml", data = "hs", model = esem3, args = list(rotation = "varimax")),
+  list(id = "esem3_cfequamax_ml", data = "hs", model = esem3, args = list(rotation = "cf-equamax")),
+  list(id = "esem3_oblimax_orthogonal_ml", data = "hs", model = esem3,
+       args = list(rotation = "oblimax", rotation.args = list(orthogonal = TRUE))),
+  list(id = "esem3_target_mlr", data = "hs", model = esem3,
+       args = list(rotation = "target", estimator = "MLR",
+                   rotation.args = list(target = matrix(c(NA, NA, NA, 0, 0, 0, 0, 0, 0,
+                                                          0, 0, 0, NA, NA, NA, 0, 0, 0,
+                                                          0, 0, 0, 0, 0, 0, NA, NA, NA), 9, 3)))),
   # several groups, configural: each group's echelon rows and rotation of its own
   list(id = "esem3_groups_ml", data = "hs", model = esem3, args = list(group = "school")),
   list(id = "esem_cfa_groups_mlr", data = "hs", model = esem_cfa, args = list(group = "school", estimator = "MLR")),
@@ -105,7 +117,8 @@ for (cs in cases) {
   }
   rec$rotation <- lavInspect(f, "options")$rotation
   rec$rotation_args <- lavInspect(f, "options")$rotation.args[c("geomin.epsilon", "oblimin.gamma", "std.ov",
-                                                                "orthogonal", "rstarts")]
+                                                                "orthogonal", "rstarts", "row.weights",
+                                                                "orthomax.gamma")]
   out$cases[[length(out$cases) + 1]] <- rec
 }
 write_fixture(out, "tests/reference/sem/esem/esem.json")
