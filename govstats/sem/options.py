@@ -29,8 +29,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from govstats.sem.rotation_options import ROTATION_ARGS, rotation_options
+from govstats.sem.rotation_options import rotation_options
 
+DEFAULT_ROTATION = rotation_options(None, None, None)  # lavaan's rotation options, resolved
 __all__ = ["FitOptions", "normalize_options", "ESTIMATORS", "ORDINAL_ESTIMATORS"]
 
 CONTINUOUS_ESTIMATORS = ("ML", "MLR", "MLM", "MLMV", "MLMVS", "GLS", "WLS", "DWLS", "ULS")
@@ -237,7 +238,7 @@ class FitOptions:
     orthogonal: bool = False
     auxiliary: tuple[str, ...] = ()
     rotation: str = "geomin"
-    rotation_args: tuple = tuple(ROTATION_ARGS.items())
+    rotation_args: tuple = DEFAULT_ROTATION["rotation_args"]
     rotation_se: str = "bordered"
 
     @property
