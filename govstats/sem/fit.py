@@ -89,8 +89,11 @@ def fit(model, data: pd.DataFrame, estimator: str | None = None, ordered=None, m
     **lavaan_options
         lavaan's other options under their Python names: ``std_lv``, ``meanstructure``,
         ``parameterization`` (``"delta"``/``"theta"``), ``fixed_x``, ``orthogonal``,
-        ``information``, ``test``. An option lavaan has and govstats does not is an error
-        naming it.
+        ``information``, ``test``; for exploratory SEM blocks (``efa("b1")*f1 + efa("b1")*f2 =~
+        ...``, :mod:`govstats.sem.esem`) ``rotation`` (default ``"geomin"``), ``rotation_args``
+        (lavaan's ``rotation.args``, e.g. ``{"geomin_epsilon": 0.01, "orthogonal": True}``) and
+        ``rotation_se`` (``"bordered"``, ``"delta"``). An option lavaan has and govstats does not
+        is an error naming it.
 
     Returns
     -------

@@ -31,9 +31,9 @@ import numpy as np
 
 from govstats.sem.rotation_options import rotation_options
 
-DEFAULT_ROTATION = rotation_options(None, None, None)  # lavaan's rotation options, resolved
 __all__ = ["FitOptions", "normalize_options", "ESTIMATORS", "ORDINAL_ESTIMATORS"]
 
+DEFAULT_ROTATION = rotation_options(None, None, None)  # lavaan's rotation options, resolved
 CONTINUOUS_ESTIMATORS = ("ML", "MLR", "MLM", "MLMV", "MLMVS", "GLS", "WLS", "DWLS", "ULS")
 LEAST_SQUARES = ("GLS", "WLS", "DWLS", "ULS")
 ORDINAL_ESTIMATORS = ("WLSMV", "ULSMV")
