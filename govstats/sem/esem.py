@@ -91,9 +91,8 @@ def check_efa_fit(formulas, options, ngroups: int) -> None:
     if options.missing not in ("listwise", "fiml"):
         raise ValueError(f"{where} with missing={options.missing!r} are not available in this version; use "
                          "missing='listwise'.")
-    if options.cluster is not None:
-        raise ValueError(f"{where} with 'cluster' are not available in this version.")
-    if options.se not in (("robust.sem", "none") if ordinal else ("standard", "robust.huber.white", "none")):
+    if options.se not in (("robust.sem", "none") if ordinal else ("standard", "robust.huber.white", "robust.cluster",
+                                                                    "none")):
         raise ValueError(f"{where} with se={options.se!r} are not available in this version; use the estimator's "
                          "default standard errors (ML: 'standard', MLR: 'robust.huber.white', WLSMV: 'robust.sem') "
                          "or se='none'.")

@@ -5,7 +5,7 @@ loadings); an efa block with a CFA factor regressed on it, with a defined parame
 CFA factor exogenous, with a cross-loading item, means and std.lv; efa factors on a covariate and
 an observed outcome on efa factors; two efa blocks with regressions between them (synthetic
 platform-governance data); two groups (configural); orthogonal rotations; varimax, cf-equamax,
-oblimax and a partially specified target; FIML on blanked cells; ordered Likert items
+oblimax and a partially specified target; cluster-robust MLR; FIML on blanked cells; ordered Likert items
 (WLSMV, delta and theta); ML and MLR. Tolerances: estimates and
 std.all 1e-4, SEs 0.5%, fit measures 1e-3 (relative above 1). The rotation's random starts are
 drawn from numpy here and from R's generator in lavaan: the same minimum of the criterion is

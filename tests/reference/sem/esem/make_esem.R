@@ -93,6 +93,9 @@ cases <- list(
                    rotation.args = list(target = matrix(c(NA, NA, NA, 0, 0, 0, 0, 0, 0,
                                                           0, 0, 0, NA, NA, NA, 0, 0, 0,
                                                           0, 0, 0, 0, 0, 0, NA, NA, NA), 9, 3)))),
+  # cluster-robust (respondents in communities): robust.cluster SEs and the Yuan-Bentler test
+  list(id = "two_blocks_cluster_mlr", data = "pd", model = two_blocks,
+       args = list(estimator = "MLR", cluster = "community_id")),
   # several groups, configural: each group's echelon rows and rotation of its own
   list(id = "esem3_groups_ml", data = "hs", model = esem3, args = list(group = "school")),
   list(id = "esem_cfa_groups_mlr", data = "hs", model = esem_cfa, args = list(group = "school", estimator = "MLR")),
