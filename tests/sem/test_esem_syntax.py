@@ -128,3 +128,9 @@ def test_a_rotation_that_does_not_converge_warns_and_says_so():
         res = fit(ESEM, HS, rotation_args={"max_iter": 1, "rstarts": 2})
     assert not res.converged
     assert any("GPA rotation of efa block 'b1'" in w for w in res.warnings_)
+
+
+def test_efa_blocks_in_two_level_models_are_refused():
+    model = "level: 1\n" + ESEM + "\nlevel: 2\nb =~ x1 + x2 + x3"
+    with pytest.raises(ValueError, match="two-level models"):
+        fit(model, HS, cluster="school")
