@@ -84,15 +84,15 @@ def check_efa_fit(formulas, options, ngroups: int) -> None:
                          "version; several groups are fitted configurally (each group rotated on its own), "
                          "leave out group_equal.")
     ordinal = options.ordered is not None
-    if options.estimator not in (("WLSMV",) if ordinal else ("ML", "MLR")):
+    if options.estimator not in (("WLSMV", "ULSMV") if ordinal else ("ML", "MLR", "MLM", "ULS", "GLS")):
         raise ValueError(f"{where} with estimator={options.estimator!r}{' and ordered items' if ordinal else ''} are "
-                         "not available in this version; use estimator='ML' or 'MLR' (or 'WLSMV' with ordered "
-                         "items).")
+                         "not available in this version; use estimator='ML', 'MLR', 'MLM', 'ULS' or 'GLS' (or "
+                         "'WLSMV', 'ULSMV' with ordered items).")
     if options.missing not in ("listwise", "fiml"):
         raise ValueError(f"{where} with missing={options.missing!r} are not available in this version; use "
                          "missing='listwise'.")
     if options.se not in (("robust.sem", "none") if ordinal else ("standard", "robust.huber.white", "robust.cluster",
-                                                                    "none")):
+                                                                    "robust.sem", "none")):
         raise ValueError(f"{where} with se={options.se!r} are not available in this version; use the estimator's "
                          "default standard errors (ML: 'standard', MLR: 'robust.huber.white', WLSMV: 'robust.sem') "
                          "or se='none'.")

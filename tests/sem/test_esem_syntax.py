@@ -54,11 +54,9 @@ def test_a_factor_in_two_blocks_is_refused():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"group": "school", "group_equal": "loadings"}, "group_equal"),
-    ({"ordered": ["x1", "x2"], "estimator": "ULSMV"}, "estimator='ULSMV'"),
-    ({"estimator": "ML", "se": "robust.sem"}, "se='robust.sem'"),
-    ({"estimator": "ULS"}, "estimator='ULS'"), ({"missing": "fiml.x"}, "missing='fiml.x'"),
-    ({"se": "bootstrap", "bootstrap": 10}, "se='bootstrap'|bootstrap"),
-    ({"estimator": "MLM"}, "estimator='MLM'"),
+    ({"estimator": "DWLS"}, "estimator='DWLS'"),
+    ({"estimator": "WLS"}, "estimator='WLS'"), ({"estimator": "MLMV"}, "estimator='MLMV'"),
+    ({"missing": "fiml.x"}, "missing='fiml.x'"), ({"se": "bootstrap", "bootstrap": 10}, "se='bootstrap'|bootstrap"),
 ])
 def test_fits_not_available_with_efa_blocks_are_refused_naming_the_line(kwargs, message):
     with pytest.raises(ValueError, match=f"line 1.*({message})|({message}).*line 1"):

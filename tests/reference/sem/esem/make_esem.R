@@ -96,6 +96,11 @@ cases <- list(
   # cluster-robust (respondents in communities): robust.cluster SEs and the Yuan-Bentler test
   list(id = "two_blocks_cluster_mlr", data = "pd", model = two_blocks,
        args = list(estimator = "MLR", cluster = "community_id")),
+  # other estimators: ULSMV on ordered items, MLM (Satorra-Bentler), ULS and GLS on continuous data
+  list(id = "ordinal_ulsmv", data = "pd", model = ordinal, args = list(ordered = TRUE, estimator = "ULSMV")),
+  list(id = "esem_cfa_mlm", data = "hs", model = esem_cfa, args = list(estimator = "MLM")),
+  list(id = "esem_cfa_uls", data = "hs", model = esem_cfa, args = list(estimator = "ULS")),
+  list(id = "esem_cfa_gls", data = "hs", model = esem_cfa, args = list(estimator = "GLS")),
   # several groups, configural: each group's echelon rows and rotation of its own
   list(id = "esem3_groups_ml", data = "hs", model = esem3, args = list(group = "school")),
   list(id = "esem_cfa_groups_mlr", data = "hs", model = esem_cfa, args = list(group = "school", estimator = "MLR")),
