@@ -90,7 +90,7 @@ def check_efa_fit(formulas, options, ngroups: int) -> None:
                          "'WLSMV', 'ULSMV' with ordered items).")
     if options.missing not in ("listwise", "fiml"):
         raise ValueError(f"{where} with missing={options.missing!r} are not available in this version; use "
-                         "missing='listwise'.")
+                         "missing='listwise' or 'fiml'.")
     if options.se not in (("robust.sem", "none") if ordinal else ("standard", "robust.huber.white", "robust.cluster",
                                                                     "robust.sem", "none")):
         raise ValueError(f"{where} with se={options.se!r} are not available in this version; use the estimator's "
