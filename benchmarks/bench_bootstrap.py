@@ -128,8 +128,9 @@ def main() -> None:
             # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536, which makes glibc map and unmap every
             # allocation above 128 KB: the stacked refits' arrays (50 draws x 70 x 70) then cost twice the
             # CPU (0.31 s against 0.15 s for 100 draws in one worker); the README says how to start workers
-            environ = {} if args.dask_default_malloc else {"MALLOC_TRIM_THRESHOLD_": None}
-            with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), \
+            unset = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+            environ = {} if args.dask_default_malloc else {unset: None}
+            with dask.config.set(environ), \
                     LocalCluster(host="127.0.0.1", n_workers=workers, threads_per_worker=1, processes=True,
                                  dashboard_address=None) as cluster:
                 wall, se_ab = govstats_bootstrap(syntax, data, args.draws, cluster)

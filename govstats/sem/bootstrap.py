@@ -473,8 +473,10 @@ def warm_start(bound, opt):
     (q = 70); built from small products (RAMModel.covariance_information) it costs 0.13 ms. Then
     (N = 1000, 100 draws) a refit took 9.4 iterations and 11.6 evaluations of F against 15.4 and
     18.8 from BFGS's approximation (12.8 and 15.9 from the inverse expected information at the
-    estimates), 3.3 ms CPU against 4.1 ms, with the same estimates within the optimizer's tolerance. Models with constraints (whose optimizer works on
-    reduced parameters) and other objectives keep the optimizer's approximation."""
+    estimates), 3.3 ms CPU against 4.1 ms, with the same estimates within the optimizer's tolerance.
+    Models with constraints (whose optimizer works on reduced parameters) and other objectives keep the
+    optimizer's approximation. (Draws that are refitted together, govstats.sem.batch_refit, start from
+    the inverse expected information instead: see BatchML.minimize.)"""
     from govstats.sem.objectives import MLObjective, objective_for
 
     if bound.model.constraints is not None or not isinstance(objective_for(bound), MLObjective):

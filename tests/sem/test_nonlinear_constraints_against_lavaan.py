@@ -26,7 +26,8 @@ from govstats.sem.syntax import ModelSyntaxError
 from tests_support import assert_estimates_match, assert_fit_measures_match, assert_partable_matches
 
 REPO = Path(__file__).resolve().parents[2]
-FIXTURE = json.loads((REPO / "tests" / "reference" / "sem" / "nonlinear" / "nonlinear.json").read_text(encoding="utf-8"))
+FIXTURE = json.loads((REPO / "tests" / "reference" / "sem" / "nonlinear" / "nonlinear.json")
+                     .read_text(encoding="utf-8"))
 DATA = {key: pd.read_csv(REPO / path) for key, path in FIXTURE["data_files"].items()}
 LOOSER = {"hs_product_ml", "hs_product_mlr"}
 # where lavaan's stopping point moves the MLR scaling factor by more than 1e-6 (2e-5 and 4.4e-6; at
