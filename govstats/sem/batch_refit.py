@@ -32,7 +32,7 @@ class _GroupStack:
         self.mean = np.stack([d.mean for d in moments])
         self.logdet_s = np.array([d.logdet for d in moments])
         self.n = np.array([float(d.n) for d in moments])
-        self.indicator = ram._cell_indicator()
+        self.indicator = ram.cell_indicator()
         a, s = ram.A.free, ram.S.free
         self.s_weight = np.where(ram.S.row[s] != ram.S.col[s], 2.0, 1.0)
         self.a_cells = (ram.A.row[a], ram.A.col[a])
@@ -66,20 +66,11 @@ class _GroupStack:
         the draws whose Sigma is positive definite."""
         p, m = self.p, self.m
         A, S, M = self._fill(0, theta, idx), self._fill(1, theta, idx), self._fill(2, theta, idx)
-        B = self._reduced_form(A)
+        B, ok = self._reduced_form(A)
         P = B[:, :p, :]
         Q = P @ S @ B.transpose(0, 2, 1)
         sigma = Q[:, :, :p]
-        ok = np.ones(len(idx), dtype=bool)
-        try:
-            chol = np.linalg.cholesky(sigma)
-        except np.linalg.LinAlgError:  # some trial point is not admissible: find which, draw by draw
-            chol = np.repeat(np.eye(p)[None], len(idx), axis=0)
-            for k in range(len(idx)):
-                try:
-                    chol[k] = np.linalg.cholesky(sigma[k])
-                except np.linalg.LinAlgError:
-                    ok[k] = False
+        chol = _each(np.linalg.cholesky, sigma, ok, np.eye(p))
         chol_inv = np.linalg.inv(chol)
         inv = chol_inv.transpose(0, 2, 1) @ chol_inv
         logdet = 2.0 * np.log(np.abs(np.diagonal(chol, axis1=1, axis2=2))).sum(axis=1)
@@ -87,16 +78,19 @@ class _GroupStack:
         diff = self.mean[idx] - mu_all[:, :p] if meanstructure else None
         return dict(B=B, P=P, Q=Q, M=M, mu_all=mu_all, inv=inv, logdet=logdet, diff=diff, ok=ok)
 
-    def _reduced_form(self, A: np.ndarray) -> np.ndarray:
-        """B = (I - A)^-1 for every draw, inverting only the core block."""
+    def _reduced_form(self, A: np.ndarray):
+        """(B = (I - A)^-1 for every draw, inverting only the core block; which draws have one: a
+        non-recursive model's I - A can be singular at a trial point)."""
         core, pure = self.core, self.pure
         B = np.zeros_like(A)
         B[:, pure, pure] = 1.0
+        ok = np.ones(len(A), dtype=bool)
         if len(core):
-            inner = np.linalg.inv(np.eye(len(core)) - A[:, core][:, :, core])
+            eye = np.eye(len(core))
+            inner = _each(np.linalg.inv, eye - A[:, core][:, :, core], ok, eye)
             B[np.ix_(np.arange(len(A)), core, core)] = inner
             B[np.ix_(np.arange(len(A)), pure, core)] = A[:, pure][:, :, core] @ inner
-        return B
+        return B, ok
 
     def value(self, t: dict, idx: np.ndarray) -> np.ndarray:
         f = t["logdet"] + np.einsum("kij,kij->k", self.cov[idx], t["inv"]) - self.logdet_s[idx] - self.p
@@ -224,3 +218,18 @@ class BatchML:
                 ids, theta, value, grad, inv_h = ids[keep], theta[keep], value[keep], grad[keep], inv_h[keep]
         message[ids] = f"no convergence in {max_iter} iterations"
         return theta_out, value_out, converged, message
+
+
+def _each(function, matrices: np.ndarray, ok: np.ndarray, placeholder: np.ndarray) -> np.ndarray:
+    """``function`` (a numpy linalg one) on the stack; where it fails for the whole stack, draw by
+    draw, marking in ``ok`` the draws it fails for (their result: ``placeholder``)."""
+    try:
+        return function(matrices)
+    except np.linalg.LinAlgError:
+        out = np.repeat(placeholder[None], len(matrices), axis=0)
+        for k in range(len(matrices)):
+            try:
+                out[k] = function(matrices[k])
+            except np.linalg.LinAlgError:
+                ok[k] = False
+        return out

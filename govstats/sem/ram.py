@@ -91,7 +91,7 @@ class RAMModel:
         self.causal_order = self._causal_order() if self.power_order is not None else None
         self.vech_rows, self.vech_cols = np.tril_indices(self.p)
         self._indicator = None
-        self._cell_indicator()
+        self.cell_indicator()
 
     @staticmethod
     def _cells(entries) -> Cells:
@@ -230,7 +230,7 @@ class RAMModel:
     def _s_diagonal(self) -> bool:
         return bool(np.all(self.S.row == self.S.col))
 
-    def _cell_indicator(self) -> np.ndarray:
+    def cell_indicator(self) -> np.ndarray:
         """Cells (A, then S, then M free cells) x parameters: 1 where a cell carries a parameter."""
         if getattr(self, "_indicator", None) is None:
             params = np.concatenate([c.param[c.param >= 0] for c in (self.A, self.S, self.M)])
@@ -344,7 +344,7 @@ class RAMModel:
             parts.append(np.where(i != j, 1.0, 0.5) * (ZP[:, i] * ZP[:, j] - PiP[i, j]))
         if mm.any():
             parts.append(ZP[:, self.M.row[mm]] if meanstructure else np.zeros((len(Z), mm.sum())))
-        return np.hstack(parts) @ self._cell_indicator()
+        return np.hstack(parts) @ self.cell_indicator()
 
     def mean_jacobian(self, B: np.ndarray, M: np.ndarray) -> np.ndarray:
         """d mu (p x q): what :meth:`jacobian` gives as its second part, without d Sigma."""

@@ -74,3 +74,19 @@ def test_constraints_ordinal_and_least_squares_keep_the_one_by_one_path():
     constrained = fit("visual =~ x1 + a*x2 + b*x3\nb == a^2", HS)._bound.model
     assert not BatchML.supports(constrained)
     assert not BatchML.supports(fit(CFA, HS, estimator="ULS")._bound.model)
+
+
+def test_a_failing_draw_is_marked_and_the_others_kept():
+    """A stacked Cholesky or inverse fails for the whole stack when one matrix fails: then each is
+    tried on its own, and only the failing draw is marked (a non-recursive model's I - A can be
+    singular at a trial point; a trial Sigma need not be positive definite)."""
+    from govstats.sem.batch_refit import _each
+
+    stack = np.stack([np.eye(3) * 2.0, np.zeros((3, 3)), np.diag([1.0, -1.0, 1.0])])
+    ok = np.ones(3, dtype=bool)
+    inverses = _each(np.linalg.inv, stack, ok, np.eye(3))
+    assert list(ok) == [True, False, True]
+    assert np.allclose(inverses[0], np.eye(3) / 2) and np.allclose(inverses[2], np.diag([1.0, -1.0, 1.0]))
+    ok = np.ones(3, dtype=bool)
+    _each(np.linalg.cholesky, stack, ok, np.eye(3))
+    assert list(ok) == [True, False, False]
