@@ -67,14 +67,14 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _progress(total: int, desc: str | None):
+def _progress(total: int, desc: str | None, unit: str = "draw"):
     """A progress bar on stderr when it is a terminal; silent (None) otherwise, e.g. in CI,
     in a pipe or under pytest."""
     if desc is None or not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="draw", leave=False)
+    return tqdm(total=total, desc=desc, unit=unit, leave=False)
 
 
 def _chunks(n: int, workers: int) -> list[range]:
@@ -99,8 +99,8 @@ class SerialExecutor:
 
     workers = 1
 
-    def map(self, func: Callable, payload, tasks: Sequence, desc: str | None = None) -> list:
-        bar = _progress(len(tasks), desc)
+    def map(self, func: Callable, payload, tasks: Sequence, desc: str | None = None, unit: str = "draw") -> list:
+        bar = _progress(len(tasks), desc, unit)
         out = []
         for task in tasks:
             out.append(func(payload, task))
@@ -145,14 +145,14 @@ class ProcessExecutor:
                              f"Got {workers!r} instead.")
         self.workers = int(workers) if workers is not None else available_cores()
 
-    def map(self, func: Callable, payload, tasks: Sequence, desc: str | None = None) -> list:
+    def map(self, func: Callable, payload, tasks: Sequence, desc: str | None = None, unit: str = "draw") -> list:
         tasks = list(tasks)
         if not tasks:
             return []
         import multiprocessing
 
         chunks = _chunks(len(tasks), self.workers)
-        bar = _progress(len(tasks), desc)
+        bar = _progress(len(tasks), desc, unit)
         out: list = [None] * len(chunks)
         with ProcessPoolExecutor(max_workers=min(self.workers, len(chunks)),
                                  mp_context=multiprocessing.get_context(_START_METHOD),
@@ -206,7 +206,7 @@ class DaskExecutor:
             return Client(self.target, timeout="30s"), True
         return Client(self.target, timeout="30s"), True
 
-    def map(self, func: Callable, payload, tasks: Sequence, desc: str | None = None) -> list:
+    def map(self, func: Callable, payload, tasks: Sequence, desc: str | None = None, unit: str = "draw") -> list:
         from distributed import as_completed
 
         tasks = list(tasks)
@@ -220,7 +220,7 @@ class DaskExecutor:
             futures = [client.submit(_run_chunk, func, shared, [tasks[i] for i in chunk], pure=False)
                        for chunk in chunks]
             index = {f.key: k for k, f in enumerate(futures)}
-            bar = _progress(len(tasks), desc)
+            bar = _progress(len(tasks), desc, unit)
             out: list = [None] * len(chunks)
             for future in as_completed(futures):
                 k = index[future.key]
@@ -288,7 +288,7 @@ def get_executor(executor=None, workers: int | None = None):
 
 
 def run(func: Callable, payload, tasks: Sequence, executor=None, workers: int | None = None,
-        desc: str | None = None) -> list:
+        desc: str | None = None, unit: str = "draw") -> list:
     """``[func(payload, task) for task in tasks]`` on an executor, in task order.
 
     Parameters
@@ -303,6 +303,8 @@ def run(func: Callable, payload, tasks: Sequence, executor=None, workers: int | 
         See :func:`get_executor`.
     desc : str, optional
         The progress bar's label; the bar shows only when stderr is a terminal.
+    unit : str
+        What the bar counts (a task: "draw", or "batch" when each task is a batch of draws).
 
     Examples
     --------
@@ -312,4 +314,4 @@ def run(func: Callable, payload, tasks: Sequence, executor=None, workers: int | 
     >>> len(serial), serial == run(draw, 2.0, spawn_seeds(7, 4), executor="serial")
     (4, True)
     """
-    return get_executor(executor, workers).map(func, payload, list(tasks), desc)
+    return get_executor(executor, workers).map(func, payload, list(tasks), desc, unit)

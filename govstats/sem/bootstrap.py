@@ -429,7 +429,7 @@ def run_bootstrap(syntax, data, options, levels, compiled, bound, opt, chisq: fl
     status, values, std = [], np.empty((0, len(compiled.table))), np.empty((0, len(compiled.table)))
     if se_draws:
         draws = _flat(run(_bootstrap_draws, payload, _batches(seeds), executor=executor, workers=workers,
-                          desc="bootstrap"))
+                          desc=f"bootstrap ({BATCH} draws a batch)", unit="batch"))
         status = [d[0] for d in draws]
         values = np.array([d[1] for d in draws if d[0] == CONVERGED]).reshape(-1, len(compiled.table))
         std = np.array([d[2] for d in draws if d[0] == CONVERGED]).reshape(-1, len(compiled.table))
@@ -438,7 +438,7 @@ def run_bootstrap(syntax, data, options, levels, compiled, bound, opt, chisq: fl
     if se_draws and options.ci == "bca":
         units = [(g, k) for g, u in enumerate(payload.units) for k in range(len(u))]
         jack = _flat(run(_jackknife_draws, payload, _batches(units), executor=executor, workers=workers,
-                         desc="jackknife"))
+                         desc=f"jackknife ({BATCH} fits a batch)", unit="batch"))
         bad = [d[0] for d in jack if d[0] != CONVERGED]
         if bad:
             raise RuntimeError(f"BCa intervals need every leave-one-out fit; {len(bad)} of {len(jack)} failed "
@@ -449,7 +449,7 @@ def run_bootstrap(syntax, data, options, levels, compiled, bound, opt, chisq: fl
         rotated = _bollen_stine_frame(frame, observed, bound, opt.theta, options)
         bs_payload = _payload(syntax, options, levels, compiled, opt, rotated, observed, thresholds, bound=bound)
         bs = _flat(run(_bootstrap_draws, bs_payload, _batches(root.spawn(options.bootstrap)), executor=executor,
-                       workers=workers, desc="Bollen-Stine"))
+                       workers=workers, desc=f"Bollen-Stine ({BATCH} draws a batch)", unit="batch"))
         stats = np.array([d[3] for d in bs if d[0] == CONVERGED])
         result.bollen_stine_draws = len(stats)
         result.bollen_stine_pvalue = float(np.mean(stats > chisq)) if len(stats) else float("nan")
