@@ -24,6 +24,7 @@ import codecs
 import csv
 import io
 import re
+import warnings
 import unicodedata
 from pathlib import Path
 
@@ -229,9 +230,20 @@ def read_table(path, encoding: str | None = None) -> pd.DataFrame:
     text, _ = _decode(path.read_bytes(), encoding, path)
     if not text.strip():
         raise ResponsesError(f"{path} is empty: there is no data in it.")
+    sep = _separator(text)
     try:
-        return pd.read_csv(io.StringIO(text), sep=_separator(text))
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        with warnings.catch_warnings():
+            # index_col=False: else pandas takes a first data row one cell wider than the header as an
+            # index column and shifts every column by one; a wider first row is then a ParserWarning
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(io.StringIO(text), sep=sep, index_col=False)
+    except (pd.errors.ParserError, pd.errors.ParserWarning):
+        # rows wider than the header: every cell kept, the extra ones under unnamed_<k> (as from .xlsx)
+        raw = _ragged(text, sep)
+        header, _, data, _ = _split_header(raw, np.arange(1, len(raw) + 1), path)
+        frame = pd.DataFrame(data.to_numpy(), columns=[h or f"unnamed_{k + 1}" for k, h in enumerate(header)])
+        return frame.apply(_numbers_if_all)
+    except pd.errors.EmptyDataError as exc:
         raise ResponsesError(f"{path} cannot be read as CSV: {exc}") from None
 
 
@@ -303,10 +315,14 @@ def _read_text(path: Path, encoding: str | None, info: dict, instrument, specs: 
     dtypes = {k: str for k, name in enumerate(names) if name not in specs or specs[name].kind not in numeric
               or wjx.is_export(header)}  # a Wenjuanxing export's cells are read as written
     try:
-        frame = pd.read_csv(io.StringIO(text[at:]), sep=sep, header=None, skiprows=reader.line_num,
-                            names=list(range(len(header))), dtype=dtypes, keep_default_na=False, na_values=[""],
-                            skip_blank_lines=False, engine="c", index_col=False)
-    except pd.errors.ParserError:  # rows with more cells than the header: keep every cell
+        with warnings.catch_warnings():
+            # pandas drops the extra cells of a first data row wider than the header, with only a
+            # ParserWarning ("loss of data"); a wider later row raises ParserError: both go the ragged way
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text[at:]), sep=sep, header=None, skiprows=reader.line_num,
+                                names=list(range(len(header))), dtype=dtypes, keep_default_na=False,
+                                na_values=[""], skip_blank_lines=False, engine="c", index_col=False)
+    except (pd.errors.ParserError, pd.errors.ParserWarning):  # rows with more cells than the header: keep every cell
         raw = _ragged(text, sep)
         return _split_header(raw, np.arange(1, len(raw) + 1), path)
     except (pd.errors.EmptyDataError, UnicodeError) as exc:

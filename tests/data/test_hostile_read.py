@@ -262,7 +262,7 @@ def test_fuzzed_csv_reads_or_is_a_responses_error(tmp_path_factory, inst, data):
                      label="rows")
     sep = data.draw(st.sampled_from([",", ";", "\t"]), label="sep")
     encoding = data.draw(st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"]), label="encoding")
-    quote = lambda v: '"' + v.replace('"', '""') + '"' if any(c in v for c in ',;\t"\n') else v  # noqa: E731
+    quote = lambda v: '"' + v.replace('"', '""') + '"' if any(c in v for c in ',;\t"\n\r') else v  # noqa: E731
     text = "\n".join(sep.join(quote(v) for v in r) for r in [header] + rows) + "\n"
     try:
         raw = text.encode(encoding)
@@ -275,6 +275,9 @@ def test_fuzzed_csv_reads_or_is_a_responses_error(tmp_path_factory, inst, data):
     except ResponsesError:
         return
     assert df.index.name == "row"
+    # no filled cell of a row wider than the header is dropped (an empty trailing cell holds nothing)
+    filled = [max([k + 1 for k, v in enumerate(r) if v.strip()], default=0) for r in rows]
+    assert df.shape[1] >= max([len(header)] + filled)
     ids = df["respondent_id"].dropna()
     assert ids.map(lambda v: isinstance(v, str)).all()  # ids are text, whatever the cells hold
     with warnings.catch_warnings():
@@ -313,3 +316,18 @@ def test_values_the_instrument_calls_invalid_are_never_numbers_of_the_scale(tmp_
             assert float(got) == expected, (text, got)
     rules = check_responses(inst, read).problems.query("column == 'IC1'")["rule"].tolist()
     assert len(rules) == len(cells)
+
+
+@pytest.mark.parametrize("text, expected", [
+    # pandas would take the first column as an index and shift the others by one
+    ("a,b\n1,2,3\n4,5,6\n", {"a": [1, 4], "b": [2, 5], "unnamed_3": [3, 6]}),
+    ("a,b\n1,2\n4,5,6\n", {"a": [1, 4], "b": [2, 5], "unnamed_3": [None, 6]}),
+    ("a,b\n1,2\n4,5\n", {"a": [1, 4], "b": [2, 5]}),
+])
+def test_a_plain_table_keeps_every_cell_in_its_column(tmp_path, text, expected):
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    frame = read_table(path)
+    assert list(frame.columns) == list(expected)
+    for column, values in expected.items():
+        assert [None if pd.isna(v) else v for v in frame[column]] == values

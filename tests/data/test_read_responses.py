@@ -121,6 +121,17 @@ def test_ragged_rows_keep_every_cell(tmp_path, inst):
     assert df.shape == (2, 4) and df.iloc[1, 3] == "oops" and df.columns[3] == "unnamed_4"
 
 
+@pytest.mark.parametrize("rows", ["1,1,4,extra\n2,1,3\n", "1,1,4,x\n2,1,3,y\n"])
+def test_a_wider_first_row_keeps_its_cells(tmp_path, inst, rows):
+    """pandas' C parser drops the extra cells of a first data row wider than the header with only
+    a ParserWarning; the reader keeps them."""
+    path = tmp_path / "wide.csv"
+    path.write_text("respondent_id,consent,IC1\n" + rows, encoding="utf-8")
+    df = read_responses(path, inst)
+    assert df.shape == (2, 4) and df.columns[3] == "unnamed_4"
+    assert df.iloc[0, 3] in ("extra", "x")
+
+
 def test_blank_rows_are_kept_with_their_file_rows(tmp_path, inst):
     path = tmp_path / "blank.csv"
     path.write_text("respondent_id,consent,IC1\n1,1,4\n\n,,\n2,1,3\n", encoding="utf-8")
