@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from govstats import fit
+from tests_support import assert_partable_matches
 
 REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "partable"
 MULTIGROUP_ORDINAL = Path(__file__).resolve().parents[1] / "reference" / "sem_ordinal" / "multigroup"
@@ -61,54 +61,6 @@ def tables(request):
     return lav, res.partable()
 
 
-def _key(r) -> tuple:
-    return (r.lhs, r.op, r.rhs, int(r.group))
-
-
-def test_same_rows_in_the_same_order(tables):
+def test_parameter_table_as_lavaan(tables):
     lav, ours = tables
-    lav_rows = [_key(r) for r in lav[~lav.op.isin(["==", ":="])].itertuples()]
-    our_rows = [_key(r) for r in ours[~ours.op.isin(["==", ":="])].itertuples()]
-    assert our_rows == lav_rows
-
-
-def test_free_fixed_values_user_and_exo(tables):
-    lav, ours = tables
-    lav = lav[~lav.op.isin(["==", ":="])].reset_index(drop=True)
-    ours = ours[~ours.op.isin(["==", ":="])].reset_index(drop=True)
-    np.testing.assert_array_equal(ours.free > 0, lav.free > 0)
-    np.testing.assert_array_equal(ours.user, lav.user)
-    np.testing.assert_array_equal(ours.exo, lav.exo)
-    fixed = (lav.free == 0) & lav.ustart.notna() & (lav.exo == 0)
-    np.testing.assert_allclose(ours.ustart[fixed].astype(float), lav.ustart[fixed].astype(float))
-
-
-def test_equal_parameters_and_labels(tables):
-    lav, ours = tables
-    defined = lav[lav.op == ":="]
-    assert list(ours[ours.op == ":="].lhs) == list(defined.lhs)
-    body = lav[~lav.op.isin(["==", ":="])].reset_index(drop=True)
-    mine = ours[~ours.op.isin(["==", ":="])].reset_index(drop=True)
-    user_labels = body.label.fillna("").astype(str)
-    user_labels = user_labels.where(~user_labels.str.startswith(".p"), "")
-    np.testing.assert_array_equal(mine.label.where(~mine.label.str.startswith("."), ""), user_labels)
-    # lavaan: equal parameters share a label (user labels, or .pN. from group.equal) or an '==' row
-    parent = {}
-
-    def find(x):
-        while parent.setdefault(x, x) != x:
-            x = parent[x]
-        return x
-
-    plabel = dict(zip(body.plabel, range(len(body))))
-    for r in lav[lav.op == "=="].itertuples():
-        if r.lhs in plabel and r.rhs in plabel:
-            parent[find(plabel[r.lhs])] = find(plabel[r.rhs])
-    for label, rows in body[body.free > 0].groupby(body.label.fillna("")):
-        if label:
-            for k in rows.index[1:]:
-                parent[find(k)] = find(rows.index[0])
-    free = body.index[body.free > 0]
-    lav_classes = {frozenset(k for k in free if find(k) == root) for root in {find(k) for k in free}}
-    our_classes = {frozenset(rows.index) for _, rows in mine[mine.free > 0].groupby("free")}
-    assert our_classes == lav_classes
+    assert_partable_matches(lav, ours)
