@@ -18,11 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# lavaan's criteria done here (R/lav_matrix_rotate_methods.R); "pst" is a target with NaN (free) cells
-CRITERIA = ("geomin", "oblimin", "quartimin", "varimax", "quartimax", "orthomax", "cf", "cf-quartimax",
-            "cf-varimax", "cf-equamax", "cf-parsimax", "cf-facparsim", "oblimax", "entropy", "target", "pst")
-# lavaan forces an orthogonal rotation for these (lav_options: rotation.args$orthogonal <- TRUE)
-ORTHOGONAL_ONLY = ("varimax", "entropy")
+# lavaan's criteria done here (R/lav_matrix_rotate_methods.R; "pst" is a target with NaN, free, cells),
+# listed once, with the rotation options that refuse the others
+from govstats.sem.rotation_options import CRITERIA
 
 
 def geomin(loadings: np.ndarray, epsilon: float = 0.001) -> tuple[float, np.ndarray]:

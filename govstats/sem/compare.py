@@ -31,7 +31,7 @@ from scipy.linalg import block_diag
 from govstats.errors import GovstatsWarning
 from govstats.sem.continuous_wls import weighted
 from govstats.sem.distributions import chi2_sf
-from govstats.sem.robust_test import moment_deviations, moment_weight
+from govstats.sem.robust_test import moment_pieces
 
 __all__ = ["Comparison", "compare", "difference_test", "CHEN_2007"]
 
@@ -241,18 +241,9 @@ def _pieces(results):
 
 
 def _ml_pieces(bound, theta, fixed_x: bool):
-    meanstructure = bound.model.meanstructure
     names = bound.model.names
     exo = [i for i, v in enumerate(names.ov) if v in set(names.ov_x)] if fixed_x else []
-    pieces = []
-    for model, d in zip(bound.blocks, bound.statistics.blocks):
-        sigma, mu, B, C, M = model.implied(theta)
-        dS, dmu = model.jacobian(theta, B, C, M)
-        rows, cols = np.tril_indices(model.p)
-        delta = np.vstack([dmu, dS[rows, cols, :]]) if meanstructure else dS[rows, cols, :]
-        z = moment_deviations(d, meanstructure, exo)
-        pieces.append((delta, moment_weight(np.linalg.inv(sigma), meanstructure), z.T @ z / d.n, float(d.n)))
-    return pieces
+    return moment_pieces(bound.blocks, bound.statistics.blocks, theta, bound.model.meanstructure, exo)
 
 
 def satorra_2000_traces(larger, smaller) -> tuple[float, float]:

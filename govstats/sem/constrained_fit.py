@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 
 from govstats.errors import IdentificationWarning
-from govstats.sem.constraints import LinearConstraints, ReducedObjective
+from govstats.sem.constraints import LinearConstraints, ReducedObjective, null_space
 from govstats.sem.optimizer import Optimum, minimize
 
 OUTER_ITERATIONS = 100
@@ -70,10 +70,9 @@ def linearized(constraint_set, theta: np.ndarray, active=()) -> LinearConstraint
     (c = 0) its basis K gives the constrained covariance K (K' I K)^-1 K'."""
     jac = constraint_set.jacobian(theta, active)
     residual = constraint_set.residuals(theta, active)
-    _, singular, vt = np.linalg.svd(jac)
-    rank = int((singular > 1e-10 * singular[0]).sum()) if len(singular) and singular[0] > 0 else 0
+    basis, rank = null_space(jac)
     step = np.linalg.lstsq(jac, -residual, rcond=None)[0]
-    return LinearConstraints(vt[rank:].T, theta + step, rank)
+    return LinearConstraints(basis, theta + step, rank)
 
 
 class _SubproblemObjective:

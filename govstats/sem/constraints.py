@@ -180,14 +180,21 @@ class ConstraintSet:
         return self._bases[active]
 
 
-def _null_space(matrix: np.ndarray, target: np.ndarray, lines) -> LinearConstraints:
+def null_space(matrix: np.ndarray, rtol: float = 1e-10) -> tuple[np.ndarray, int]:
+    """(an orthonormal basis of the null space of ``matrix``, as columns; its rank), singular values
+    below ``rtol`` times the largest counted as zero."""
     _, singular, vt = np.linalg.svd(matrix)
-    rank = int((singular > 1e-10 * singular[0]).sum())
+    rank = int((singular > rtol * singular[0]).sum()) if len(singular) and singular[0] > 0 else 0
+    return vt[rank:].T, rank
+
+
+def _null_space(matrix: np.ndarray, target: np.ndarray, lines) -> LinearConstraints:
+    basis, rank = null_space(matrix)
     particular = np.linalg.lstsq(matrix, target, rcond=None)[0]
     if not np.allclose(matrix @ particular, target, atol=1e-10):
         raise ModelSyntaxError(f"line {lines[0] if lines else '?'}: the constraints contradict each other; no "
                                "parameter values satisfy all of them.")
-    return LinearConstraints(vt[rank:].T, particular, rank)
+    return LinearConstraints(basis, particular, rank)
 
 
 def constraint_set(table, formulas, definitions=()) -> ConstraintSet | None:

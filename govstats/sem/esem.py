@@ -52,7 +52,7 @@ import dataclasses
 import numpy as np
 
 from govstats.sem import trouble
-from govstats.sem.constraints import LinearConstraints
+from govstats.sem.constraints import LinearConstraints, null_space
 from govstats.sem.partable import efa_sets
 from govstats.sem.syntax import ModelSyntaxError
 
@@ -299,11 +299,10 @@ def bordered_constraints(bound_rot, theta: np.ndarray, options, blocks: list[Efa
     """The rotation constraints linearized at the rotated estimate: theta in theta_rot + null(J);
     None when they are not independent there (no bordered standard errors then)."""
     jac = jacobian(lambda t: stationarity(bound_rot, t, options, blocks), theta)
-    _, sv, vt = np.linalg.svd(jac)
-    rank = int((sv > 1e-9 * sv[0]).sum()) if len(sv) and sv[0] > 0 else 0
+    basis, rank = null_space(jac, rtol=1e-9)
     if rank < jac.shape[0]:
         return None
-    return LinearConstraints(vt[rank:].T, theta.copy(), rank)
+    return LinearConstraints(basis, theta.copy(), rank)
 
 
 def rotated_vector(values: np.ndarray, table_rot) -> np.ndarray:

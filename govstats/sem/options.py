@@ -201,8 +201,9 @@ class FitOptions:
     meanstructure : bool or None
         None: lavaan's default, decided from the syntax and the number of groups.
     parameterization : {"delta", "theta"}
-    rotation : {"geomin", "oblimin", "quartimin"}
-        The rotation of exploratory SEM blocks (``efa("b")*f``), lavaan's default geomin.
+    rotation : str
+        The rotation of exploratory SEM blocks (``efa("b")*f``), one of
+        :data:`govstats.sem.rotation_options.CRITERIA`; lavaan's default geomin.
     rotation_args : tuple of (name, value)
         lavaan's ``rotation.args`` ('_' for '.'), every default filled in
         (:mod:`govstats.sem.rotation_options`); pairs, so that the options stay hashable

@@ -204,18 +204,24 @@ def second_order_traces(models, data, theta, meanstructure, e_inv, exo=()) -> tu
     groups' A1 (at the implied moments) weighted f_g = N_g / N and Gamma the groups' Gamma over
     f_g, ``e_inv`` the inverse of the expected information. The two traces make MLMV's
     scaled-shifted and MLMVS's mean-and-variance adjusted tests."""
-    n_total = sum(d.n for d in data)
-    parts = []
+    pieces = moment_pieces(models, data, theta, meanstructure, exo)
+    n_total = sum(n for *_, n in pieces)
+    return ugamma_traces([(n / n_total, delta, w, gamma) for delta, w, gamma, n in pieces], e_inv)
+
+
+def moment_pieces(models, data, theta, meanstructure: bool, exo=()) -> list:
+    """Per group (Delta, A1, Gamma, N_g) of an ML fit on complete data: the Jacobian of (means,)
+    vech(Sigma), the normal-theory weight at the implied moments, and the sample's Gamma (fixed.x
+    version with covariates ``exo``); what the second-order tests and their difference tests use."""
+    pieces = []
     for model, d in zip(models, data):
         sigma, mu, B, C, M = model.implied(theta)
         dS, dmu = model.jacobian(theta, B, C, M)
         rows, cols = np.tril_indices(model.p)
-        delta = dS[rows, cols, :]
-        if meanstructure:
-            delta = np.vstack([dmu, delta])
+        delta = np.vstack([dmu, dS[rows, cols, :]]) if meanstructure else dS[rows, cols, :]
         z = moment_deviations(d, meanstructure, exo)
-        parts.append((d.n / n_total, delta, moment_weight(np.linalg.inv(sigma), meanstructure), z.T @ z / d.n))
-    return ugamma_traces(parts, e_inv)
+        pieces.append((delta, moment_weight(np.linalg.inv(sigma), meanstructure), z.T @ z / d.n, float(d.n)))
+    return pieces
 
 
 def ugamma_traces(parts, e_inv: np.ndarray) -> tuple[float, float]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-# the criteria of govstats.measurement.gpa (not imported here: fit's options load before the measurement package)
+# the criteria of govstats.measurement.gpa (defined here: fit's options must not import the measurement package)
 CRITERIA = ("geomin", "oblimin", "quartimin", "varimax", "quartimax", "orthomax", "cf", "cf-quartimax",
             "cf-varimax", "cf-equamax", "cf-parsimax", "cf-facparsim", "oblimax", "entropy", "target", "pst")
 _ALIASES = {"crawfer": "cf", "crawford.ferguson": "cf", "crawford-ferguson": "cf", "crawfordferguson": "cf"}
